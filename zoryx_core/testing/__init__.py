@@ -1,0 +1,62 @@
+"""A local Discord for end-to-end tests of unmodified discord.py bots over real sockets.
+
+``DiscordEmulator`` serves Discord's REST API under ``/api/v10`` and its gateway over WebSocket,
+keeps a state model (guilds, channels, roles, members, messages, commands), emits the events
+Discord would, answers with Discord's errors and rate-limit headers, and can inject faults. Its
+driver methods act as users: send messages, run slash commands, click buttons, choose in
+selects, submit modals. The pytest plugin in :mod:`zoryx_core.testing.pytest_plugin` gives any
+project that installs zoryx-core the ``discord_emulator`` and ``bot_runner`` fixtures.
+"""
+
+from __future__ import annotations
+
+from .actions import InteractionResult
+from .bots import running_bot, start_bot, stop_bot
+from .errors import DiscordError, ErrorCode
+from .gateway import Intents
+from .interactions_state import CallbackType
+from .models import (
+    ApplicationCommand,
+    Attachment,
+    Channel,
+    ChannelType,
+    Emoji,
+    Guild,
+    Member,
+    Message,
+    Overwrite,
+    Role,
+    Sticker,
+    User,
+)
+from .permissions import ALL_PERMISSIONS, DEFAULT_BOT_PERMISSIONS, DEFAULT_EVERYONE_PERMISSIONS, P
+from .server import DiscordEmulator, RequestRecord
+
+__all__ = [
+    "ALL_PERMISSIONS",
+    "DEFAULT_BOT_PERMISSIONS",
+    "DEFAULT_EVERYONE_PERMISSIONS",
+    "ApplicationCommand",
+    "Attachment",
+    "CallbackType",
+    "Channel",
+    "ChannelType",
+    "DiscordEmulator",
+    "DiscordError",
+    "Emoji",
+    "ErrorCode",
+    "Guild",
+    "Intents",
+    "InteractionResult",
+    "Member",
+    "Message",
+    "Overwrite",
+    "P",
+    "RequestRecord",
+    "Role",
+    "Sticker",
+    "User",
+    "running_bot",
+    "start_bot",
+    "stop_bot",
+]

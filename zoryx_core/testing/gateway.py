@@ -1,0 +1,353 @@
+"""The emulated Discord gateway: sessions, sharding, resume, intents and zlib-stream."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+import zlib
+from collections import deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import WSMsgType, web
+
+if TYPE_CHECKING:
+    from .server import DiscordEmulator
+
+__all__ = ["GatewayHub", "GatewaySession", "Intents", "Op"]
+
+log = logging.getLogger(__name__)
+
+
+class Op:
+    DISPATCH = 0
+    HEARTBEAT = 1
+    IDENTIFY = 2
+    PRESENCE_UPDATE = 3
+    VOICE_STATE_UPDATE = 4
+    RESUME = 6
+    RECONNECT = 7
+    REQUEST_GUILD_MEMBERS = 8
+    INVALID_SESSION = 9
+    HELLO = 10
+    HEARTBEAT_ACK = 11
+
+
+class Intents:
+    GUILDS = 1 << 0
+    GUILD_MEMBERS = 1 << 1
+    GUILD_EXPRESSIONS = 1 << 3
+    GUILD_PRESENCES = 1 << 8
+    GUILD_MESSAGES = 1 << 9
+    GUILD_MESSAGE_REACTIONS = 1 << 10
+    DIRECT_MESSAGES = 1 << 12
+    DIRECT_MESSAGE_REACTIONS = 1 << 13
+    MESSAGE_CONTENT = 1 << 15
+
+
+# event -> (intent needed for guild events, intent needed for DM events); 0 means always sent.
+_EVENT_INTENTS: dict[str, tuple[int, int]] = {
+    "GUILD_CREATE": (Intents.GUILDS, 0),
+    "GUILD_UPDATE": (Intents.GUILDS, 0),
+    "GUILD_DELETE": (Intents.GUILDS, 0),
+    "GUILD_ROLE_CREATE": (Intents.GUILDS, 0),
+    "GUILD_ROLE_UPDATE": (Intents.GUILDS, 0),
+    "GUILD_ROLE_DELETE": (Intents.GUILDS, 0),
+    "CHANNEL_CREATE": (Intents.GUILDS, 0),
+    "CHANNEL_UPDATE": (Intents.GUILDS, 0),
+    "CHANNEL_DELETE": (Intents.GUILDS, 0),
+    "GUILD_MEMBER_ADD": (Intents.GUILD_MEMBERS, 0),
+    "GUILD_MEMBER_UPDATE": (Intents.GUILD_MEMBERS, 0),
+    "GUILD_MEMBER_REMOVE": (Intents.GUILD_MEMBERS, 0),
+    "GUILD_EMOJIS_UPDATE": (Intents.GUILD_EXPRESSIONS, 0),
+    "GUILD_STICKERS_UPDATE": (Intents.GUILD_EXPRESSIONS, 0),
+    "MESSAGE_CREATE": (Intents.GUILD_MESSAGES, Intents.DIRECT_MESSAGES),
+    "MESSAGE_UPDATE": (Intents.GUILD_MESSAGES, Intents.DIRECT_MESSAGES),
+    "MESSAGE_DELETE": (Intents.GUILD_MESSAGES, Intents.DIRECT_MESSAGES),
+    "MESSAGE_DELETE_BULK": (Intents.GUILD_MESSAGES, 0),
+    "MESSAGE_REACTION_ADD": (Intents.GUILD_MESSAGE_REACTIONS, Intents.DIRECT_MESSAGE_REACTIONS),
+    "MESSAGE_REACTION_REMOVE": (Intents.GUILD_MESSAGE_REACTIONS, Intents.DIRECT_MESSAGE_REACTIONS),
+}
+
+# Close codes after which discord.py gives up rather than reconnecting.
+CLOSE_AUTHENTICATION_FAILED = 4004
+CLOSE_INVALID_SHARD = 4010
+
+
+@dataclass
+class GatewaySession:
+    """One identified shard connection; it outlives its socket so it can be resumed."""
+
+    session_id: str
+    user_id: int
+    shard_id: int
+    shard_count: int
+    intents: int
+    seq: int = 0
+    buffer: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=10_000))
+    connection: GatewayConnection | None = None
+    identify_count: int = 1
+    resume_count: int = 0
+
+    def owns_guild(self, guild_id: int | None) -> bool:
+        if guild_id is None:
+            return self.shard_id == 0
+        return (guild_id >> 22) % self.shard_count == self.shard_id
+
+    def wants(self, event: str, guild_id: int | None) -> bool:
+        guild_intent, dm_intent = _EVENT_INTENTS.get(event, (0, 0))
+        needed = guild_intent if guild_id is not None else dm_intent
+        return not needed or bool(self.intents & needed)
+
+    def push(self, event: str, data: dict[str, Any]) -> None:
+        """Numbers an event, keeps it for resume, and sends it if a socket is attached."""
+        self.seq += 1
+        frame = {"op": Op.DISPATCH, "t": event, "s": self.seq, "d": data}
+        self.buffer.append(frame)
+        if self.connection is not None:
+            self.connection.enqueue(frame)
+
+
+class GatewayConnection:
+    """One WebSocket: an ordered outgoing queue drained by a writer task."""
+
+    def __init__(self, ws: web.WebSocketResponse, compress: bool) -> None:
+        self.ws = ws
+        self.queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        self._compressor = zlib.compressobj() if compress else None
+        self.session: GatewaySession | None = None
+        self.writer = asyncio.create_task(self._write())
+        self.frames_sent = 0
+
+    def enqueue(self, frame: dict[str, Any] | None) -> None:
+        self.queue.put_nowait(frame)
+
+    async def _write(self) -> None:
+        while True:
+            frame = await self.queue.get()
+            if frame is None or self.ws.closed:
+                return
+            raw = json.dumps(frame, separators=(",", ":"))
+            try:
+                if self._compressor is not None:
+                    data = self._compressor.compress(raw.encode()) + self._compressor.flush(zlib.Z_SYNC_FLUSH)
+                    await self.ws.send_bytes(data)
+                else:
+                    await self.ws.send_str(raw)
+            except (ConnectionError, RuntimeError):
+                return
+            self.frames_sent += 1
+
+    async def flush_and_close(self, code: int = 1000, message: bytes = b"") -> None:
+        self.enqueue(None)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.writer, 2)
+        await self.ws.close(code=code, message=message)
+
+
+class GatewayHub:
+    """Accepts gateway connections and routes dispatched events to the sessions that own them."""
+
+    def __init__(self, emulator: DiscordEmulator) -> None:
+        self.emulator = emulator
+        self.sessions: dict[str, GatewaySession] = {}
+        self.heartbeat_interval_ms = 41_250
+        self.compression_enabled = True
+        self.identify_log: list[tuple[str, int, int]] = []  # ("IDENTIFY"|"RESUME", shard_id, shard_count)
+        self._connections: set[GatewayConnection] = set()
+
+    # -- event routing --------------------------------------------------------------------------
+    def dispatch(self, event: str, data: dict[str, Any], *, guild_id: int | None = None) -> None:
+        """Sends ``event`` to every session whose shard owns ``guild_id`` and whose intents allow it."""
+        for session in self.sessions.values():
+            if session.owns_guild(guild_id) and session.wants(event, guild_id):
+                session.push(event, self._for_session(session, event, data, guild_id))
+
+    def _for_session(
+        self, session: GatewaySession, event: str, data: dict[str, Any], guild_id: int | None
+    ) -> dict[str, Any]:
+        if event not in ("MESSAGE_CREATE", "MESSAGE_UPDATE") or guild_id is None:
+            return data
+        if session.intents & Intents.MESSAGE_CONTENT:
+            return data
+        author = data.get("author", {}).get("id")
+        mentioned = any(m.get("id") == str(session.user_id) for m in data.get("mentions", []))
+        if author == str(session.user_id) or mentioned:
+            return data
+        return {**data, "content": "", "embeds": [], "attachments": [], "components": []}
+
+    def sessions_for_shard(self, shard_id: int | None) -> list[GatewaySession]:
+        return [s for s in self.sessions.values() if shard_id is None or s.shard_id == shard_id]
+
+    # -- faults -------------------------------------------------------------------------------
+    async def send_reconnect(self, shard_id: int | None = None) -> int:
+        """Sends op 7 RECONNECT to connected sessions of a shard (all when None); returns how many."""
+        count = 0
+        for session in self.sessions_for_shard(shard_id):
+            if session.connection is not None:
+                session.connection.enqueue({"op": Op.RECONNECT, "d": None})
+                count += 1
+        return count
+
+    async def invalidate_session(self, shard_id: int | None = None, *, resumable: bool = False) -> int:
+        """Sends op 9 INVALID_SESSION; a non-resumable session is forgotten, forcing a fresh IDENTIFY."""
+        count = 0
+        for session in self.sessions_for_shard(shard_id):
+            if session.connection is not None:
+                session.connection.enqueue({"op": Op.INVALID_SESSION, "d": resumable})
+                count += 1
+            if not resumable:
+                self.sessions.pop(session.session_id, None)
+        return count
+
+    async def drop_connections(self, shard_id: int | None = None) -> int:
+        """Cuts the TCP connection under sessions of a shard without a close frame."""
+        count = 0
+        for session in self.sessions_for_shard(shard_id):
+            conn = session.connection
+            if conn is not None:
+                session.connection = None
+                transport = conn.ws._req.transport if conn.ws._req is not None else None
+                if transport is not None:
+                    transport.abort()
+                count += 1
+        return count
+
+    async def close_all(self) -> None:
+        for conn in list(self._connections):
+            await conn.flush_and_close(code=1001)
+        self.sessions.clear()
+
+    # -- the connection handler ------------------------------------------------------------------
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(max_msg_size=0, autoping=True)
+        await ws.prepare(request)
+        compress = self.compression_enabled and request.query.get("compress") == "zlib-stream"
+        conn = GatewayConnection(ws, compress)
+        self._connections.add(conn)
+        conn.enqueue({"op": Op.HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                await self._on_frame(conn, json.loads(msg.data))
+        finally:
+            self._connections.discard(conn)
+            session = conn.session
+            if session is not None and session.connection is conn:
+                session.connection = None
+            conn.enqueue(None)
+        return ws
+
+    async def _on_frame(self, conn: GatewayConnection, frame: dict[str, Any]) -> None:
+        op, data = frame.get("op"), frame.get("d")
+        if op == Op.HEARTBEAT:
+            conn.enqueue({"op": Op.HEARTBEAT_ACK, "d": None})
+        elif op == Op.IDENTIFY:
+            await self._identify(conn, data or {})
+        elif op == Op.RESUME:
+            await self._resume(conn, data or {})
+        elif op == Op.REQUEST_GUILD_MEMBERS:
+            self._request_members(conn, data or {})
+        elif op in (Op.PRESENCE_UPDATE, Op.VOICE_STATE_UPDATE):
+            return
+        else:
+            log.debug("gateway: ignoring op %s", op)
+
+    async def _identify(self, conn: GatewayConnection, data: dict[str, Any]) -> None:
+        emu = self.emulator
+        if data.get("token") != emu.token:
+            await conn.flush_and_close(CLOSE_AUTHENTICATION_FAILED, b"Authentication failed.")
+            return
+        shard_id, shard_count = data.get("shard") or [0, 1]
+        if not 0 <= shard_id < shard_count:
+            await conn.flush_and_close(CLOSE_INVALID_SHARD, b"Invalid shard.")
+            return
+        session = GatewaySession(
+            session_id=secrets.token_hex(16),
+            user_id=emu.bot_user.id,
+            shard_id=shard_id,
+            shard_count=shard_count,
+            intents=int(data.get("intents", 0)),
+            connection=conn,
+        )
+        conn.session = session
+        self.sessions[session.session_id] = session
+        self.identify_log.append(("IDENTIFY", shard_id, shard_count))
+        guilds = [g for g in emu.state.guilds.values() if emu.bot_user.id in g.members and session.owns_guild(g.id)]
+        session.push(
+            "READY",
+            {
+                "v": 10,
+                "user": emu.bot_user.payload() | {"verified": True, "mfa_enabled": False, "email": None},
+                "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
+                "session_id": session.session_id,
+                "session_type": "normal",
+                "resume_gateway_url": emu.gateway_url,
+                "shard": [shard_id, shard_count],
+                "application": {"id": str(emu.application_id), "flags": 0},
+                "private_channels": [],
+                "presences": [],
+                "relationships": [],
+                "user_settings": {},
+                "guild_join_requests": [],
+                "geo_ordered_rtc_regions": ["local"],
+                "auth_session_id_hash": "",
+            },
+        )
+        threshold = int(data.get("large_threshold", 250))
+        for guild in guilds:
+            session.push("GUILD_CREATE", emu.state.gateway_guild_payload(guild, large_threshold=threshold))
+
+    async def _resume(self, conn: GatewayConnection, data: dict[str, Any]) -> None:
+        emu = self.emulator
+        session = self.sessions.get(str(data.get("session_id")))
+        if session is None or data.get("token") != emu.token:
+            conn.enqueue({"op": Op.INVALID_SESSION, "d": False})
+            return
+        old = session.connection
+        if old is not None and old is not conn:
+            old.enqueue(None)
+        session.connection = conn
+        conn.session = session
+        session.resume_count += 1
+        self.identify_log.append(("RESUME", session.shard_id, session.shard_count))
+        last_seen = int(data.get("seq") or 0)
+        for frame in session.buffer:
+            if frame["s"] > last_seen:
+                conn.enqueue(frame)
+        session.push("RESUMED", {})
+
+    def _request_members(self, conn: GatewayConnection, data: dict[str, Any]) -> None:
+        session = conn.session
+        if session is None:
+            return
+        state = self.emulator.state
+        guild = state.guilds.get(int(data.get("guild_id", 0)))
+        if guild is None:
+            return
+        members = list(guild.members.values())
+        wanted = data.get("user_ids")
+        if wanted:
+            ids = {int(u) for u in (wanted if isinstance(wanted, list) else [wanted])}
+            members = [m for m in members if m.user_id in ids]
+        query = data.get("query")
+        if query:
+            members = [m for m in members if state.users[m.user_id].username.lower().startswith(query.lower())]
+        limit = int(data.get("limit") or 0)
+        if limit:
+            members = members[:limit]
+        chunks = [members[i : i + 1000] for i in range(0, len(members), 1000)] or [[]]
+        for index, chunk in enumerate(chunks):
+            payload: dict[str, Any] = {
+                "guild_id": str(guild.id),
+                "members": [state.member_payload(m) for m in chunk],
+                "chunk_index": index,
+                "chunk_count": len(chunks),
+            }
+            if data.get("nonce"):
+                payload["nonce"] = data["nonce"]
+            session.push("GUILD_MEMBERS_CHUNK", payload)

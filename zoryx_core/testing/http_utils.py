@@ -1,0 +1,135 @@
+"""Small HTTP helpers shared by the emulator's routes: JSON answers, bodies, route tables."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from .errors import DiscordError, ErrorCode
+
+if TYPE_CHECKING:
+    from .server import DiscordEmulator
+
+__all__ = ["Handler", "RouteDef", "RouteSet", "UploadedFile", "json_response", "read_body", "snowflake"]
+
+Handler = Callable[["DiscordEmulator", web.Request], Awaitable[Any]]
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    """JSON with Content-Type exactly ``application/json`` (discord.py needs no charset suffix)."""
+    return web.Response(
+        body=json.dumps(data, separators=(",", ":")).encode(),
+        status=status,
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+@dataclass
+class UploadedFile:
+    field_name: str
+    filename: str
+    content_type: str
+    data: bytes
+
+
+async def read_body(request: web.Request) -> tuple[dict[str, Any], list[UploadedFile]]:
+    """Reads a JSON body or a multipart body with ``payload_json`` and ``files[n]`` parts."""
+    if request.content_type == "multipart/form-data":
+        payload: dict[str, Any] = {}
+        files: list[UploadedFile] = []
+        reader = await request.multipart()
+        async for part in reader:
+            if not isinstance(part, web.BodyPartReader) and hasattr(part, "name"):
+                continue
+            name = getattr(part, "name", None) or ""
+            raw = await part.read()  # type: ignore[union-attr]
+            if name == "payload_json":
+                payload = _parse_json(raw)
+            elif getattr(part, "filename", None):
+                files.append(
+                    UploadedFile(
+                        name,
+                        part.filename or name,  # type: ignore[union-attr]
+                        part.headers.get("Content-Type", "application/octet-stream"),
+                        bytes(raw),
+                    )
+                )
+        return payload, files
+    raw_body = await request.read()
+    if not raw_body:
+        return {}, []
+    body = _parse_json(raw_body)
+    return body, []
+
+
+def _parse_json(raw: bytes | bytearray) -> dict[str, Any]:
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise DiscordError(400, ErrorCode.GENERAL, "400: Bad Request") from None
+    if not isinstance(value, dict | list):
+        raise DiscordError(400, ErrorCode.INVALID_FORM_BODY, "Invalid Form Body")
+    return value  # type: ignore[return-value]
+
+
+def snowflake(request: web.Request, name: str) -> int:
+    """A path parameter as an int; a non-numeric id is Discord's 404 for that kind of object."""
+    raw = request.match_info[name]
+    try:
+        return int(raw)
+    except ValueError:
+        codes = {
+            "channel_id": (ErrorCode.UNKNOWN_CHANNEL, "Channel"),
+            "message_id": (ErrorCode.UNKNOWN_MESSAGE, "Message"),
+            "role_id": (ErrorCode.UNKNOWN_ROLE, "Role"),
+            "guild_id": (ErrorCode.UNKNOWN_GUILD, "Guild"),
+            "user_id": (ErrorCode.UNKNOWN_USER, "User"),
+        }
+        code, what = codes.get(name, (ErrorCode.GENERAL, name))
+        raise DiscordError(404, code, f"Unknown {what}") from None
+
+
+@dataclass
+class RouteDef:
+    method: str
+    path: str  # template under /api/v10, e.g. /channels/{channel_id}/messages
+    handler: Handler
+    auth: bool = True
+
+    @property
+    def name(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@dataclass
+class RouteSet:
+    """A table of REST routes, filled with decorators in each routes module."""
+
+    routes: list[RouteDef] = field(default_factory=list)
+
+    def route(self, method: str, path: str, *, auth: bool = True) -> Callable[[Handler], Handler]:
+        def decorator(handler: Handler) -> Handler:
+            self.routes.append(RouteDef(method, path, handler, auth))
+            return handler
+
+        return decorator
+
+    def get(self, path: str, *, auth: bool = True) -> Callable[[Handler], Handler]:
+        return self.route("GET", path, auth=auth)
+
+    def post(self, path: str, *, auth: bool = True) -> Callable[[Handler], Handler]:
+        return self.route("POST", path, auth=auth)
+
+    def put(self, path: str, *, auth: bool = True) -> Callable[[Handler], Handler]:
+        return self.route("PUT", path, auth=auth)
+
+    def patch(self, path: str, *, auth: bool = True) -> Callable[[Handler], Handler]:
+        return self.route("PATCH", path, auth=auth)
+
+    def delete(self, path: str, *, auth: bool = True) -> Callable[[Handler], Handler]:
+        return self.route("DELETE", path, auth=auth)

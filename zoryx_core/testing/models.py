@@ -1,0 +1,387 @@
+"""The emulator's state objects. Each knows how to render itself as a Discord payload."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from .snowflake import snowflake_time_ms
+
+__all__ = [
+    "ApplicationCommand",
+    "Attachment",
+    "Channel",
+    "ChannelType",
+    "Emoji",
+    "Guild",
+    "Member",
+    "Message",
+    "Overwrite",
+    "Role",
+    "Sticker",
+    "User",
+    "iso_from_snowflake",
+    "iso_now",
+]
+
+
+def iso_now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat()
+
+
+def iso_from_snowflake(snowflake: int) -> str:
+    return dt.datetime.fromtimestamp(snowflake_time_ms(snowflake) / 1000, dt.UTC).isoformat()
+
+
+class ChannelType:
+    GUILD_TEXT = 0
+    DM = 1
+    GUILD_VOICE = 2
+    GUILD_CATEGORY = 4
+    GUILD_ANNOUNCEMENT = 5
+    GUILD_STAGE_VOICE = 13
+    GUILD_FORUM = 15
+    GUILD_MEDIA = 16
+
+    GUILD_TYPES = frozenset({0, 2, 4, 5, 13, 15, 16})
+    TEXT_TYPES = frozenset({0, 1, 2, 5, 13})  # types that carry messages directly
+
+
+@dataclass
+class User:
+    id: int
+    username: str
+    bot: bool = False
+    global_name: str | None = None
+    avatar: str | None = None
+
+    def payload(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": str(self.id),
+            "username": self.username,
+            "discriminator": "0",
+            "global_name": self.global_name,
+            "avatar": self.avatar,
+            "public_flags": 0,
+            "flags": 0,
+            "banner": None,
+            "accent_color": None,
+            "avatar_decoration_data": None,
+            "collectibles": None,
+            "primary_guild": None,
+        }
+        if self.bot:
+            data["bot"] = True
+        return data
+
+
+@dataclass
+class Role:
+    id: int
+    guild_id: int
+    name: str
+    permissions: int = 0
+    color: int = 0
+    hoist: bool = False
+    mentionable: bool = False
+    position: int = 0
+    managed: bool = False
+    bot_id: int | None = None
+    icon: str | None = None
+    unicode_emoji: str | None = None
+
+    def payload(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": str(self.id),
+            "name": self.name,
+            "description": None,
+            "permissions": str(self.permissions),
+            "position": self.position,
+            "color": self.color,
+            "colors": {"primary_color": self.color, "secondary_color": None, "tertiary_color": None},
+            "hoist": self.hoist,
+            "managed": self.managed,
+            "mentionable": self.mentionable,
+            "icon": self.icon,
+            "unicode_emoji": self.unicode_emoji,
+            "flags": 0,
+        }
+        if self.bot_id is not None:
+            data["tags"] = {"bot_id": str(self.bot_id)}
+        return data
+
+
+@dataclass
+class Overwrite:
+    id: int
+    type: int  # 0 role, 1 member
+    allow: int = 0
+    deny: int = 0
+
+    def payload(self) -> dict[str, Any]:
+        return {"id": str(self.id), "type": self.type, "allow": str(self.allow), "deny": str(self.deny)}
+
+
+# Settable channel fields beyond the common ones, with the default each type reports.
+CHANNEL_OPTIONAL_FIELDS: dict[str, Any] = {
+    "topic": None,
+    "nsfw": False,
+    "rate_limit_per_user": 0,
+    "bitrate": 64000,
+    "user_limit": 0,
+    "rtc_region": None,
+    "video_quality_mode": 1,
+    "default_auto_archive_duration": None,
+    "default_thread_rate_limit_per_user": 0,
+    "available_tags": [],
+    "default_reaction_emoji": None,
+    "default_sort_order": None,
+    "default_forum_layout": 0,
+}
+_VOICE_FIELDS = frozenset({"bitrate", "user_limit", "rtc_region", "video_quality_mode"})
+_FORUM_FIELDS = frozenset(
+    {"available_tags", "default_reaction_emoji", "default_sort_order", "default_forum_layout",
+     "default_thread_rate_limit_per_user"}
+)
+
+
+@dataclass
+class Channel:
+    id: int
+    type: int
+    name: str = ""
+    guild_id: int | None = None
+    position: int = 0
+    parent_id: int | None = None
+    overwrites: list[Overwrite] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)
+    recipient_ids: list[int] = field(default_factory=list)
+    last_message_id: int | None = None
+    flags: int = 0
+
+    def option(self, name: str) -> Any:
+        return self.options.get(name, CHANNEL_OPTIONAL_FIELDS[name])
+
+    def payload(self, users: dict[int, User] | None = None) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": str(self.id),
+            "type": self.type,
+            "last_message_id": str(self.last_message_id) if self.last_message_id else None,
+            "flags": self.flags,
+        }
+        if self.type == ChannelType.DM:
+            data["recipients"] = [users[uid].payload() for uid in self.recipient_ids] if users else []
+            return data
+        data.update(
+            {
+                "guild_id": str(self.guild_id),
+                "name": self.name,
+                "position": self.position,
+                "parent_id": str(self.parent_id) if self.parent_id else None,
+                "permission_overwrites": [ow.payload() for ow in self.overwrites],
+            }
+        )
+        if self.type == ChannelType.GUILD_CATEGORY:
+            return data
+        voice = self.type in (ChannelType.GUILD_VOICE, ChannelType.GUILD_STAGE_VOICE)
+        forum = self.type in (ChannelType.GUILD_FORUM, ChannelType.GUILD_MEDIA)
+        for key in CHANNEL_OPTIONAL_FIELDS:
+            if key in _VOICE_FIELDS and not voice:
+                continue
+            if key in _FORUM_FIELDS and not forum:
+                continue
+            if key == "topic" and voice:
+                continue
+            data[key] = self.option(key)
+        return data
+
+
+@dataclass
+class Member:
+    user_id: int
+    guild_id: int
+    roles: list[int] = field(default_factory=list)
+    nick: str | None = None
+    joined_at: str = field(default_factory=iso_now)
+    deaf: bool = False
+    mute: bool = False
+    communication_disabled_until: str | None = None
+
+    def payload(self, user: User) -> dict[str, Any]:
+        return {
+            "user": user.payload(),
+            "roles": [str(r) for r in self.roles],
+            "nick": self.nick,
+            "avatar": None,
+            "banner": None,
+            "joined_at": self.joined_at,
+            "premium_since": None,
+            "deaf": self.deaf,
+            "mute": self.mute,
+            "flags": 0,
+            "pending": False,
+            "communication_disabled_until": self.communication_disabled_until,
+        }
+
+
+@dataclass
+class Emoji:
+    id: int
+    guild_id: int
+    name: str
+    image: bytes
+    animated: bool = False
+    roles: list[int] = field(default_factory=list)
+    creator_id: int | None = None
+
+    def payload(self, users: dict[int, User] | None = None) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": str(self.id),
+            "name": self.name,
+            "roles": [str(r) for r in self.roles],
+            "require_colons": True,
+            "managed": False,
+            "animated": self.animated,
+            "available": True,
+        }
+        if users is not None and self.creator_id in users:
+            data["user"] = users[self.creator_id].payload()
+        return data
+
+
+@dataclass
+class Sticker:
+    id: int
+    guild_id: int
+    name: str
+    tags: str
+    image: bytes
+    description: str | None = None
+    format_type: int = 1  # PNG
+    creator_id: int | None = None
+
+    def payload(self, users: dict[int, User] | None = None) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": str(self.id),
+            "name": self.name,
+            "tags": self.tags,
+            "type": 2,
+            "format_type": self.format_type,
+            "description": self.description,
+            "asset": "",
+            "available": True,
+            "guild_id": str(self.guild_id),
+        }
+        if users is not None and self.creator_id in users:
+            data["user"] = users[self.creator_id].payload()
+        return data
+
+
+@dataclass
+class Attachment:
+    id: int
+    filename: str
+    content_type: str
+    data: bytes
+    url: str
+    description: str | None = None
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "filename": self.filename,
+            "size": len(self.data),
+            "url": self.url,
+            "proxy_url": self.url,
+            "content_type": self.content_type,
+            "description": self.description,
+        }
+
+
+@dataclass
+class Message:
+    id: int
+    channel_id: int
+    author_id: int
+    content: str = ""
+    guild_id: int | None = None
+    embeds: list[dict[str, Any]] = field(default_factory=list)
+    components: list[dict[str, Any]] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    flags: int = 0
+    type: int = 0
+    tts: bool = False
+    pinned: bool = False
+    edited_timestamp: str | None = None
+    mention_ids: list[int] = field(default_factory=list)
+    mention_role_ids: list[int] = field(default_factory=list)
+    mention_everyone: bool = False
+    reactions: dict[str, list[int]] = field(default_factory=dict)  # emoji key -> user ids in order
+    reaction_emojis: dict[str, dict[str, Any]] = field(default_factory=dict)
+    message_reference: dict[str, Any] | None = None
+    webhook_id: int | None = None
+    application_id: int | None = None
+    interaction_metadata: dict[str, Any] | None = None
+    nonce: str | int | None = None
+    sticker_ids: list[int] = field(default_factory=list)
+
+    @property
+    def ephemeral(self) -> bool:
+        return bool(self.flags & 64)
+
+    @property
+    def timestamp(self) -> str:
+        return iso_from_snowflake(self.id)
+
+
+@dataclass
+class ApplicationCommand:
+    id: int
+    application_id: int
+    name: str
+    type: int = 1
+    description: str = ""
+    guild_id: int | None = None
+    options: list[dict[str, Any]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    version: int = 1
+
+    def payload(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": str(self.id),
+            "application_id": str(self.application_id),
+            "version": str(self.version),
+            "type": self.type,
+            "name": self.name,
+            "description": self.description,
+            "default_member_permissions": None,
+            "dm_permission": True,
+            "nsfw": False,
+        }
+        if self.options:
+            data["options"] = self.options
+        if self.guild_id is not None:
+            data["guild_id"] = str(self.guild_id)
+        data.update(self.extra)
+        return data
+
+
+@dataclass
+class Guild:
+    id: int
+    name: str
+    owner_id: int
+    roles: dict[int, Role] = field(default_factory=dict)
+    channel_ids: list[int] = field(default_factory=list)
+    members: dict[int, Member] = field(default_factory=dict)
+    emojis: dict[int, Emoji] = field(default_factory=dict)
+    stickers: dict[int, Sticker] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    images: dict[str, bytes] = field(default_factory=dict)  # icon, banner, ... as uploaded
+
+    def top_role_position(self, user_id: int) -> int:
+        member = self.members.get(user_id)
+        if member is None:
+            return -1
+        return max((self.roles[r].position for r in member.roles if r in self.roles), default=0)

@@ -1,0 +1,196 @@
+"""State changes shared by REST routes and the driver, each emitting the gateway events Discord would."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from .http_utils import UploadedFile
+from .models import Attachment, Channel, Guild, Member, Message, Role, User
+
+if TYPE_CHECKING:
+    from .server import DiscordEmulator
+
+__all__ = [
+    "add_member",
+    "build_message",
+    "create_channel",
+    "create_role",
+    "delete_channel",
+    "delete_message",
+    "delete_role",
+    "emit_channel_update",
+    "emit_emojis_update",
+    "emit_guild_update",
+    "emit_member_update",
+    "emit_role_update",
+    "emit_stickers_update",
+    "post_message",
+    "remove_member",
+    "update_message",
+]
+
+_USER_MENTION = re.compile(r"<@!?(\d+)>")
+_ROLE_MENTION = re.compile(r"<@&(\d+)>")
+
+
+def build_message(
+    emu: DiscordEmulator, channel: Channel, author_id: int, body: dict[str, Any],
+    files: list[UploadedFile] | None = None, **extra: Any,
+) -> Message:
+    """Makes (but does not store) a message from a create-message body and uploaded files."""
+    message_id = emu.state.ids.next()
+    content = body.get("content") or ""
+    message = Message(
+        id=message_id,
+        channel_id=channel.id,
+        guild_id=channel.guild_id,
+        author_id=author_id,
+        content=content,
+        embeds=list(body.get("embeds") or []),
+        components=list(body.get("components") or []),
+        flags=int(body.get("flags") or 0),
+        tts=bool(body.get("tts", False)),
+        nonce=body.get("nonce"),
+        sticker_ids=[int(s) for s in body.get("sticker_ids") or []],
+        **extra,
+    )
+    message.attachments = attachments_from(emu, files or [], body.get("attachments") or [])
+    _apply_mentions(emu, message, body.get("allowed_mentions"))
+    reference = body.get("message_reference")
+    if reference and reference.get("message_id"):
+        message.type = 19  # REPLY
+        message.message_reference = {
+            "type": 0,
+            "message_id": str(reference["message_id"]),
+            "channel_id": str(reference.get("channel_id") or channel.id),
+            **({"guild_id": str(channel.guild_id)} if channel.guild_id else {}),
+        }
+    return message
+
+
+def attachments_from(emu: DiscordEmulator, files: list[UploadedFile], meta: list[dict[str, Any]]) -> list[Attachment]:
+    by_index = {str(m.get("id")): m for m in meta}
+    result = []
+    for index, upload in enumerate(files):
+        info = by_index.get(str(index), {})
+        attachment_id = emu.state.ids.next()
+        filename = info.get("filename") or upload.filename
+        attachment = Attachment(
+            id=attachment_id,
+            filename=filename,
+            content_type=upload.content_type,
+            data=upload.data,
+            url=f"{emu.base_url}/attachments/{attachment_id}/{filename}",
+            description=info.get("description"),
+        )
+        emu.state.attachments[attachment_id] = attachment
+        result.append(attachment)
+    return result
+
+
+def _apply_mentions(emu: DiscordEmulator, message: Message, allowed: dict[str, Any] | None) -> None:
+    parse = set((allowed or {}).get("parse", ["users", "roles", "everyone"]))
+    users = [int(u) for u in _USER_MENTION.findall(message.content)]
+    explicit_users = {int(u) for u in (allowed or {}).get("users", [])}
+    message.mention_ids = [u for u in users if u in emu.state.users and ("users" in parse or u in explicit_users)]
+    roles = [int(r) for r in _ROLE_MENTION.findall(message.content)]
+    explicit_roles = {int(r) for r in (allowed or {}).get("roles", [])}
+    message.mention_role_ids = [r for r in roles if "roles" in parse or r in explicit_roles]
+    message.mention_everyone = "everyone" in parse and ("@everyone" in message.content or "@here" in message.content)
+
+
+def post_message(emu: DiscordEmulator, message: Message) -> Message:
+    """Stores a message and, unless it is ephemeral, sends MESSAGE_CREATE."""
+    emu.state.add_message(message)
+    if not message.ephemeral:
+        emu.dispatch("MESSAGE_CREATE", emu.state.message_payload(message, viewer_id=emu.bot_user.id, gateway=True),
+                     guild_id=message.guild_id)
+    return message
+
+
+def update_message(emu: DiscordEmulator, message: Message) -> None:
+    if not message.ephemeral:
+        emu.dispatch("MESSAGE_UPDATE", emu.state.message_payload(message, viewer_id=emu.bot_user.id, gateway=True),
+                     guild_id=message.guild_id)
+
+
+def delete_message(emu: DiscordEmulator, message: Message) -> None:
+    emu.state.messages[message.channel_id].pop(message.id, None)
+    data: dict[str, Any] = {"id": str(message.id), "channel_id": str(message.channel_id)}
+    if message.guild_id is not None:
+        data["guild_id"] = str(message.guild_id)
+    if not message.ephemeral:
+        emu.dispatch("MESSAGE_DELETE", data, guild_id=message.guild_id)
+
+
+def create_channel(emu: DiscordEmulator, guild: Guild, channel: Channel) -> Channel:
+    emu.state.add_channel(channel)
+    emu.dispatch("CHANNEL_CREATE", channel.payload(), guild_id=guild.id)
+    return channel
+
+
+def emit_channel_update(emu: DiscordEmulator, channel: Channel) -> None:
+    emu.dispatch("CHANNEL_UPDATE", channel.payload(), guild_id=channel.guild_id)
+
+
+def delete_channel(emu: DiscordEmulator, channel: Channel) -> None:
+    children = [c for c in emu.state.channels.values() if c.parent_id == channel.id]
+    emu.state.remove_channel(channel)
+    emu.dispatch("CHANNEL_DELETE", channel.payload(), guild_id=channel.guild_id)
+    for child in children:
+        emit_channel_update(emu, child)
+
+
+def create_role(emu: DiscordEmulator, guild: Guild, role: Role) -> Role:
+    guild.roles[role.id] = role
+    emu.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role.payload()}, guild_id=guild.id)
+    return role
+
+
+def emit_role_update(emu: DiscordEmulator, guild: Guild, role: Role) -> None:
+    emu.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": role.payload()}, guild_id=guild.id)
+
+
+def delete_role(emu: DiscordEmulator, guild: Guild, role: Role) -> None:
+    del guild.roles[role.id]
+    for member in guild.members.values():
+        if role.id in member.roles:
+            member.roles.remove(role.id)
+    for channel in emu.state.guild_channels(guild):
+        channel.overwrites = [ow for ow in channel.overwrites if ow.id != role.id]
+    emu.dispatch("GUILD_ROLE_DELETE", {"guild_id": str(guild.id), "role_id": str(role.id)}, guild_id=guild.id)
+
+
+def add_member(emu: DiscordEmulator, guild: Guild, user: User, roles: list[int] | None = None) -> Member:
+    member = Member(user_id=user.id, guild_id=guild.id, roles=list(roles or []))
+    guild.members[user.id] = member
+    emu.dispatch("GUILD_MEMBER_ADD", emu.state.member_payload(member) | {"guild_id": str(guild.id)}, guild_id=guild.id)
+    return member
+
+
+def emit_member_update(emu: DiscordEmulator, guild: Guild, member: Member) -> None:
+    emu.dispatch("GUILD_MEMBER_UPDATE", emu.state.member_payload(member) | {"guild_id": str(guild.id)},
+                 guild_id=guild.id)
+
+
+def remove_member(emu: DiscordEmulator, guild: Guild, user_id: int) -> None:
+    guild.members.pop(user_id, None)
+    emu.dispatch("GUILD_MEMBER_REMOVE", {"guild_id": str(guild.id), "user": emu.state.users[user_id].payload()},
+                 guild_id=guild.id)
+
+
+def emit_emojis_update(emu: DiscordEmulator, guild: Guild) -> None:
+    emu.dispatch("GUILD_EMOJIS_UPDATE",
+                 {"guild_id": str(guild.id), "emojis": [e.payload() for e in guild.emojis.values()]},
+                 guild_id=guild.id)
+
+
+def emit_stickers_update(emu: DiscordEmulator, guild: Guild) -> None:
+    emu.dispatch("GUILD_STICKERS_UPDATE",
+                 {"guild_id": str(guild.id), "stickers": [s.payload() for s in guild.stickers.values()]},
+                 guild_id=guild.id)
+
+
+def emit_guild_update(emu: DiscordEmulator, guild: Guild) -> None:
+    emu.dispatch("GUILD_UPDATE", emu.state.guild_payload(guild), guild_id=guild.id)

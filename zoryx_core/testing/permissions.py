@@ -1,0 +1,104 @@
+"""Discord permission bits and the computation Discord documents: roles, then channel overwrites."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import Channel, Guild
+
+__all__ = ["ALL_PERMISSIONS", "DEFAULT_BOT_PERMISSIONS", "DEFAULT_EVERYONE_PERMISSIONS", "P", "channel_permissions", "guild_permissions"]
+
+
+class P:
+    """Permission bits by name."""
+
+    CREATE_INSTANT_INVITE = 1 << 0
+    KICK_MEMBERS = 1 << 1
+    BAN_MEMBERS = 1 << 2
+    ADMINISTRATOR = 1 << 3
+    MANAGE_CHANNELS = 1 << 4
+    MANAGE_GUILD = 1 << 5
+    ADD_REACTIONS = 1 << 6
+    VIEW_AUDIT_LOG = 1 << 7
+    VIEW_CHANNEL = 1 << 10
+    SEND_MESSAGES = 1 << 11
+    MANAGE_MESSAGES = 1 << 13
+    EMBED_LINKS = 1 << 14
+    ATTACH_FILES = 1 << 15
+    READ_MESSAGE_HISTORY = 1 << 16
+    MENTION_EVERYONE = 1 << 17
+    USE_EXTERNAL_EMOJIS = 1 << 18
+    CONNECT = 1 << 20
+    SPEAK = 1 << 21
+    MUTE_MEMBERS = 1 << 22
+    DEAFEN_MEMBERS = 1 << 23
+    CHANGE_NICKNAME = 1 << 26
+    MANAGE_NICKNAMES = 1 << 27
+    MANAGE_ROLES = 1 << 28
+    MANAGE_WEBHOOKS = 1 << 29
+    MANAGE_GUILD_EXPRESSIONS = 1 << 30
+    USE_APPLICATION_COMMANDS = 1 << 31
+    MANAGE_THREADS = 1 << 34
+    SEND_MESSAGES_IN_THREADS = 1 << 38
+    MODERATE_MEMBERS = 1 << 40
+    CREATE_GUILD_EXPRESSIONS = 1 << 43
+
+
+ALL_PERMISSIONS = (1 << 53) - 1
+
+DEFAULT_EVERYONE_PERMISSIONS = (
+    P.CREATE_INSTANT_INVITE | P.ADD_REACTIONS | P.VIEW_CHANNEL | P.SEND_MESSAGES | P.EMBED_LINKS
+    | P.ATTACH_FILES | P.READ_MESSAGE_HISTORY | P.USE_EXTERNAL_EMOJIS | P.CONNECT | P.SPEAK
+    | P.CHANGE_NICKNAME | P.USE_APPLICATION_COMMANDS | P.SEND_MESSAGES_IN_THREADS
+)
+
+# What a bot invited with a typical "manage the server" invite gets, without Administrator.
+DEFAULT_BOT_PERMISSIONS = (
+    DEFAULT_EVERYONE_PERMISSIONS | P.KICK_MEMBERS | P.BAN_MEMBERS | P.MANAGE_CHANNELS | P.MANAGE_GUILD
+    | P.VIEW_AUDIT_LOG | P.MANAGE_MESSAGES | P.MENTION_EVERYONE | P.MANAGE_NICKNAMES | P.MANAGE_ROLES
+    | P.MANAGE_WEBHOOKS | P.MANAGE_GUILD_EXPRESSIONS | P.MANAGE_THREADS | P.MODERATE_MEMBERS
+    | P.CREATE_GUILD_EXPRESSIONS
+)
+
+
+def guild_permissions(guild: Guild, user_id: int) -> int:
+    """Guild-level permissions of a member: owner, then @everyone and the member's roles."""
+    if user_id == guild.owner_id:
+        return ALL_PERMISSIONS
+    member = guild.members.get(user_id)
+    if member is None:
+        return 0
+    perms = guild.roles[guild.id].permissions
+    for role_id in member.roles:
+        role = guild.roles.get(role_id)
+        if role is not None:
+            perms |= role.permissions
+    if perms & P.ADMINISTRATOR:
+        return ALL_PERMISSIONS
+    return perms
+
+
+def channel_permissions(guild: Guild, channel: Channel, user_id: int) -> int:
+    """Permissions of a member in a channel, applying overwrites in Discord's order."""
+    base = guild_permissions(guild, user_id)
+    if base == ALL_PERMISSIONS:
+        return base
+    member = guild.members[user_id]
+    overwrites = {ow.id: ow for ow in channel.overwrites}
+    everyone = overwrites.get(guild.id)
+    if everyone is not None:
+        base = (base & ~everyone.deny) | everyone.allow
+    allow = deny = 0
+    for role_id in member.roles:
+        ow = overwrites.get(role_id)
+        if ow is not None and ow.type == 0:
+            allow |= ow.allow
+            deny |= ow.deny
+    base = (base & ~deny) | allow
+    own = overwrites.get(user_id)
+    if own is not None and own.type == 1:
+        base = (base & ~own.deny) | own.allow
+    if not base & P.VIEW_CHANNEL:
+        return 0
+    return base

@@ -1,0 +1,150 @@
+"""Members: list, search, get, edit, add and remove roles, kick."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from ..access import require_bot_in_guild, require_guild_permission, require_role_below
+from ..errors import DiscordError, Forbidden, InvalidFormBody
+from ..http_utils import RouteSet, read_body, snowflake
+from ..models import Guild, Member
+from ..mutations import emit_member_update, remove_member
+from ..permissions import P
+
+if TYPE_CHECKING:
+    from ..server import DiscordEmulator
+
+routes = RouteSet()
+
+
+def _require_above(emu: DiscordEmulator, guild: Guild, member: Member) -> None:
+    """The bot may act on a member only if its top role is above the member's, and never on the owner."""
+    if guild.owner_id == emu.bot_user.id or member.user_id == emu.bot_user.id:
+        return
+    if member.user_id == guild.owner_id:
+        raise Forbidden()
+    if guild.top_role_position(member.user_id) >= guild.top_role_position(emu.bot_user.id):
+        raise Forbidden()
+
+
+@routes.get("/guilds/{guild_id}/members")
+async def list_members(emu: DiscordEmulator, request: web.Request) -> Any:
+    guild = emu.state.guild(snowflake(request, "guild_id"))
+    require_bot_in_guild(emu, guild)
+    limit = int(request.query.get("limit", 1))
+    if not 1 <= limit <= 1000:
+        raise InvalidFormBody("limit", "NUMBER_TYPE_MAX", "int value should be between 1 and 1000")
+    after = int(request.query.get("after", 0))
+    members = sorted((m for m in guild.members.values() if m.user_id > after), key=lambda m: m.user_id)
+    return [emu.state.member_payload(m) for m in members[:limit]]
+
+
+@routes.get("/guilds/{guild_id}/members/search")
+async def search_members(emu: DiscordEmulator, request: web.Request) -> Any:
+    guild = emu.state.guild(snowflake(request, "guild_id"))
+    require_bot_in_guild(emu, guild)
+    query = request.query.get("query", "").lower()
+    limit = int(request.query.get("limit", 1))
+    found = [
+        m for m in guild.members.values()
+        if emu.state.users[m.user_id].username.lower().startswith(query) or (m.nick or "").lower().startswith(query)
+    ]
+    return [emu.state.member_payload(m) for m in found[:limit]]
+
+
+@routes.patch("/guilds/{guild_id}/members/@me")
+async def edit_me(emu: DiscordEmulator, request: web.Request) -> Any:
+    guild = emu.state.guild(snowflake(request, "guild_id"))
+    require_guild_permission(emu, guild, P.CHANGE_NICKNAME)
+    member = emu.state.member(guild, emu.bot_user.id)
+    body, _ = await read_body(request)
+    if "nick" in body:
+        member.nick = body["nick"] or None
+    emit_member_update(emu, guild, member)
+    return emu.state.member_payload(member)
+
+
+@routes.get("/guilds/{guild_id}/members/{user_id}")
+async def get_member(emu: DiscordEmulator, request: web.Request) -> Any:
+    guild = emu.state.guild(snowflake(request, "guild_id"))
+    require_bot_in_guild(emu, guild)
+    return emu.state.member_payload(emu.state.member(guild, snowflake(request, "user_id")))
+
+
+@routes.patch("/guilds/{guild_id}/members/{user_id}")
+async def edit_member(emu: DiscordEmulator, request: web.Request) -> Any:
+    guild = emu.state.guild(snowflake(request, "guild_id"))
+    require_bot_in_guild(emu, guild)
+    member = emu.state.member(guild, snowflake(request, "user_id"))
+    body, _ = await read_body(request)
+    if "nick" in body:
+        require_guild_permission(emu, guild, P.MANAGE_NICKNAMES)
+        _require_above(emu, guild, member)
+        nick = body["nick"]
+        if nick is not None and len(nick) > 32:
+            raise InvalidFormBody("nick", "BASE_TYPE_MAX_LENGTH", "Must be 32 or fewer in length.")
+    new_roles: list[int] | None = None
+    if "roles" in body and body["roles"] is not None:
+        require_guild_permission(emu, guild, P.MANAGE_ROLES)
+        new_roles = [int(r) for r in body["roles"]]
+        for role_id in set(new_roles) ^ set(member.roles):
+            role = emu.state.role(guild, role_id)
+            if role.managed:
+                raise DiscordError(400, 50028, "Invalid Role")
+            require_role_below(emu, guild, role)
+    if "communication_disabled_until" in body:
+        require_guild_permission(emu, guild, P.MODERATE_MEMBERS)
+        _require_above(emu, guild, member)
+    if "mute" in body or "deaf" in body:
+        require_guild_permission(emu, guild, P.MUTE_MEMBERS if "mute" in body else P.DEAFEN_MEMBERS)
+    # every check passed: apply
+    if "nick" in body:
+        member.nick = body["nick"] or None
+    if new_roles is not None:
+        member.roles = list(dict.fromkeys(new_roles))
+    if "communication_disabled_until" in body:
+        member.communication_disabled_until = body["communication_disabled_until"]
+    for key in ("mute", "deaf"):
+        if key in body:
+            setattr(member, key, bool(body[key]))
+    emit_member_update(emu, guild, member)
+    return emu.state.member_payload(member)
+
+
+async def _change_role(emu: DiscordEmulator, request: web.Request, add: bool) -> None:
+    guild = emu.state.guild(snowflake(request, "guild_id"))
+    require_guild_permission(emu, guild, P.MANAGE_ROLES)
+    member = emu.state.member(guild, snowflake(request, "user_id"))
+    role = emu.state.role(guild, snowflake(request, "role_id"))
+    if role.managed or role.id == guild.id:
+        raise DiscordError(400, 50028, "Invalid Role")
+    require_role_below(emu, guild, role)
+    if add and role.id not in member.roles:
+        member.roles.append(role.id)
+    elif not add and role.id in member.roles:
+        member.roles.remove(role.id)
+    else:
+        return
+    emit_member_update(emu, guild, member)
+
+
+@routes.put("/guilds/{guild_id}/members/{user_id}/roles/{role_id}")
+async def add_role(emu: DiscordEmulator, request: web.Request) -> Any:
+    await _change_role(emu, request, add=True)
+
+
+@routes.delete("/guilds/{guild_id}/members/{user_id}/roles/{role_id}")
+async def remove_role(emu: DiscordEmulator, request: web.Request) -> Any:
+    await _change_role(emu, request, add=False)
+
+
+@routes.delete("/guilds/{guild_id}/members/{user_id}")
+async def kick(emu: DiscordEmulator, request: web.Request) -> Any:
+    guild = emu.state.guild(snowflake(request, "guild_id"))
+    require_guild_permission(emu, guild, P.KICK_MEMBERS)
+    member = emu.state.member(guild, snowflake(request, "user_id"))
+    _require_above(emu, guild, member)
+    remove_member(emu, guild, member.user_id)
+    return None

@@ -1,0 +1,137 @@
+"""Roles: list, create, edit, delete and positions, with Discord's hierarchy rules."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from ..access import require_bot_in_guild, require_guild_permission, require_role_below
+from ..errors import DiscordError, ErrorCode, Forbidden, InvalidFormBody
+from ..http_utils import RouteSet, read_body, snowflake
+from ..models import Guild, Role
+from ..mutations import create_role, delete_role, emit_role_update
+from ..permissions import ALL_PERMISSIONS, P, guild_permissions
+
+if TYPE_CHECKING:
+    from ..server import DiscordEmulator
+
+routes = RouteSet()
+
+MAX_ROLES = 250
+
+
+def _apply(emu: DiscordEmulator, guild: Guild, role: Role, body: dict[str, Any]) -> None:
+    if "name" in body:
+        name = body["name"]
+        if not isinstance(name, str) or len(name) > 100:
+            raise InvalidFormBody("name", "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length.")
+        role.name = name
+    if body.get("permissions") is not None:
+        permissions = int(body["permissions"])
+        mine = guild_permissions(guild, emu.bot_user.id)
+        if mine != ALL_PERMISSIONS and permissions & ~mine & ~role.permissions:
+            raise Forbidden()  # a bot cannot grant permissions it does not have
+        role.permissions = permissions
+    colors = body.get("colors") or {}
+    color = body.get("color", colors.get("primary_color"))
+    if color is not None:
+        if not 0 <= int(color) <= 0xFFFFFF:
+            raise InvalidFormBody("color", "NUMBER_TYPE_MAX", "int value should be between 0 and 16777215")
+        role.color = int(color)
+    for key in ("hoist", "mentionable"):
+        if key in body and body[key] is not None:
+            setattr(role, key, bool(body[key]))
+    if "unicode_emoji" in body:
+        role.unicode_emoji = body["unicode_emoji"]
+
+
+@routes.get("/guilds/{guild_id}/roles")
+async def list_roles(emu: DiscordEmulator, request: web.Request) -> Any:
+    guild = emu.state.guild(snowflake(request, "guild_id"))
+    require_bot_in_guild(emu, guild)
+    return [r.payload() for r in sorted(guild.roles.values(), key=lambda r: r.position)]
+
+
+@routes.post("/guilds/{guild_id}/roles")
+async def new_role(emu: DiscordEmulator, request: web.Request) -> Any:
+    guild = emu.state.guild(snowflake(request, "guild_id"))
+    require_guild_permission(emu, guild, P.MANAGE_ROLES)
+    body, _ = await read_body(request)
+    if len(guild.roles) >= MAX_ROLES:
+        raise DiscordError(400, ErrorCode.MAX_ROLES, f"Maximum number of server roles reached ({MAX_ROLES})")
+    for other in guild.roles.values():  # new roles go in at position 1, right above @everyone
+        if other.position >= 1:
+            other.position += 1
+    role = Role(id=emu.state.ids.next(), guild_id=guild.id, name="new role", position=1)
+    _apply(emu, guild, role, body)
+    create_role(emu, guild, role)
+    return role.payload()
+
+
+@routes.patch("/guilds/{guild_id}/roles")
+async def role_positions(emu: DiscordEmulator, request: web.Request) -> Any:
+    guild = emu.state.guild(snowflake(request, "guild_id"))
+    require_guild_permission(emu, guild, P.MANAGE_ROLES)
+    body, _ = await read_body(request)
+    if not isinstance(body, list):
+        raise InvalidFormBody("", "BASE_TYPE_ARRAY", "Expected a list of {id, position}")
+    top = guild.top_role_position(emu.bot_user.id)
+    owner = guild.owner_id == emu.bot_user.id
+    moves = []
+    for index, entry in enumerate(body):
+        role = guild.roles.get(int(entry.get("id", 0)))
+        if role is None:
+            raise InvalidFormBody(f"{index}.id", "UNKNOWN_ROLE", "Unknown role")
+        position = int(entry.get("position") or 0)
+        if role.id == guild.id or position < 1:
+            raise InvalidFormBody(f"{index}.position", "BASE_TYPE_CHOICES", "@everyone cannot be moved")
+        if not owner and (role.position >= top or position >= top):
+            raise Forbidden()
+        moves.append((role, position))
+    for role, position in moves:
+        role.position = position
+    _renumber(guild)
+    for role in guild.roles.values():
+        emit_role_update(emu, guild, role)
+    return [r.payload() for r in sorted(guild.roles.values(), key=lambda r: r.position)]
+
+
+def _renumber(guild: Guild) -> None:
+    """Keeps positions 0..n-1 without gaps, ordered as requested (ties by id, like Discord)."""
+    ordered = sorted((r for r in guild.roles.values() if r.id != guild.id), key=lambda r: (r.position, r.id))
+    for position, role in enumerate(ordered, start=1):
+        role.position = position
+    guild.roles[guild.id].position = 0
+
+
+@routes.get("/guilds/{guild_id}/roles/{role_id}")
+async def get_role(emu: DiscordEmulator, request: web.Request) -> Any:
+    guild = emu.state.guild(snowflake(request, "guild_id"))
+    require_bot_in_guild(emu, guild)
+    return emu.state.role(guild, snowflake(request, "role_id")).payload()
+
+
+@routes.patch("/guilds/{guild_id}/roles/{role_id}")
+async def edit_role(emu: DiscordEmulator, request: web.Request) -> Any:
+    guild = emu.state.guild(snowflake(request, "guild_id"))
+    require_guild_permission(emu, guild, P.MANAGE_ROLES)
+    role = emu.state.role(guild, snowflake(request, "role_id"))
+    require_role_below(emu, guild, role)
+    body, _ = await read_body(request)
+    _apply(emu, guild, role, body)
+    emit_role_update(emu, guild, role)
+    return role.payload()
+
+
+@routes.delete("/guilds/{guild_id}/roles/{role_id}")
+async def remove_role(emu: DiscordEmulator, request: web.Request) -> Any:
+    guild = emu.state.guild(snowflake(request, "guild_id"))
+    require_guild_permission(emu, guild, P.MANAGE_ROLES)
+    role = emu.state.role(guild, snowflake(request, "role_id"))
+    if role.id == guild.id or role.managed:
+        raise DiscordError(400, 50028, "Invalid Role")
+    require_role_below(emu, guild, role)
+    delete_role(emu, guild, role)
+    _renumber(guild)
+    return None

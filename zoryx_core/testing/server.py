@@ -1,0 +1,212 @@
+"""DiscordEmulator: the aiohttp server that unmodified discord.py connects to over real sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from .actions import UserActionsMixin
+from .errors import DiscordError, Unauthorized
+from .gateway import GatewayHub
+from .http_utils import RouteDef, json_response
+from .interactions_state import InteractionRegistry
+from .ratelimits import FaultPlan, RateLimiter
+from .routes import ALL_ROUTES
+from .scenario import ScenarioMixin
+from .state import EmulatorState
+
+__all__ = ["API_PREFIX", "DiscordEmulator", "RequestRecord"]
+
+API_PREFIX = "/api/v10"
+log = logging.getLogger(__name__)
+
+_MAJOR_PARAMETERS = ("channel_id", "guild_id", "webhook_id", "interaction_id")
+
+
+@dataclass
+class RequestRecord:
+    """One REST request as the emulator saw it."""
+
+    method: str
+    path: str
+    route: str | None  # "METHOD /template", None for unknown paths
+    at: float  # time.monotonic() on arrival
+    status: int = 0
+    body: Any = None
+
+
+class DiscordEmulator(ScenarioMixin, UserActionsMixin):
+    """A local Discord: REST under ``/api/v10``, a gateway at ``/gateway``, and a driver API.
+
+    Use it as an async context manager, or call :meth:`start` and :meth:`stop`::
+
+        async with DiscordEmulator() as emu:
+            guild = emu.create_guild("Test")
+            ...
+    """
+
+    def __init__(
+        self, *, host: str = "127.0.0.1", port: int = 0, token: str | None = None,
+        bot_name: str = "Zoryx Test Bot",
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.token = token or f"zoryx-emulator.{secrets.token_urlsafe(24)}"
+        self.state = EmulatorState()
+        self.bot_user = self.state.add_user(bot_name, bot=True)
+        self.application_id = self.bot_user.id
+        self.app_owner = self.state.add_user("application-owner")
+        self.gateway = GatewayHub(self)
+        self.rate_limits = RateLimiter()
+        self.faults = FaultPlan()
+        self.interactions = InteractionRegistry()
+        self.requests: list[RequestRecord] = []
+        self.record_bodies = True
+        self._route_defs: dict[web.AbstractRoute, RouteDef] = {}
+        self._runner: web.AppRunner | None = None
+        self.app = self._build_app()
+
+    # -- addresses ------------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return self.base_url + API_PREFIX
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://{self.host}:{self.port}/gateway"
+
+    @property
+    def route_definitions(self) -> list[RouteDef]:
+        return list(ALL_ROUTES.routes)
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    async def start(self) -> DiscordEmulator:
+        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port, backlog=1024)
+        await site.start()
+        server = site._server
+        if self.port == 0 and server is not None:
+            sockets = getattr(server, "sockets", None) or []
+            self.port = sockets[0].getsockname()[1]
+        log.info("Discord emulator listening on %s", self.base_url)
+        return self
+
+    async def stop(self) -> None:
+        await self.gateway.close_all()
+        self.interactions.cancel_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> DiscordEmulator:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # -- events -----------------------------------------------------------------------------------
+    def dispatch(self, event: str, data: dict[str, Any], *, guild_id: int | None = None) -> None:
+        """Sends a gateway event to the shard that owns ``guild_id`` (shard 0 for DMs)."""
+        self.gateway.dispatch(event, data, guild_id=guild_id)
+
+    # -- the application ------------------------------------------------------------------------
+    def _build_app(self) -> web.Application:
+        app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024 * 1024)
+        app.router.add_get("/gateway", self.gateway.handle)
+        for route in ALL_ROUTES.routes:
+            aio_route = app.router.add_route(route.method, API_PREFIX + route.path, self._wrap(route))
+            self._route_defs[aio_route] = route
+        app.router.add_get("/attachments/{attachment_id}/{filename}", self._serve_attachment)
+        return app
+
+    def _wrap(self, route: RouteDef) -> Any:
+        async def handler(request: web.Request) -> web.StreamResponse:
+            result = await route.handler(self, request)
+            if isinstance(result, web.StreamResponse):
+                return result
+            if result is None:
+                return web.Response(status=204)
+            return json_response(result)
+
+        return handler
+
+    async def _serve_attachment(self, request: web.Request) -> web.StreamResponse:
+        attachment = self.state.attachments.get(int(request.match_info["attachment_id"]))
+        if attachment is None:
+            raise web.HTTPNotFound()
+        return web.Response(body=attachment.data, content_type=attachment.content_type)
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if not request.path.startswith(API_PREFIX):
+            return await handler(request)  # type: ignore[no-any-return]
+        route = self._route_defs.get(request.match_info.route)
+        record = RequestRecord(request.method, request.path, route.name if route else None, time.monotonic())
+        self.requests.append(record)
+        response = await self._answer(request, handler, route, record)
+        record.status = response.status
+        return response
+
+    async def _answer(
+        self, request: web.Request, handler: Any, route: RouteDef | None, record: RequestRecord
+    ) -> web.StreamResponse:
+        if self.faults.latency:
+            await asyncio.sleep(self.faults.latency)
+        if route is None:
+            return json_response({"message": "404: Not Found", "code": 0}, status=404)
+        if route.auth and request.headers.get("Authorization") != f"Bot {self.token}":
+            return json_response(Unauthorized().body(), status=401)
+        now = time.monotonic()
+        if now < self.faults.global_blocked_until:
+            return self._too_many(self.faults.global_blocked_until - now, is_global=True)
+        fault = self.faults.take(route.name)
+        if fault is not None and fault.kind == "drop":
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=499)
+        if fault is not None:
+            if fault.is_global:
+                self.faults.global_blocked_until = now + fault.retry_after
+            return self._too_many(fault.retry_after, is_global=fault.is_global)
+        major = next((request.match_info[p] for p in _MAJOR_PARAMETERS if p in request.match_info), "")
+        bucket = self.rate_limits.bucket(route.name, major)
+        if not bucket.take(now):
+            return self._too_many(bucket.reset_at - now, is_global=False, scope="user")
+        headers = self.rate_limits.headers(bucket, now)
+        try:
+            response: web.StreamResponse = await handler(request)
+        except DiscordError as error:
+            response = json_response(error.body(), status=error.status)
+        if self.record_bodies and response.status < 300 and isinstance(response, web.Response):
+            record.body = response.body
+        for key, value in headers.items():
+            response.headers[key] = value
+        return response
+
+    @staticmethod
+    def _too_many(retry_after: float, *, is_global: bool, scope: str = "user") -> web.Response:
+        headers = {
+            "Via": "1.1 google",
+            "Retry-After": str(max(1, int(retry_after + 0.999))),
+            "X-RateLimit-Scope": "global" if is_global else scope,
+        }
+        if is_global:
+            headers["X-RateLimit-Global"] = "true"
+        body = {"message": "You are being rate limited.", "retry_after": round(retry_after, 3), "global": is_global}
+        return json_response(body, status=429, headers=headers)
+
+    # -- request log helpers ------------------------------------------------------------------------
+    def requests_to(self, route: str) -> list[RequestRecord]:
+        """Logged requests whose route is ``"METHOD /template"``."""
+        return [r for r in self.requests if r.route == route]

@@ -1,0 +1,327 @@
+"""The emulator's world: users, guilds, channels, messages, commands, and how they render."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ErrorCode, NotFound
+from .models import (
+    ApplicationCommand,
+    Attachment,
+    Channel,
+    ChannelType,
+    Guild,
+    Member,
+    Message,
+    Role,
+    User,
+)
+from .snowflake import SnowflakeGenerator
+
+__all__ = ["DEFAULT_GUILD_SETTINGS", "EmulatorState", "MessageWaiter"]
+
+DEFAULT_GUILD_SETTINGS: dict[str, Any] = {
+    "icon": None,
+    "banner": None,
+    "splash": None,
+    "discovery_splash": None,
+    "description": None,
+    "verification_level": 0,
+    "default_message_notifications": 0,
+    "explicit_content_filter": 0,
+    "afk_channel_id": None,
+    "afk_timeout": 300,
+    "system_channel_id": None,
+    "system_channel_flags": 0,
+    "rules_channel_id": None,
+    "public_updates_channel_id": None,
+    "safety_alerts_channel_id": None,
+    "preferred_locale": "en-US",
+    "features": [],
+    "mfa_level": 0,
+    "nsfw_level": 0,
+    "premium_tier": 0,
+    "premium_subscription_count": 0,
+    "premium_progress_bar_enabled": False,
+    "vanity_url_code": None,
+    "max_members": 500000,
+    "max_video_channel_users": 25,
+    "max_stage_video_channel_users": 50,
+    "widget_enabled": False,
+    "widget_channel_id": None,
+    "application_id": None,
+    "home_header": None,
+    "region": "deprecated",
+}
+# Settings that hold ids: rendered as strings.
+GUILD_ID_SETTINGS = frozenset(
+    {"afk_channel_id", "system_channel_id", "rules_channel_id", "public_updates_channel_id",
+     "safety_alerts_channel_id", "widget_channel_id", "application_id"}
+)
+
+
+@dataclass
+class MessageWaiter:
+    """A pending wait for a message matching a predicate."""
+
+    channel_id: int | None
+    author_id: int | None
+    after_id: int
+    future: asyncio.Future[Message] = field(repr=False)
+
+
+class EmulatorState:
+    """Everything the emulator knows. Lookups raise Discord's 404 errors."""
+
+    def __init__(self) -> None:
+        self.ids = SnowflakeGenerator()
+        self.users: dict[int, User] = {}
+        self.guilds: dict[int, Guild] = {}
+        self.channels: dict[int, Channel] = {}
+        self.messages: dict[int, OrderedDict[int, Message]] = {}
+        self.global_commands: dict[int, ApplicationCommand] = {}
+        self.guild_commands: dict[int, dict[int, ApplicationCommand]] = {}
+        self.dm_channels: dict[frozenset[int], int] = {}
+        self.attachments: dict[int, Attachment] = {}
+        self._waiters: list[MessageWaiter] = []
+
+    # -- lookups --------------------------------------------------------------------------------
+    def user(self, user_id: int) -> User:
+        try:
+            return self.users[user_id]
+        except KeyError:
+            raise NotFound(ErrorCode.UNKNOWN_USER, "User") from None
+
+    def guild(self, guild_id: int) -> Guild:
+        try:
+            return self.guilds[guild_id]
+        except KeyError:
+            raise NotFound(ErrorCode.UNKNOWN_GUILD, "Guild") from None
+
+    def channel(self, channel_id: int) -> Channel:
+        try:
+            return self.channels[channel_id]
+        except KeyError:
+            raise NotFound(ErrorCode.UNKNOWN_CHANNEL, "Channel") from None
+
+    def message(self, channel_id: int, message_id: int) -> Message:
+        try:
+            return self.messages[channel_id][message_id]
+        except KeyError:
+            raise NotFound(ErrorCode.UNKNOWN_MESSAGE, "Message") from None
+
+    def role(self, guild: Guild, role_id: int) -> Role:
+        try:
+            return guild.roles[role_id]
+        except KeyError:
+            raise NotFound(ErrorCode.UNKNOWN_ROLE, "Role") from None
+
+    def member(self, guild: Guild, user_id: int) -> Member:
+        try:
+            return guild.members[user_id]
+        except KeyError:
+            raise NotFound(ErrorCode.UNKNOWN_MEMBER, "Member") from None
+
+    def guild_channels(self, guild: Guild) -> list[Channel]:
+        return [self.channels[c] for c in guild.channel_ids]
+
+    # -- mutations shared by routes and the driver ------------------------------------------------
+    def add_user(self, username: str, *, bot: bool = False, global_name: str | None = None) -> User:
+        user = User(id=self.ids.next(), username=username, bot=bot, global_name=global_name)
+        self.users[user.id] = user
+        return user
+
+    def add_channel(self, channel: Channel) -> Channel:
+        self.channels[channel.id] = channel
+        self.messages[channel.id] = OrderedDict()
+        if channel.guild_id is not None:
+            self.guilds[channel.guild_id].channel_ids.append(channel.id)
+        return channel
+
+    def remove_channel(self, channel: Channel) -> None:
+        del self.channels[channel.id]
+        self.messages.pop(channel.id, None)
+        if channel.guild_id is not None:
+            guild = self.guilds[channel.guild_id]
+            guild.channel_ids.remove(channel.id)
+            for other in self.guild_channels(guild):
+                if other.parent_id == channel.id:
+                    other.parent_id = None
+
+    def dm_channel(self, bot_id: int, user_id: int) -> Channel:
+        key = frozenset({bot_id, user_id})
+        if key in self.dm_channels:
+            return self.channels[self.dm_channels[key]]
+        channel = self.add_channel(Channel(id=self.ids.next(), type=ChannelType.DM, recipient_ids=[user_id]))
+        self.dm_channels[key] = channel.id
+        return channel
+
+    def add_message(self, message: Message) -> Message:
+        self.messages[message.channel_id][message.id] = message
+        self.channels[message.channel_id].last_message_id = message.id
+        self._wake_waiters(message)
+        return message
+
+    # -- waiting for messages (driver side) ----------------------------------------------------
+    def wait_for_message(
+        self, *, channel_id: int | None, author_id: int | None, after_id: int
+    ) -> asyncio.Future[Message]:
+        """A future for the first message, existing or future, that matches."""
+        future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
+        channels = [channel_id] if channel_id is not None else list(self.messages)
+        for cid in channels:
+            for message in self.messages.get(cid, {}).values():
+                if message.id > after_id and author_id in (None, message.author_id):
+                    future.set_result(message)
+                    return future
+        self._waiters.append(MessageWaiter(channel_id, author_id, after_id, future))
+        return future
+
+    def _wake_waiters(self, message: Message) -> None:
+        if not self._waiters:
+            return
+        remaining = []
+        for waiter in self._waiters:
+            if waiter.future.done():
+                continue
+            if (
+                message.id > waiter.after_id
+                and waiter.channel_id in (None, message.channel_id)
+                and waiter.author_id in (None, message.author_id)
+            ):
+                waiter.future.set_result(message)
+            else:
+                remaining.append(waiter)
+        self._waiters = remaining
+
+    # -- rendering --------------------------------------------------------------------------------
+    def guild_settings_payload(self, guild: Guild) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for key, default in DEFAULT_GUILD_SETTINGS.items():
+            value = guild.settings.get(key, default)
+            if key in GUILD_ID_SETTINGS and value is not None:
+                value = str(value)
+            data[key] = value
+        return data
+
+    def guild_payload(self, guild: Guild) -> dict[str, Any]:
+        """The REST shape (GET /guilds/{id})."""
+        data = self.guild_settings_payload(guild)
+        data.update(
+            {
+                "id": str(guild.id),
+                "name": guild.name,
+                "owner_id": str(guild.owner_id),
+                "roles": [r.payload() for r in sorted(guild.roles.values(), key=lambda r: r.position)],
+                "emojis": [e.payload() for e in guild.emojis.values()],
+                "stickers": [s.payload() for s in guild.stickers.values()],
+                "nsfw": False,
+                "approximate_member_count": len(guild.members),
+                "approximate_presence_count": 0,
+            }
+        )
+        return data
+
+    def gateway_guild_payload(self, guild: Guild, *, large_threshold: int = 250) -> dict[str, Any]:
+        """The GUILD_CREATE shape: REST fields plus channels, members and run-time state."""
+        data = self.guild_payload(guild)
+        large = len(guild.members) > large_threshold
+        members = list(guild.members.values())
+        if large:
+            # Like Discord, a large guild sends only a few members (the bot first); clients chunk the rest.
+            members = sorted(members, key=lambda m: not self.users[m.user_id].bot)[:1]
+        data.update(
+            {
+                "unavailable": False,
+                "large": large,
+                "member_count": len(guild.members),
+                "joined_at": guild.members[self.bot_id_for(guild)].joined_at
+                if self.bot_id_for(guild) in guild.members
+                else None,
+                "channels": [c.payload() for c in self.guild_channels(guild)],
+                "members": [self.member_payload(m) for m in members],
+                "threads": [],
+                "presences": [],
+                "voice_states": [],
+                "stage_instances": [],
+                "guild_scheduled_events": [],
+                "soundboard_sounds": [],
+                "embedded_activities": [],
+            }
+        )
+        return data
+
+    def bot_id_for(self, guild: Guild) -> int:
+        for uid in guild.members:
+            if self.users[uid].bot:
+                return uid
+        return 0
+
+    def member_payload(self, member: Member) -> dict[str, Any]:
+        return member.payload(self.users[member.user_id])
+
+    def message_payload(self, message: Message, *, viewer_id: int, gateway: bool = False) -> dict[str, Any]:
+        author = self.users[message.author_id]
+        data: dict[str, Any] = {
+            "id": str(message.id),
+            "type": message.type,
+            "content": message.content,
+            "channel_id": str(message.channel_id),
+            "author": author.payload(),
+            "attachments": [a.payload() for a in message.attachments],
+            "embeds": message.embeds,
+            "mentions": [self.users[u].payload() for u in message.mention_ids if u in self.users],
+            "mention_roles": [str(r) for r in message.mention_role_ids],
+            "pinned": message.pinned,
+            "mention_everyone": message.mention_everyone,
+            "tts": message.tts,
+            "timestamp": message.timestamp,
+            "edited_timestamp": message.edited_timestamp,
+            "flags": message.flags,
+            "components": message.components,
+        }
+        if message.reactions:
+            data["reactions"] = [
+                {
+                    "emoji": message.reaction_emojis[key],
+                    "count": len(users),
+                    "count_details": {"burst": 0, "normal": len(users)},
+                    "me": viewer_id in users,
+                    "me_burst": False,
+                    "burst_colors": [],
+                }
+                for key, users in message.reactions.items()
+                if users
+            ]
+        if message.message_reference is not None:
+            data["message_reference"] = message.message_reference
+        if message.webhook_id is not None:
+            data["webhook_id"] = str(message.webhook_id)
+        if message.application_id is not None:
+            data["application_id"] = str(message.application_id)
+        if message.interaction_metadata is not None:
+            data["interaction_metadata"] = message.interaction_metadata
+        if message.nonce is not None:
+            data["nonce"] = message.nonce
+        if message.sticker_ids:
+            data["sticker_items"] = [
+                {"id": str(s), "name": self._sticker_name(s), "format_type": 1} for s in message.sticker_ids
+            ]
+        if gateway and message.guild_id is not None:
+            data["guild_id"] = str(message.guild_id)
+            guild = self.guilds.get(message.guild_id)
+            member = guild.members.get(message.author_id) if guild else None
+            if member is not None and message.webhook_id is None:
+                member_data = self.member_payload(member)
+                member_data.pop("user")
+                data["member"] = member_data
+        return data
+
+    def _sticker_name(self, sticker_id: int) -> str:
+        for guild in self.guilds.values():
+            if sticker_id in guild.stickers:
+                return guild.stickers[sticker_id].name
+        return "sticker"
