@@ -11,7 +11,13 @@ from .permissions import P, channel_permissions, guild_permissions
 if TYPE_CHECKING:
     from .server import DiscordEmulator
 
-__all__ = ["require_bot_in_guild", "require_channel_permission", "require_guild_permission", "require_role_below"]
+__all__ = [
+    "bot_has_channel_permission",
+    "require_bot_in_guild",
+    "require_channel_permission",
+    "require_guild_permission",
+    "require_role_below",
+]
 
 
 def require_bot_in_guild(emu: DiscordEmulator, guild: Guild) -> None:
@@ -37,6 +43,14 @@ def require_channel_permission(emu: DiscordEmulator, channel: Channel, permissio
         raise Forbidden("Missing Access", ErrorCode.MISSING_ACCESS)
     if perms & permission != permission:
         raise Forbidden()
+
+
+def bot_has_channel_permission(emu: DiscordEmulator, channel: Channel, permission: int) -> bool:
+    """Whether the bot holds every bit of ``permission`` in ``channel`` (always true in DMs)."""
+    if channel.type == ChannelType.DM or channel.guild_id is None:
+        return True
+    guild = emu.state.guilds[channel.guild_id]
+    return channel_permissions(guild, channel, emu.bot_user.id) & permission == permission
 
 
 def require_role_below(emu: DiscordEmulator, guild: Guild, role: Role) -> None:

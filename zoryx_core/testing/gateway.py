@@ -59,6 +59,7 @@ _EVENT_INTENTS: dict[str, tuple[int, int]] = {
     "CHANNEL_CREATE": (Intents.GUILDS, 0),
     "CHANNEL_UPDATE": (Intents.GUILDS, 0),
     "CHANNEL_DELETE": (Intents.GUILDS, 0),
+    "CHANNEL_PINS_UPDATE": (Intents.GUILDS, Intents.DIRECT_MESSAGES),
     "GUILD_MEMBER_ADD": (Intents.GUILD_MEMBERS, 0),
     "GUILD_MEMBER_UPDATE": (Intents.GUILD_MEMBERS, 0),
     "GUILD_MEMBER_REMOVE": (Intents.GUILD_MEMBERS, 0),
@@ -70,11 +71,21 @@ _EVENT_INTENTS: dict[str, tuple[int, int]] = {
     "MESSAGE_DELETE_BULK": (Intents.GUILD_MESSAGES, 0),
     "MESSAGE_REACTION_ADD": (Intents.GUILD_MESSAGE_REACTIONS, Intents.DIRECT_MESSAGE_REACTIONS),
     "MESSAGE_REACTION_REMOVE": (Intents.GUILD_MESSAGE_REACTIONS, Intents.DIRECT_MESSAGE_REACTIONS),
+    "MESSAGE_REACTION_REMOVE_ALL": (Intents.GUILD_MESSAGE_REACTIONS, Intents.DIRECT_MESSAGE_REACTIONS),
+    "MESSAGE_REACTION_REMOVE_EMOJI": (Intents.GUILD_MESSAGE_REACTIONS, Intents.DIRECT_MESSAGE_REACTIONS),
 }
 
 # Close codes after which discord.py gives up rather than reconnecting.
 CLOSE_AUTHENTICATION_FAILED = 4004
 CLOSE_INVALID_SHARD = 4010
+
+
+def guild_create_for(session: GatewaySession, data: dict[str, Any]) -> dict[str, Any]:
+    """Without the presences intent, Discord's GUILD_CREATE lists only the bot's own member."""
+    if session.intents & Intents.GUILD_PRESENCES:
+        return data
+    me = str(session.user_id)
+    return {**data, "members": [m for m in data.get("members", []) if m["user"]["id"] == me]}
 
 
 @dataclass
@@ -169,6 +180,8 @@ class GatewayHub:
     def _for_session(
         self, session: GatewaySession, event: str, data: dict[str, Any], guild_id: int | None
     ) -> dict[str, Any]:
+        if event == "GUILD_CREATE":
+            return guild_create_for(session, data)
         if event not in ("MESSAGE_CREATE", "MESSAGE_UPDATE") or guild_id is None:
             return data
         if session.intents & Intents.MESSAGE_CONTENT:
@@ -300,7 +313,8 @@ class GatewayHub:
         )
         threshold = int(data.get("large_threshold", 250))
         for guild in guilds:
-            session.push("GUILD_CREATE", emu.state.gateway_guild_payload(guild, large_threshold=threshold))
+            payload = emu.state.gateway_guild_payload(guild, large_threshold=threshold)
+            session.push("GUILD_CREATE", guild_create_for(session, payload))
 
     async def _resume(self, conn: GatewayConnection, data: dict[str, Any]) -> None:
         emu = self.emulator

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from .errors import DiscordError, ErrorCode
 
@@ -44,17 +44,17 @@ async def read_body(request: web.Request) -> tuple[dict[str, Any], list[Uploaded
         files: list[UploadedFile] = []
         reader = await request.multipart()
         async for part in reader:
-            if not isinstance(part, web.BodyPartReader) and hasattr(part, "name"):
-                continue
-            name = getattr(part, "name", None) or ""
-            raw = await part.read()  # type: ignore[union-attr]
+            if not isinstance(part, BodyPartReader):
+                continue  # a nested multipart: Discord sends none
+            name = part.name or ""
+            raw = await part.read()
             if name == "payload_json":
                 payload = _parse_json(raw)
-            elif getattr(part, "filename", None):
+            elif part.filename:
                 files.append(
                     UploadedFile(
                         name,
-                        part.filename or name,  # type: ignore[union-attr]
+                        part.filename,
                         part.headers.get("Content-Type", "application/octet-stream"),
                         bytes(raw),
                     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ __all__ = [
     "User",
     "iso_from_snowflake",
     "iso_now",
+    "numbered_components",
 ]
 
 
@@ -32,6 +34,41 @@ def iso_now() -> str:
 
 def iso_from_snowflake(snowflake: int) -> str:
     return dt.datetime.fromtimestamp(snowflake_time_ms(snowflake) / 1000, dt.UTC).isoformat()
+
+
+def _children(component: dict[str, Any]) -> list[dict[str, Any]]:
+    nested = [component[key] for key in ("accessory", "component") if isinstance(component.get(key), dict)]
+    return list(component.get("components") or []) + nested
+
+
+def numbered_components(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Components as Discord returns them: every one has an integer ``id``.
+
+    Those the sender left without one are numbered 1, 2, ... depth first, skipping ids already taken.
+    """
+    if not components:
+        return []
+    taken: set[int] = set()
+    pending = list(components)
+    while pending:
+        component = pending.pop()
+        if isinstance(component.get("id"), int):
+            taken.add(component["id"])
+        pending.extend(_children(component))
+    counter = itertools.count(1)
+
+    def number(component: dict[str, Any]) -> dict[str, Any]:
+        copy = dict(component)
+        if not isinstance(copy.get("id"), int):
+            copy["id"] = next(n for n in counter if n not in taken)
+        if copy.get("components"):
+            copy["components"] = [number(c) for c in copy["components"]]
+        for key in ("component", "accessory"):
+            if isinstance(copy.get(key), dict):
+                copy[key] = number(copy[key])
+        return copy
+
+    return [number(c) for c in components]
 
 
 class ChannelType:
@@ -193,6 +230,8 @@ class Channel:
                 continue
             if key == "topic" and voice:
                 continue
+            if key == "default_auto_archive_duration" and self.option(key) is None:
+                continue  # Discord leaves it out until set; it is never null
             data[key] = self.option(key)
         return data
 

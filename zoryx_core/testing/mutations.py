@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from .http_utils import UploadedFile
 from .models import Attachment, Channel, Guild, Member, Message, Role, User
+from .permissions import P, channel_permissions
 
 if TYPE_CHECKING:
     from .server import DiscordEmulator
@@ -90,14 +91,34 @@ def attachments_from(emu: DiscordEmulator, files: list[UploadedFile], meta: list
 
 
 def _apply_mentions(emu: DiscordEmulator, message: Message, allowed: dict[str, Any] | None) -> None:
+    """Who a message pings: allowed_mentions, then Discord's rules for @everyone/@here and role mentions.
+
+    In a guild, @everyone, @here and non-mentionable roles ping only when the author has Mention
+    Everyone in the channel; mentions of unknown roles are dropped. Each user or role is listed once.
+    """
     parse = set((allowed or {}).get("parse", ["users", "roles", "everyone"]))
     users = [int(u) for u in _USER_MENTION.findall(message.content)]
     explicit_users = {int(u) for u in (allowed or {}).get("users", [])}
-    message.mention_ids = [u for u in users if u in emu.state.users and ("users" in parse or u in explicit_users)]
+    message.mention_ids = list(
+        dict.fromkeys(u for u in users if u in emu.state.users and ("users" in parse or u in explicit_users))
+    )
     roles = [int(r) for r in _ROLE_MENTION.findall(message.content)]
     explicit_roles = {int(r) for r in (allowed or {}).get("roles", [])}
-    message.mention_role_ids = [r for r in roles if "roles" in parse or r in explicit_roles]
-    message.mention_everyone = "everyone" in parse and ("@everyone" in message.content or "@here" in message.content)
+    wanted_roles = [r for r in dict.fromkeys(roles) if "roles" in parse or r in explicit_roles]
+    everyone = "everyone" in parse and ("@everyone" in message.content or "@here" in message.content)
+    guild = emu.state.guilds.get(message.guild_id) if message.guild_id is not None else None
+    channel = emu.state.channels.get(message.channel_id)
+    by_member = guild is not None and message.author_id in guild.members and message.webhook_id is None
+    if guild is not None and channel is not None and by_member:
+        can_ping_all = bool(channel_permissions(guild, channel, message.author_id) & P.MENTION_EVERYONE)
+        roles_here = guild.roles
+        wanted_roles = [
+            r for r in wanted_roles
+            if r in roles_here and r != guild.id and (roles_here[r].mentionable or can_ping_all)
+        ]
+        everyone = everyone and can_ping_all
+    message.mention_role_ids = wanted_roles
+    message.mention_everyone = everyone
 
 
 def post_message(emu: DiscordEmulator, message: Message) -> Message:
@@ -140,6 +161,13 @@ def delete_channel(emu: DiscordEmulator, channel: Channel) -> None:
     emu.dispatch("CHANNEL_DELETE", channel.payload(), guild_id=channel.guild_id)
     for child in children:
         emit_channel_update(emu, child)
+    guild = emu.state.guilds.get(channel.guild_id) if channel.guild_id is not None else None
+    if guild is not None:  # guild settings pointing at the deleted channel (system, AFK...) are cleared
+        pointing = [k for k, v in guild.settings.items() if k.endswith("_channel_id") and v == channel.id]
+        for key in pointing:
+            guild.settings[key] = None
+        if pointing:
+            emit_guild_update(emu, guild)
 
 
 def create_role(emu: DiscordEmulator, guild: Guild, role: Role) -> Role:

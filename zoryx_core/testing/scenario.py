@@ -61,7 +61,7 @@ class ScenarioMixin:
         """
         state = self.state
         owner = owner or state.add_user(f"{name.lower().replace(' ', '-')}-owner")
-        guild = Guild(id=state.ids.next(), name=name, owner_id=owner.id)
+        guild = Guild(id=state.ids.next(residue=len(state.guilds) % 16), name=name, owner_id=owner.id)
         state.guilds[guild.id] = guild
         guild.roles[guild.id] = Role(id=guild.id, guild_id=guild.id, name="@everyone", permissions=everyone_permissions)
         guild.members[owner.id] = Member(user_id=owner.id, guild_id=guild.id)

@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from .actions import UserActionsMixin
+from .control import add_control_routes
 from .errors import DiscordError, Unauthorized
 from .gateway import GatewayHub
 from .http_utils import RouteDef, json_response
@@ -128,6 +129,7 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin):
             aio_route = app.router.add_route(route.method, API_PREFIX + route.path, self._wrap(route))
             self._route_defs[aio_route] = route
         app.router.add_get("/attachments/{attachment_id}/{filename}", self._serve_attachment)
+        add_control_routes(app, self)
         return app
 
     def _wrap(self, route: RouteDef) -> Any:

@@ -24,10 +24,17 @@ class SnowflakeGenerator:
         self._increment = itertools.count()
         self._lock = threading.Lock()
 
-    def next(self) -> int:
+    def next(self, *, residue: int | None = None, modulus: int = 16) -> int:
+        """The next id; with ``residue``, the first whose ``(id >> 22) % modulus == residue``.
+
+        Guilds use that so consecutive guilds rotate through shards (for any power-of-two shard
+        count up to ``modulus``) while ids stay close to the current time.
+        """
         with self._lock:
             now = int(time.time() * 1000) - DISCORD_EPOCH_MS
             self._last_ms = max(now, self._last_ms + 1)
+            if residue is not None:
+                self._last_ms += (residue - self._last_ms) % modulus
             return (self._last_ms << 22) | (self._worker << 17) | (next(self._increment) & 0xFFF)
 
 

@@ -18,6 +18,7 @@ from .models import (
     Message,
     Role,
     User,
+    numbered_components,
 )
 from .snowflake import SnowflakeGenerator
 
@@ -221,6 +222,8 @@ class EmulatorState:
                 "nsfw": False,
                 "approximate_member_count": len(guild.members),
                 "approximate_presence_count": 0,
+                "max_presences": None,
+                "incidents_data": None,
             }
         )
         return data
@@ -235,7 +238,7 @@ class EmulatorState:
             members = sorted(members, key=lambda m: not self.users[m.user_id].bot)[:1]
         data.update(
             {
-                "unavailable": False,
+                # no "unavailable" key: "false" would tell clients a known guild came back
                 "large": large,
                 "member_count": len(guild.members),
                 "joined_at": guild.members[self.bot_id_for(guild)].joined_at
@@ -272,7 +275,7 @@ class EmulatorState:
             "channel_id": str(message.channel_id),
             "author": author.payload(),
             "attachments": [a.payload() for a in message.attachments],
-            "embeds": message.embeds,
+            "embeds": [{"type": "rich", **embed} for embed in message.embeds],
             "mentions": [self.users[u].payload() for u in message.mention_ids if u in self.users],
             "mention_roles": [str(r) for r in message.mention_role_ids],
             "pinned": message.pinned,
@@ -281,7 +284,7 @@ class EmulatorState:
             "timestamp": message.timestamp,
             "edited_timestamp": message.edited_timestamp,
             "flags": message.flags,
-            "components": message.components,
+            "components": numbered_components(message.components),
         }
         if message.reactions:
             data["reactions"] = [

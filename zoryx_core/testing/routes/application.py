@@ -15,6 +15,7 @@ routes = RouteSet()
 
 
 def _application(emu: DiscordEmulator) -> dict[str, Any]:
+    # Unset optional fields Discord types as non-nullable (cover_image, guild_id, the URLs...) are left out.
     return {
         "id": str(emu.application_id),
         "name": emu.bot_user.username,
@@ -22,20 +23,15 @@ def _application(emu: DiscordEmulator) -> dict[str, Any]:
         "description": "",
         "summary": "",
         "type": None,
-        "cover_image": None,
-        "primary_sku_id": None,
         "bot": emu.bot_user.payload(),
         "bot_public": True,
         "bot_require_code_grant": False,
         "verify_key": "0" * 64,
         "flags": 0,
+        "flags_new": "0",
         "owner": emu.app_owner.payload(),
         "team": None,
-        "guild_id": None,
         "rpc_origins": [],
-        "terms_of_service_url": None,
-        "privacy_policy_url": None,
-        "custom_install_url": None,
         "tags": [],
         "interactions_endpoint_url": None,
         "role_connections_verification_url": None,
@@ -43,6 +39,9 @@ def _application(emu: DiscordEmulator) -> dict[str, Any]:
         "integration_types_config": {"0": {}},
         "approximate_guild_count": sum(1 for g in emu.state.guilds.values() if emu.bot_user.id in g.members),
         "approximate_user_install_count": 0,
+        "approximate_user_authorization_count": 0,
+        "explicit_content_filter": 0,
+        "eligible_oauth2_scopes": ["applications.commands", "bot"],
     }
 
 

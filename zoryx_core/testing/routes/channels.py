@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from ..access import require_channel_permission, require_guild_permission
-from ..errors import InvalidFormBody
-from ..http_utils import RouteSet, read_body, snowflake
+from ..errors import Forbidden, InvalidFormBody
+from ..http_utils import RouteSet, json_response, read_body, snowflake
 from ..models import CHANNEL_OPTIONAL_FIELDS, Channel, ChannelType, Guild, Overwrite
 from ..mutations import create_channel, delete_channel, emit_channel_update
-from ..permissions import P
+from ..permissions import ALL_PERMISSIONS, P, channel_permissions, guild_permissions
 
 if TYPE_CHECKING:
     from ..server import DiscordEmulator
@@ -47,21 +47,86 @@ def _check_parent(emu: DiscordEmulator, guild: Guild, parent: Any) -> int | None
     return parent_id
 
 
+# Bitrate ceilings by boost tier (Discord: 96 kbps unboosted, 128/256/384 kbps at tiers 1-3).
+_MAX_BITRATE = {0: 96000, 1: 128000, 2: 256000, 3: 384000}
+_ARCHIVE_DURATIONS = (60, 1440, 4320, 10080)
+
+
+def _check_int_range(key: str, value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidFormBody(key, "NUMBER_TYPE_COERCE", f"Value \"{value}\" is not int.")
+    if value < low:
+        raise InvalidFormBody(key, "NUMBER_TYPE_MIN", f"int value should be greater than or equal to {low}.")
+    if value > high:
+        raise InvalidFormBody(key, "NUMBER_TYPE_MAX", f"int value should be less than or equal to {high}.")
+    return value
+
+
+def _check_options(guild: Guild, channel: Channel, body: dict[str, Any]) -> dict[str, Any]:
+    """The optional fields of a create/edit body, checked against Discord's limits for the channel's type."""
+    options = {key: body[key] for key in CHANNEL_OPTIONAL_FIELDS if key in body}
+    forum = channel.type in (ChannelType.GUILD_FORUM, ChannelType.GUILD_MEDIA)
+    topic = options.get("topic")
+    if topic is not None:
+        limit = 4096 if forum else 1024
+        if not isinstance(topic, str) or len(topic) > limit:
+            raise InvalidFormBody("topic", "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length.")
+    for key in ("rate_limit_per_user", "default_thread_rate_limit_per_user"):
+        if options.get(key) is not None:
+            options[key] = _check_int_range(key, options[key], 0, 21600)
+    if options.get("bitrate") is not None:
+        ceiling = _MAX_BITRATE.get(int(guild.settings.get("premium_tier", 0)), 96000)
+        if channel.type == ChannelType.GUILD_STAGE_VOICE:
+            ceiling = 64000  # stage channels stop at 64 kbps whatever the boost tier
+        options["bitrate"] = _check_int_range("bitrate", options["bitrate"], 8000, ceiling)
+    if options.get("user_limit") is not None:
+        most = 10000 if channel.type == ChannelType.GUILD_STAGE_VOICE else 99
+        options["user_limit"] = _check_int_range("user_limit", options["user_limit"], 0, most)
+    if options.get("video_quality_mode") is not None and options["video_quality_mode"] not in (1, 2):
+        raise InvalidFormBody("video_quality_mode", "BASE_TYPE_CHOICES", "Value must be one of (1, 2).")
+    duration = options.get("default_auto_archive_duration")
+    if duration is not None and duration not in _ARCHIVE_DURATIONS:
+        raise InvalidFormBody("default_auto_archive_duration", "BASE_TYPE_CHOICES",
+                              f"Value must be one of {_ARCHIVE_DURATIONS}.")
+    if "nsfw" in options:
+        options["nsfw"] = bool(options["nsfw"])
+    return options
+
+
+def require_grantable(emu: DiscordEmulator, guild: Guild, channel: Channel, new: list[Overwrite]) -> None:
+    """Discord refuses overwrites that allow or deny permissions the bot itself lacks in the channel.
+
+    Only bits that change are checked, and an explicit Manage Roles overwrite for the bot lifts the rule.
+    """
+    mine = guild_permissions(guild, emu.bot_user.id)
+    if mine == ALL_PERMISSIONS:
+        return
+    bot_roles = set(guild.members[emu.bot_user.id].roles) | {guild.id}
+    if any(ow.allow & P.MANAGE_ROLES and (ow.id == emu.bot_user.id or ow.id in bot_roles)
+           for ow in channel.overwrites):
+        return
+    in_channel = channel_permissions(guild, channel, emu.bot_user.id)
+    old = {ow.id: ow for ow in channel.overwrites}
+    for overwrite in new:
+        before = old.get(overwrite.id) or Overwrite(overwrite.id, overwrite.type)
+        changed = (overwrite.allow ^ before.allow) | (overwrite.deny ^ before.deny)
+        if changed & ~in_channel:
+            raise Forbidden()
+
+
 def apply_channel_fields(emu: DiscordEmulator, guild: Guild, channel: Channel, body: dict[str, Any]) -> None:
-    if "name" in body:
-        channel.name = _check_name(body["name"])
-    if "position" in body and body["position"] is not None:
-        channel.position = int(body["position"])
-    if "parent_id" in body:
-        channel.parent_id = _check_parent(emu, guild, body["parent_id"])
-    if "permission_overwrites" in body and body["permission_overwrites"] is not None:
-        channel.overwrites = _overwrites(body["permission_overwrites"])
-    for key in CHANNEL_OPTIONAL_FIELDS:
-        if key in body:
-            channel.options[key] = body[key]
-    topic = channel.options.get("topic")
-    if topic is not None and len(topic) > 1024:
-        raise InvalidFormBody("topic", "BASE_TYPE_MAX_LENGTH", "Must be 1024 or fewer in length.")
+    """Validates every field of a create/edit body first, then applies them: a bad body changes nothing."""
+    name = _check_name(body["name"]) if "name" in body else channel.name
+    position = int(body["position"]) if body.get("position") is not None else channel.position
+    parent_id = _check_parent(emu, guild, body["parent_id"]) if "parent_id" in body else channel.parent_id
+    overwrites = channel.overwrites
+    if body.get("permission_overwrites") is not None:
+        overwrites = _overwrites(body["permission_overwrites"])
+        require_grantable(emu, guild, channel, overwrites)
+    options = _check_options(guild, channel, body)
+    channel.name, channel.position, channel.parent_id = name, position, parent_id
+    channel.overwrites = overwrites
+    channel.options.update(options)
 
 
 def _guild_of(emu: DiscordEmulator, channel: Channel) -> Guild:
@@ -107,6 +172,7 @@ async def put_overwrite(emu: DiscordEmulator, request: web.Request) -> Any:
     body, _ = await read_body(request)
     target = snowflake(request, "overwrite_id")
     new = Overwrite(target, int(body.get("type", 0)), int(body.get("allow") or 0), int(body.get("deny") or 0))
+    require_grantable(emu, _guild_of(emu, channel), channel, [new])
     channel.overwrites = [ow for ow in channel.overwrites if ow.id != target] + [new]
     emit_channel_update(emu, channel)
     return None
@@ -144,8 +210,12 @@ async def new_channel(emu: DiscordEmulator, request: web.Request) -> Any:
     channel = Channel(id=emu.state.ids.next(), type=kind, guild_id=guild.id, name=_check_name(body.get("name")))
     channel.position = max((c.position for c in emu.state.guild_channels(guild)), default=-1) + 1
     apply_channel_fields(emu, guild, channel, {k: v for k, v in body.items() if k != "name"})
+    if channel.parent_id is not None and not body.get("permission_overwrites"):
+        # without overwrites of its own, a channel made in a category starts synced with it
+        channel.overwrites = [Overwrite(o.id, o.type, o.allow, o.deny)
+                              for o in emu.state.channels[channel.parent_id].overwrites]
     create_channel(emu, guild, channel)
-    return channel.payload()
+    return json_response(channel.payload(), status=201)
 
 
 @routes.patch("/guilds/{guild_id}/channels")

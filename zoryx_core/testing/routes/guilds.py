@@ -8,12 +8,12 @@ import hashlib
 import re
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from ..access import require_bot_in_guild, require_guild_permission
 from ..errors import DiscordError, ErrorCode, Forbidden, InvalidFormBody, NotFound
-from ..http_utils import RouteSet, read_body, snowflake
-from ..models import Emoji, Guild, Sticker
+from ..http_utils import RouteSet, json_response, read_body, snowflake
+from ..models import ChannelType, Emoji, Guild, Sticker
 from ..mutations import emit_emojis_update, emit_guild_update, emit_stickers_update
 from ..permissions import P, guild_permissions
 from ..state import DEFAULT_GUILD_SETTINGS, GUILD_ID_SETTINGS
@@ -35,6 +35,14 @@ _CHOICES: dict[str, tuple[int, ...]] = {
     "default_message_notifications": (0, 1),
     "explicit_content_filter": (0, 1, 2),
     "afk_timeout": (60, 300, 900, 1800, 3600),
+}
+# Channel settings that only take one channel type (text for notices, voice for AFK).
+_CHANNEL_SETTING_TYPES = {
+    "system_channel_id": ChannelType.GUILD_TEXT,
+    "rules_channel_id": ChannelType.GUILD_TEXT,
+    "public_updates_channel_id": ChannelType.GUILD_TEXT,
+    "safety_alerts_channel_id": ChannelType.GUILD_TEXT,
+    "afk_channel_id": ChannelType.GUILD_VOICE,
 }
 _EDITABLE = (
     set(_CHOICES) | set(GUILD_ID_SETTINGS) | set(_IMAGE_SETTINGS)
@@ -84,6 +92,7 @@ def apply_guild_settings(emu: DiscordEmulator, guild: Guild, body: dict[str, Any
         if not isinstance(name, str) or not 2 <= len(name) <= 100:
             raise InvalidFormBody("name", "BASE_TYPE_BAD_LENGTH", "Must be between 2 and 100 in length.")
         updates["name"] = name
+    images: dict[str, bytes | None] = {}
     for key, value in body.items():
         if key == "name" or key not in _EDITABLE:
             continue
@@ -93,12 +102,21 @@ def apply_guild_settings(emu: DiscordEmulator, guild: Guild, body: dict[str, Any
             channel = emu.state.channels.get(int(value))
             if channel is None or channel.guild_id != guild.id:
                 raise InvalidFormBody(key, "CHANNEL_INVALID", "Unknown channel")
+            wanted = _CHANNEL_SETTING_TYPES.get(key)
+            if wanted is not None and channel.type != wanted:
+                raise InvalidFormBody(key, "CHANNEL_TYPE_INVALID", "Channel is not of the required type")
             value = int(value)
-        if key in _IMAGE_SETTINGS and value is not None:
-            data = decode_image(value, key, 10 * 1024 * 1024)
-            guild.images[key] = data
-            value = image_hash(data)
+        if key in _IMAGE_SETTINGS:
+            data = decode_image(value, key, 10 * 1024 * 1024) if value is not None else None
+            images[key] = data
+            value = image_hash(data) if data is not None else None
         updates[key] = value
+    # every key passed: apply
+    for key, data in images.items():
+        if data is None:
+            guild.images.pop(key, None)
+        else:
+            guild.images[key] = data
     if "name" in updates:
         guild.name = updates.pop("name")
     guild.settings.update(updates)
@@ -153,7 +171,7 @@ async def create_emoji(emu: DiscordEmulator, request: web.Request) -> Any:
                   roles=[int(r) for r in body.get("roles") or []], creator_id=emu.bot_user.id)
     guild.emojis[emoji.id] = emoji
     emit_emojis_update(emu, guild)
-    return emoji.payload(emu.state.users)
+    return json_response(emoji.payload(emu.state.users), status=201)
 
 
 @routes.patch("/guilds/{guild_id}/emojis/{emoji_id}")
@@ -211,7 +229,7 @@ async def create_sticker(emu: DiscordEmulator, request: web.Request) -> Any:
     content_type = "image/png"
     reader = await request.multipart()
     async for part in reader:
-        if not isinstance(part, web.BodyPartReader):
+        if not isinstance(part, BodyPartReader):
             continue
         if part.name == "file":
             image = bytes(await part.read())
@@ -235,7 +253,7 @@ async def create_sticker(emu: DiscordEmulator, request: web.Request) -> Any:
                       creator_id=emu.bot_user.id)
     guild.stickers[sticker.id] = sticker
     emit_stickers_update(emu, guild)
-    return sticker.payload(emu.state.users)
+    return json_response(sticker.payload(emu.state.users), status=201)
 
 
 @routes.patch("/guilds/{guild_id}/stickers/{sticker_id}")

@@ -54,7 +54,6 @@ async def callback(emu: DiscordEmulator, request: web.Request) -> Any:
     body, files = await read_body(request)
     kind = int(body.get("type") or 0)
     data = body.get("data") or {}
-    resource: dict[str, Any] | None = None
     message: Message | None = None
     if kind == CallbackType.CHANNEL_MESSAGE_WITH_SOURCE:
         validate_message_body(data, has_files=bool(files))
@@ -74,26 +73,26 @@ async def callback(emu: DiscordEmulator, request: web.Request) -> Any:
     elif kind == CallbackType.MODAL:
         _validate_modal(data)
         record.modal = data
-        resource = {"type": kind}
     else:
         raise InvalidFormBody("type", "BASE_TYPE_CHOICES", "Value must be one of (1, 4, 5, 6, 7, 8, 9).")
     record.response_type = kind
     if message is not None:
         record.original_message_id = message.id
     record.responded.set()
-    answer: dict[str, Any] = {
-        "interaction": {
-            "id": str(record.id),
-            "type": record.type,
-            "response_message_id": str(message.id) if message else None,
-            "response_message_loading": bool(message and message.flags & LOADING),
-            "response_message_ephemeral": bool(message and message.ephemeral),
-        }
+    interaction: dict[str, Any] = {
+        "id": str(record.id),
+        "type": record.type,
+        "response_message_loading": bool(message and message.flags & LOADING),
+        "response_message_ephemeral": bool(message and message.ephemeral),
     }
     if message is not None:
-        resource = {"type": kind, "message": emu.state.message_payload(message, viewer_id=emu.bot_user.id)}
-    if resource is not None:
-        answer["resource"] = resource
+        interaction["response_message_id"] = str(message.id)
+    answer: dict[str, Any] = {"interaction": interaction}
+    # Discord returns the resource only for callbacks that create or update a message.
+    creates_or_updates = kind in (CallbackType.CHANNEL_MESSAGE_WITH_SOURCE, CallbackType.UPDATE_MESSAGE)
+    if message is not None and creates_or_updates:
+        rendered = emu.state.message_payload(message, viewer_id=emu.bot_user.id)
+        answer["resource"] = {"type": kind, "message": rendered}
     return answer
 
 

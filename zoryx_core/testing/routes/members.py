@@ -11,7 +11,7 @@ from ..errors import DiscordError, Forbidden, InvalidFormBody
 from ..http_utils import RouteSet, read_body, snowflake
 from ..models import Guild, Member
 from ..mutations import emit_member_update, remove_member
-from ..permissions import P
+from ..permissions import P, guild_permissions
 
 if TYPE_CHECKING:
     from ..server import DiscordEmulator
@@ -97,6 +97,9 @@ async def edit_member(emu: DiscordEmulator, request: web.Request) -> Any:
     if "communication_disabled_until" in body:
         require_guild_permission(emu, guild, P.MODERATE_MEMBERS)
         _require_above(emu, guild, member)
+        timing_out = bool(body["communication_disabled_until"])
+        if timing_out and guild_permissions(guild, member.user_id) & P.ADMINISTRATOR:
+            raise Forbidden()  # administrators cannot be timed out
     if "mute" in body or "deaf" in body:
         require_guild_permission(emu, guild, P.MUTE_MEMBERS if "mute" in body else P.DEAFEN_MEMBERS)
     # every check passed: apply

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from ..access import require_channel_permission
-from ..errors import DiscordError, ErrorCode, Forbidden, InvalidFormBody
+from ..access import bot_has_channel_permission, require_channel_permission
+from ..errors import DiscordError, ErrorCode, Forbidden, InvalidFormBody, NotFound
 from ..http_utils import RouteSet, read_body, snowflake
 from ..models import Channel, ChannelType, Message, iso_now
 from ..mutations import attachments_from, build_message, delete_message, post_message, update_message
@@ -38,19 +38,24 @@ def _render(emu: DiscordEmulator, message: Message) -> dict[str, Any]:
 @routes.get("/channels/{channel_id}/messages")
 async def history(emu: DiscordEmulator, request: web.Request) -> Any:
     channel = _message_channel(emu, request)
-    require_channel_permission(emu, channel, P.VIEW_CHANNEL | P.READ_MESSAGE_HISTORY)
+    require_channel_permission(emu, channel, P.VIEW_CHANNEL)
     try:
         limit = int(request.query.get("limit", 50))
     except ValueError:
         raise InvalidFormBody("limit", "NUMBER_TYPE_COERCE", "Value is not int.") from None
     if not 1 <= limit <= 100:
         raise InvalidFormBody("limit", "NUMBER_TYPE_MAX", "int value should be between 1 and 100")
+    if not bot_has_channel_permission(emu, channel, P.READ_MESSAGE_HISTORY):
+        return []  # Discord: without Read Message History no messages are returned (no error)
     messages = [m for m in emu.state.messages[channel.id].values() if not m.ephemeral]
     if "around" in request.query:
         around = int(request.query["around"])
-        older = [m for m in messages if m.id <= around][-((limit + 1) // 2):]
-        newer = [m for m in messages if m.id > around][: limit // 2]
-        selected = older + newer
+        # Discord answers limit // 2 messages on each side plus the target itself (limit 100 gives 101)
+        half = limit // 2
+        older = [m for m in messages if m.id < around][-half:] if half else []
+        target = [m for m in messages if m.id == around]
+        newer = [m for m in messages if m.id > around][:half]
+        selected = older + target + newer
     elif "after" in request.query:
         after = int(request.query["after"])
         selected = [m for m in messages if m.id > after][:limit]
@@ -67,6 +72,8 @@ async def create_message(emu: DiscordEmulator, request: web.Request) -> Any:
     needed = P.VIEW_CHANNEL | P.SEND_MESSAGES | (P.ATTACH_FILES if files else 0)
     require_channel_permission(emu, channel, needed)
     validate_message_body(body, has_files=bool(files))
+    if channel.type == ChannelType.DM:
+        _require_dm_reachable(emu, channel)
     reference = body.get("message_reference")
     if reference and reference.get("message_id") and reference.get("fail_if_not_exists", True):
         emu.state.message(int(reference.get("channel_id") or channel.id), int(reference["message_id"]))
@@ -74,11 +81,23 @@ async def create_message(emu: DiscordEmulator, request: web.Request) -> Any:
     return _render(emu, message)
 
 
+def _require_dm_reachable(emu: DiscordEmulator, channel: Channel) -> None:
+    """Discord's 50007: a bot can DM only users that share a guild with it, and never another bot."""
+    for user_id in channel.recipient_ids:
+        recipient = emu.state.users.get(user_id)
+        shares_guild = any(
+            user_id in g.members and emu.bot_user.id in g.members for g in emu.state.guilds.values()
+        )
+        if recipient is None or recipient.bot or not shares_guild:
+            raise DiscordError(403, 50007, "Cannot send messages to this user")
+
+
 @routes.get("/channels/{channel_id}/messages/pins")
 async def list_pins(emu: DiscordEmulator, request: web.Request) -> Any:
     channel = _message_channel(emu, request)
-    require_channel_permission(emu, channel, P.VIEW_CHANNEL | P.READ_MESSAGE_HISTORY)
-    pinned = [m for m in reversed(emu.state.messages[channel.id].values()) if m.pinned]
+    require_channel_permission(emu, channel, P.VIEW_CHANNEL)
+    readable = bot_has_channel_permission(emu, channel, P.READ_MESSAGE_HISTORY)  # else no pins are returned
+    pinned = [m for m in reversed(emu.state.messages[channel.id].values()) if m.pinned and readable]
     return {"items": [{"pinned_at": iso_now(), "message": _render(emu, m)} for m in pinned], "has_more": False}
 
 
@@ -86,8 +105,22 @@ async def _set_pinned(emu: DiscordEmulator, request: web.Request, pinned: bool) 
     channel = _message_channel(emu, request)
     require_channel_permission(emu, channel, P.VIEW_CHANNEL | P.MANAGE_MESSAGES)
     message = emu.state.message(channel.id, snowflake(request, "message_id"))
+    if message.pinned == pinned:
+        return
     message.pinned = pinned
     update_message(emu, message)
+    pins: dict[str, Any] = {"channel_id": str(channel.id), "last_pin_timestamp": None}
+    if channel.guild_id is not None:
+        pins["guild_id"] = str(channel.guild_id)
+    if any(m.pinned for m in emu.state.messages[channel.id].values()):
+        pins["last_pin_timestamp"] = iso_now()
+    emu.dispatch("CHANNEL_PINS_UPDATE", pins, guild_id=channel.guild_id)
+    if pinned:  # Discord posts "<user> pinned a message to this channel." (type 6) pointing at the message
+        reference: dict[str, Any] = {"type": 0, "channel_id": str(channel.id), "message_id": str(message.id)}
+        if channel.guild_id is not None:
+            reference["guild_id"] = str(channel.guild_id)
+        post_message(emu, Message(id=emu.state.ids.next(), channel_id=channel.id, guild_id=channel.guild_id,
+                                  author_id=emu.bot_user.id, type=6, message_reference=reference))
 
 
 @routes.put("/channels/{channel_id}/messages/pins/{message_id}")
@@ -219,11 +252,36 @@ def _reaction_target(emu: DiscordEmulator, request: web.Request) -> tuple[Channe
     return channel, emu.state.message(channel.id, snowflake(request, "message_id"))
 
 
+MAX_REACTIONS = 20  # unique emojis on one message
+
+
+def _check_reaction_emoji(emu: DiscordEmulator, raw: str) -> None:
+    """10014 Unknown Emoji for a custom emoji the bot cannot reach, or a name that is not an emoji at all."""
+    key, emoji = _emoji(raw)
+    if emoji["id"] is not None:
+        guilds = [g for g in emu.state.guilds.values() if emu.bot_user.id in g.members]
+        reachable = any(int(key) in g.emojis for g in guilds)
+        if not reachable:
+            raise NotFound(ErrorCode.UNKNOWN_EMOJI, "Emoji")
+    elif not raw or raw.isascii():
+        raise NotFound(ErrorCode.UNKNOWN_EMOJI, "Emoji")
+
+
 @routes.put("/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}/@me")
 async def react(emu: DiscordEmulator, request: web.Request) -> Any:
     channel, message = _reaction_target(emu, request)
-    require_channel_permission(emu, channel, P.VIEW_CHANNEL | P.READ_MESSAGE_HISTORY | P.ADD_REACTIONS)
-    add_reaction(emu, message, emu.bot_user.id, request.match_info["emoji_name"])
+    raw = request.match_info["emoji_name"]
+    key, _ = _emoji(raw)
+    existing = bool(message.reactions.get(key))
+    # Joining a reaction already on the message needs no Add Reactions; starting a new one does.
+    require_channel_permission(
+        emu, channel, P.VIEW_CHANNEL | P.READ_MESSAGE_HISTORY | (0 if existing else P.ADD_REACTIONS)
+    )
+    _check_reaction_emoji(emu, raw)
+    if not existing and sum(1 for users in message.reactions.values() if users) >= MAX_REACTIONS:
+        raise DiscordError(400, ErrorCode.MAX_REACTIONS,
+                           f"Maximum number of reactions reached ({MAX_REACTIONS})")
+    add_reaction(emu, message, emu.bot_user.id, raw)
     return None
 
 
@@ -249,7 +307,7 @@ async def reaction_users(emu: DiscordEmulator, request: web.Request) -> Any:
     key, _ = _emoji(request.match_info["emoji_name"])
     limit = int(request.query.get("limit", 25))
     after = int(request.query.get("after", 0))
-    users = [u for u in message.reactions.get(key, []) if u > after][:limit]
+    users = sorted(u for u in message.reactions.get(key, []) if u > after)[:limit]  # Discord pages by user id
     return [emu.state.users[u].payload() for u in users]
 
 
@@ -257,8 +315,13 @@ async def reaction_users(emu: DiscordEmulator, request: web.Request) -> Any:
 async def clear_emoji(emu: DiscordEmulator, request: web.Request) -> Any:
     channel, message = _reaction_target(emu, request)
     require_channel_permission(emu, channel, P.VIEW_CHANNEL | P.MANAGE_MESSAGES)
-    key, _ = _emoji(request.match_info["emoji_name"])
-    message.reactions.pop(key, None)
+    key, emoji = _emoji(request.match_info["emoji_name"])
+    if not message.reactions.pop(key, None):
+        return None
+    data: dict[str, Any] = {"channel_id": str(channel.id), "message_id": str(message.id), "emoji": emoji}
+    if message.guild_id is not None:
+        data["guild_id"] = str(message.guild_id)
+    emu.dispatch("MESSAGE_REACTION_REMOVE_EMOJI", data, guild_id=message.guild_id)
     return None
 
 
@@ -266,7 +329,13 @@ async def clear_emoji(emu: DiscordEmulator, request: web.Request) -> Any:
 async def clear_reactions(emu: DiscordEmulator, request: web.Request) -> Any:
     channel, message = _reaction_target(emu, request)
     require_channel_permission(emu, channel, P.VIEW_CHANNEL | P.MANAGE_MESSAGES)
+    had_reactions = any(message.reactions.values())
     message.reactions.clear()
+    if had_reactions:
+        data: dict[str, Any] = {"channel_id": str(channel.id), "message_id": str(message.id)}
+        if message.guild_id is not None:
+            data["guild_id"] = str(message.guild_id)
+        emu.dispatch("MESSAGE_REACTION_REMOVE_ALL", data, guild_id=message.guild_id)
     return None
 
 

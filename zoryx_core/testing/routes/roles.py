@@ -22,28 +22,32 @@ MAX_ROLES = 250
 
 
 def _apply(emu: DiscordEmulator, guild: Guild, role: Role, body: dict[str, Any]) -> None:
+    """Validates every field of a create/edit body, then applies them: a refused body changes nothing."""
+    changes: dict[str, Any] = {}
     if "name" in body:
         name = body["name"]
         if not isinstance(name, str) or len(name) > 100:
             raise InvalidFormBody("name", "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length.")
-        role.name = name
+        changes["name"] = name
     if body.get("permissions") is not None:
         permissions = int(body["permissions"])
         mine = guild_permissions(guild, emu.bot_user.id)
         if mine != ALL_PERMISSIONS and permissions & ~mine & ~role.permissions:
             raise Forbidden()  # a bot cannot grant permissions it does not have
-        role.permissions = permissions
+        changes["permissions"] = permissions
     colors = body.get("colors") or {}
     color = body.get("color", colors.get("primary_color"))
     if color is not None:
         if not 0 <= int(color) <= 0xFFFFFF:
             raise InvalidFormBody("color", "NUMBER_TYPE_MAX", "int value should be between 0 and 16777215")
-        role.color = int(color)
+        changes["color"] = int(color)
     for key in ("hoist", "mentionable"):
         if key in body and body[key] is not None:
-            setattr(role, key, bool(body[key]))
+            changes[key] = bool(body[key])
     if "unicode_emoji" in body:
-        role.unicode_emoji = body["unicode_emoji"]
+        changes["unicode_emoji"] = body["unicode_emoji"]
+    for key, value in changes.items():
+        setattr(role, key, value)
 
 
 @routes.get("/guilds/{guild_id}/roles")
@@ -60,11 +64,11 @@ async def new_role(emu: DiscordEmulator, request: web.Request) -> Any:
     body, _ = await read_body(request)
     if len(guild.roles) >= MAX_ROLES:
         raise DiscordError(400, ErrorCode.MAX_ROLES, f"Maximum number of server roles reached ({MAX_ROLES})")
+    role = Role(id=emu.state.ids.next(), guild_id=guild.id, name="new role", position=1)
+    _apply(emu, guild, role, body)  # may refuse: nothing has moved yet
     for other in guild.roles.values():  # new roles go in at position 1, right above @everyone
         if other.position >= 1:
             other.position += 1
-    role = Role(id=emu.state.ids.next(), guild_id=guild.id, name="new role", position=1)
-    _apply(emu, guild, role, body)
     create_role(emu, guild, role)
     return role.payload()
 
@@ -89,11 +93,13 @@ async def role_positions(emu: DiscordEmulator, request: web.Request) -> Any:
         if not owner and (role.position >= top or position >= top):
             raise Forbidden()
         moves.append((role, position))
+    before = {r.id: r.position for r in guild.roles.values()}
     for role, position in moves:
         role.position = position
     _renumber(guild)
-    for role in guild.roles.values():
-        emit_role_update(emu, guild, role)
+    for role in guild.roles.values():  # like Discord, only roles whose position changed are updated
+        if role.position != before[role.id]:
+            emit_role_update(emu, guild, role)
     return [r.payload() for r in sorted(guild.roles.values(), key=lambda r: r.position)]
 
 
