@@ -6,7 +6,9 @@ import discord
 from discord.ext import commands
 
 
-def make_bot(*, prefix: str = "!", members: bool = False, sharded: bool = False, **options: object) -> commands.Bot:
+def make_bot(
+    *, prefix: str = "!", members: bool = False, sharded: bool = False, **options: object
+) -> commands.Bot:
     """A plain discord.py bot as a user would write it, with a short ready timeout for tests."""
     intents = discord.Intents.default()
     intents.message_content = True

@@ -20,12 +20,18 @@ from zoryx_core.demo import run_demo
 async def test_demo_conversation_runs_end_to_end() -> None:
     lines = await run_demo(Console(file=open(os.devnull, "w"), force_terminal=False))  # noqa: SIM115, ASYNC230
     assert lines == [
-        "alice: !ping", "demo-bot: pong",
-        "alice: !add 2 40", "demo-bot: 2 + 40 = 42",
-        "alice: /add a:20 b:22", "demo-bot: 20 + 22 = 42",
-        "alice: !poll", "demo-bot: Votes so far: 0",
-        "alice: [clicks Vote]", "demo-bot: (edits) Votes so far: 1",
-        "alice: [clicks Vote]", "demo-bot: (edits) Votes so far: 2",
+        "alice: !ping",
+        "demo-bot: pong",
+        "alice: !add 2 40",
+        "demo-bot: 2 + 40 = 42",
+        "alice: /add a:20 b:22",
+        "demo-bot: 20 + 22 = 42",
+        "alice: !poll",
+        "demo-bot: Votes so far: 0",
+        "alice: [clicks Vote]",
+        "demo-bot: (edits) Votes so far: 1",
+        "alice: [clicks Vote]",
+        "demo-bot: (edits) Votes so far: 2",
     ]
 
 
@@ -41,7 +47,9 @@ def standalone() -> Iterator[tuple[str, str]]:
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "zoryx_core.testing", "--port", str(port), "--token", "standalone-token"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     banner = []
     assert proc.stdout is not None
@@ -65,14 +73,14 @@ async def test_standalone_emulator_serves_a_separate_bot_process(standalone: tup
 import asyncio, discord
 from discord.ext import commands
 from zoryx_core.discord_redirect import point_discord_at
-point_discord_at("{base}/api/v10", "{base.replace('http', 'ws')}/gateway")
+point_discord_at("{base}/api/v10", "{base.replace("http", "ws")}/gateway")
 intents = discord.Intents.default(); intents.message_content = True
 bot = commands.Bot(command_prefix="!", intents=intents, guild_ready_timeout=0.05)
 @bot.command()
 async def ping(ctx): await ctx.send("pong from another process")
 bot.run("standalone-token", log_handler=None)
 """
-    bot = subprocess.Popen([sys.executable, "-c", bot_source])
+    bot = subprocess.Popen([sys.executable, "-c", bot_source])  # noqa: ASYNC220 - starting it does not block
     try:
         async with aiohttp.ClientSession() as session:
             async with session.get(f"{base}/_zoryx/state") as response:
@@ -86,13 +94,16 @@ bot.run("standalone-token", log_handler=None)
                         break
                 await asyncio.sleep(0.05)
             # no extra wait: READY and GUILD_CREATE precede the message on the same ordered socket
-            async with session.post(f"{base}/_zoryx/messages",
-                                    json={"channel_id": channel_id, "user_id": tester["id"], "content": "!ping"}) as r:
+            async with session.post(
+                f"{base}/_zoryx/messages",
+                json={"channel_id": channel_id, "user_id": tester["id"], "content": "!ping"},
+            ) as r:
                 sent = await r.json()
             reply = None
             for _ in range(200):
-                async with session.get(f"{base}/_zoryx/channels/{channel_id}/messages",
-                                       params={"after": sent["id"]}) as r:
+                async with session.get(
+                    f"{base}/_zoryx/channels/{channel_id}/messages", params={"after": sent["id"]}
+                ) as r:
                     replies = await r.json()
                 if replies:
                     reply = replies[0]
@@ -107,5 +118,7 @@ bot.run("standalone-token", log_handler=None)
 
 
 def test_zoryx_cli_lists_demo_and_emulator() -> None:
-    out = subprocess.run([sys.executable, "-m", "zoryx_core.cli", "--help"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "zoryx_core.cli", "--help"], capture_output=True, text=True, check=True
+    )
     assert "demo" in out.stdout and "emulator" in out.stdout

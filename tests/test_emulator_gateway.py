@@ -25,7 +25,9 @@ def echo_bot(**options: object) -> commands.Bot:
     return bot
 
 
-async def test_four_shards_answer_each_guild_exactly_once(discord_emulator: DiscordEmulator, bot_runner) -> None:
+async def test_four_shards_answer_each_guild_exactly_once(
+    discord_emulator: DiscordEmulator, bot_runner
+) -> None:
     emu = discord_emulator
     alice = emu.create_user("alice")
     guilds = [emu.create_guild(f"Guild {i}", members=[alice]) for i in range(8)]
@@ -45,8 +47,11 @@ async def test_four_shards_answer_each_guild_exactly_once(discord_emulator: Disc
         await emu.wait_for_message(channels[guild.id], after=sentinels[guild.id])
     await asyncio.sleep(0.2)  # a duplicate delivery would have been answered by now
     for guild in guilds:
-        replies = [m.content for m in emu.messages_in(channels[guild.id])
-                   if m.author_id == emu.bot_user.id and m.id > sent[guild.id].id]
+        replies = [
+            m.content
+            for m in emu.messages_in(channels[guild.id])
+            if m.author_id == emu.bot_user.id and m.id > sent[guild.id].id
+        ]
         assert replies.count(f"shard {expected_shard[guild.id]}") == 1, replies
         assert replies.count("echo done") == 1, replies
         assert len(replies) == 2, replies
@@ -130,7 +135,9 @@ async def test_heartbeats_are_acknowledged(discord_emulator: DiscordEmulator, bo
     assert 0 <= bot.latency < 1
 
 
-async def test_plain_text_frames_when_compression_is_off(discord_emulator: DiscordEmulator, bot_runner) -> None:
+async def test_plain_text_frames_when_compression_is_off(
+    discord_emulator: DiscordEmulator, bot_runner
+) -> None:
     emu = discord_emulator
     emu.gateway.compression_enabled = False
     alice = emu.create_user("alice")

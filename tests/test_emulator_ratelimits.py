@@ -18,12 +18,16 @@ GET_CHANNEL = "GET /channels/{channel_id}"
 async def _ready_channel(emu: DiscordEmulator, bot_runner):  # type: ignore[no-untyped-def]
     guild = emu.create_guild("Limits", text_channels=("one", "two"))
     bot = await bot_runner(make_bot())
-    return bot, bot.get_channel(emu.channel_named(guild, "one").id), bot.get_channel(emu.channel_named(guild, "two").id)
+    return (
+        bot,
+        bot.get_channel(emu.channel_named(guild, "one").id),
+        bot.get_channel(emu.channel_named(guild, "two").id),
+    )
 
 
 async def test_route_429_is_retried_after_retry_after(discord_emulator: DiscordEmulator, bot_runner) -> None:
     emu = discord_emulator
-    bot, one, _ = await _ready_channel(emu, bot_runner)
+    _bot, one, _ = await _ready_channel(emu, bot_runner)
     emu.faults.rate_limit(SEND, retry_after=0.5)
     message = await one.send("through the 429")
     assert message.content == "through the 429"
@@ -55,7 +59,7 @@ async def test_global_429_pauses_other_routes(discord_emulator: DiscordEmulator,
 async def test_bucket_headers_make_the_client_wait(discord_emulator: DiscordEmulator, bot_runner) -> None:
     emu = discord_emulator
     emu.rate_limits.set_route_limit(SEND, limit=2, per=0.5)
-    bot, one, _ = await _ready_channel(emu, bot_runner)
+    _bot, one, _ = await _ready_channel(emu, bot_runner)
     started = time.monotonic()
     await asyncio.gather(*(one.send(f"m{i}") for i in range(5)))
     elapsed = time.monotonic() - started

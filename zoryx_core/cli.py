@@ -12,7 +12,9 @@ __all__ = ["main"]
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zoryx", description="Zoryx: a pluggable Discord bot framework.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("demo", help="run an ordinary discord.py bot through a scripted conversation on the emulator")
+    sub.add_parser(
+        "demo", help="run an ordinary discord.py bot through a scripted conversation on the emulator"
+    )
     emulator = sub.add_parser("emulator", help="run the Discord emulator as a standalone server")
     emulator.add_argument("args", nargs=argparse.REMAINDER, help="options of python -m zoryx_core.testing")
     sub.add_parser("version", help="print the installed version")

@@ -27,7 +27,7 @@ class Poll(discord.ui.View):
         self.votes = 0
 
     @discord.ui.button(label="Vote", custom_id="demo:vote", style=discord.ButtonStyle.success)
-    async def vote(self, interaction: discord.Interaction, button: discord.ui.Button["Poll"]) -> None:
+    async def vote(self, interaction: discord.Interaction, button: discord.ui.Button[Poll]) -> None:
         self.votes += 1
         await interaction.response.edit_message(content=f"Votes so far: {self.votes}")
 
@@ -43,9 +43,12 @@ def build_demo_bot() -> commands.Bot:
         """Answers pong."""
         await ctx.send("pong")
 
-    @bot.hybrid_command(description="Adds two whole numbers")
+    # discord.py types hybrid_command for pyright; mypy cannot solve its ParamSpec (reduced to Never)
+    @commands.hybrid_command(description="Adds two whole numbers")  # type: ignore[arg-type]
     async def add(ctx: commands.Context[commands.Bot], a: int, b: int) -> None:
         await ctx.send(f"{a} + {b} = {a + b}")
+
+    bot.add_command(add)
 
     @bot.command()
     async def poll(ctx: commands.Context[commands.Bot]) -> None:
@@ -70,7 +73,9 @@ async def run_demo(console: Console | None = None) -> list[str]:
             alice = emulator.create_user("alice")
             guild = emulator.create_guild("Demo Guild", members=[alice])
             general = emulator.channel_named(guild, "general")
-            console.print(f"[dim]Discord emulator on {emulator.base_url}; starting an ordinary discord.py bot[/]")
+            console.print(
+                f"[dim]Discord emulator on {emulator.base_url}; starting an ordinary discord.py bot[/]"
+            )
             started = time.perf_counter()
             async with running_bot(emulator, build_demo_bot()) as bot:
                 console.print(f"[dim]bot ready as {bot.user} in {time.perf_counter() - started:.2f}s[/]")
@@ -86,15 +91,19 @@ async def run_demo(console: Console | None = None) -> list[str]:
                 await exchange("!ping")
                 await exchange("!add 2 40")
                 say("alice", "/add a:20 b:22")
-                result = await emulator.run_slash("add", channel=general, user=alice, options={"a": 20, "b": 22})
+                result = await emulator.run_slash(
+                    "add", channel=general, user=alice, options={"a": 20, "b": 22}
+                )
                 say(bot.user.name if bot.user else "bot", result.content)
                 poll_message = await exchange("!poll")
                 for _ in range(2):
                     say("alice", "[clicks Vote]")
                     clicked = await emulator.click(poll_message, user=alice, label="Vote")
                     say(bot.user.name if bot.user else "bot", f"(edits) {clicked.content}")
-            console.print(f"[green]conversation finished: {len(lines)} lines, "
-                          f"{len(emulator.requests)} REST requests served[/]")
+            console.print(
+                f"[green]conversation finished: {len(lines)} lines, "
+                f"{len(emulator.requests)} REST requests served[/]"
+            )
         finally:
             restore_discord_defaults()
     return lines

@@ -11,12 +11,20 @@ from .server import DiscordEmulator
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m zoryx_core.testing", description="Run the Discord emulator.")
+    parser = argparse.ArgumentParser(
+        prog="python -m zoryx_core.testing", description="Run the Discord emulator."
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765; 0 picks a free one)")
+    parser.add_argument(
+        "--port", type=int, default=8765, help="port to listen on (default 8765; 0 picks a free one)"
+    )
     parser.add_argument("--token", default=None, help="bot token to accept (default: a random one, printed)")
-    parser.add_argument("--guild", default="Zoryx Sandbox", help="name of the guild to create (default 'Zoryx Sandbox')")
-    parser.add_argument("--user", default="tester", help="name of a human member to create (default 'tester')")
+    parser.add_argument(
+        "--guild", default="Zoryx Sandbox", help="name of the guild to create (default 'Zoryx Sandbox')"
+    )
+    parser.add_argument(
+        "--user", default="tester", help="name of a human member to create (default 'tester')"
+    )
     return parser.parse_args(argv)
 
 
@@ -32,8 +40,10 @@ async def serve(args: argparse.Namespace) -> None:
     print(f"  token     {emulator.token}")
     print(f"  guild     {guild.name} ({guild.id}), #general {general.id}, user {user.username} ({user.id})")
     print("Point discord.py at it with zoryx_core.discord_redirect.point_discord_at(REST, gateway);")
-    print(f"post as {user.username}: curl -XPOST {emulator.base_url}/_zoryx/messages "
-          f"-d '{{\"channel_id\": {general.id}, \"user_id\": {user.id}, \"content\": \"!ping\"}}'")
+    print(
+        f"post as {user.username}: curl -XPOST {emulator.base_url}/_zoryx/messages "
+        f'-d \'{{"channel_id": {general.id}, "user_id": {user.id}, "content": "!ping"}}\''
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

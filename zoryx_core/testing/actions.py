@@ -43,7 +43,8 @@ class InteractionResult:
         message_id = self.record.original_message_id or self.record.message_id
         if message_id is None:
             return None
-        return self.emulator.state.messages.get(self.record.channel_id, {}).get(message_id)
+        channel_messages = self.emulator.state.messages.get(self.record.channel_id)
+        return channel_messages.get(message_id) if channel_messages is not None else None
 
     @property
     def content(self) -> str:
@@ -70,8 +71,10 @@ class InteractionResult:
 
     @property
     def followups(self) -> list[Message]:
-        msgs = self.emulator.state.messages.get(self.record.channel_id, {})
-        return [msgs[m] for m in self.record.followup_ids if m in msgs]
+        channel_messages = self.emulator.state.messages.get(self.record.channel_id)
+        if channel_messages is None:
+            return []
+        return [channel_messages[m] for m in self.record.followup_ids if m in channel_messages]
 
     async def wait_for_followup(self, count: int = 1, timeout: float = 5.0) -> list[Message]:
         """Waits until the bot sent at least ``count`` follow-up messages."""
@@ -102,8 +105,13 @@ class UserActionsMixin:
 
     # -- messages ---------------------------------------------------------------------------------
     async def send_message(
-        self, channel: Channel, author: User | Member, content: str = "", *,
-        embeds: list[dict[str, Any]] | None = None, reply_to: Message | None = None,
+        self,
+        channel: Channel,
+        author: User | Member,
+        content: str = "",
+        *,
+        embeds: list[dict[str, Any]] | None = None,
+        reply_to: Message | None = None,
     ) -> Message:
         """Posts a message as ``author``; the bot receives MESSAGE_CREATE."""
         user_id = object_id(author)
@@ -117,7 +125,11 @@ class UserActionsMixin:
         return post_message(emu, build_message(emu, channel, user_id, body))
 
     async def wait_for_message(
-        self, channel: Channel | None = None, *, author: User | Member | None = None, after: Message | int | None = None,
+        self,
+        channel: Channel | None = None,
+        *,
+        author: User | Member | None = None,
+        after: Message | int | None = None,
         timeout: float = 5.0,
     ) -> Message:
         """The first message (by the bot unless ``author`` says otherwise) newer than ``after``."""
@@ -132,7 +144,9 @@ class UserActionsMixin:
             where = f"#{channel.name}" if channel else "any channel"
             raise TimeoutError(f"no message from user {author_id} in {where} within {timeout}s") from None
 
-    async def converse(self, channel: Channel, author: User | Member, content: str, *, timeout: float = 5.0) -> Message:
+    async def converse(
+        self, channel: Channel, author: User | Member, content: str, *, timeout: float = 5.0
+    ) -> Message:
         """Sends ``content`` as ``author`` and returns the bot's first reply in that channel."""
         sent = await self.send_message(channel, author, content)
         return await self.wait_for_message(channel, after=sent, timeout=timeout)
@@ -152,10 +166,17 @@ class UserActionsMixin:
                 if command.name == name and command.type == type:
                     return command
         known = sorted(c.name for s in scopes for c in s.values())
-        raise LookupError(f"no command {name!r} of type {type} is registered (did the bot sync?); registered: {known}")
+        raise LookupError(
+            f"no command {name!r} of type {type} is registered (did the bot sync?); registered: {known}"
+        )
 
     async def run_slash(
-        self, command: str, *, channel: Channel, user: User | Member, options: dict[str, Any] | None = None,
+        self,
+        command: str,
+        *,
+        channel: Channel,
+        user: User | Member,
+        options: dict[str, Any] | None = None,
         timeout: float = 5.0,
     ) -> InteractionResult:
         """Runs ``/command`` (``"group sub"`` for subcommands) and waits for the bot's first response."""
@@ -164,7 +185,12 @@ class UserActionsMixin:
         resolved: dict[str, dict[str, Any]] = {}
         option_defs = registered.options
         built = self._build_options(option_defs, path, options or {}, channel, resolved)
-        data: dict[str, Any] = {"id": str(registered.id), "name": registered.name, "type": 1, "options": built}
+        data: dict[str, Any] = {
+            "id": str(registered.id),
+            "name": registered.name,
+            "type": 1,
+            "options": built,
+        }
         if registered.guild_id:
             data["guild_id"] = str(registered.guild_id)
         if resolved:
@@ -172,55 +198,101 @@ class UserActionsMixin:
         return await self._interact(2, channel, user, data, timeout=timeout, label=f"/{command}")
 
     async def run_context_command(
-        self, name: str, target: Message | User | Member, *, channel: Channel, user: User | Member, timeout: float = 5.0
+        self,
+        name: str,
+        target: Message | User | Member,
+        *,
+        channel: Channel,
+        user: User | Member,
+        timeout: float = 5.0,
     ) -> InteractionResult:
         """Runs a user (right-click on a member) or message context-menu command."""
         kind = 3 if isinstance(target, Message) else 2
         registered = self.find_command(name, guild_id=channel.guild_id, type=kind)
         resolved: dict[str, dict[str, Any]] = {}
         if isinstance(target, Message):
-            resolved["messages"] = {str(target.id): self.state.message_payload(target, viewer_id=self.bot_user.id)}
+            resolved["messages"] = {
+                str(target.id): self.state.message_payload(target, viewer_id=self.bot_user.id)
+            }
         else:
             self._resolve_user(object_id(target), channel, resolved)
-        data = {"id": str(registered.id), "name": name, "type": kind, "target_id": str(object_id(target)),
-                "resolved": resolved}
+        data = {
+            "id": str(registered.id),
+            "name": name,
+            "type": kind,
+            "target_id": str(object_id(target)),
+            "resolved": resolved,
+        }
         return await self._interact(2, channel, user, data, timeout=timeout, label=name)
 
     async def autocomplete(
-        self, command: str, *, focused: str, value: str, channel: Channel, user: User | Member,
-        options: dict[str, Any] | None = None, timeout: float = 5.0,
+        self,
+        command: str,
+        *,
+        focused: str,
+        value: str,
+        channel: Channel,
+        user: User | Member,
+        options: dict[str, Any] | None = None,
+        timeout: float = 5.0,
     ) -> list[dict[str, Any]]:
         """Asks the bot for autocomplete choices for option ``focused`` typed so far as ``value``."""
         name, *path = command.split()
         registered = self.find_command(name, guild_id=channel.guild_id)
-        built = self._build_options(registered.options, path, {**(options or {}), focused: value}, channel, {})
+        built = self._build_options(
+            registered.options, path, {**(options or {}), focused: value}, channel, {}
+        )
         for option in self._leaf_options(built):
             if option["name"] == focused:
                 option["focused"] = True
         data = {"id": str(registered.id), "name": registered.name, "type": 1, "options": built}
-        result = await self._interact(4, channel, user, data, timeout=timeout, label=f"autocomplete /{command}")
+        result = await self._interact(
+            4, channel, user, data, timeout=timeout, label=f"autocomplete /{command}"
+        )
         return result.choices or []
 
     # -- components and modals --------------------------------------------------------------------
     async def click(
-        self, message: Message, *, user: User | Member, custom_id: str | None = None, label: str | None = None,
+        self,
+        message: Message,
+        *,
+        user: User | Member,
+        custom_id: str | None = None,
+        label: str | None = None,
         timeout: float = 5.0,
     ) -> InteractionResult:
         """Clicks a button found by ``custom_id`` or ``label``."""
-        button = self._find_component(message, lambda c: c.get("type") == 2 and (
-            (custom_id is not None and c.get("custom_id") == custom_id) or (label is not None and c.get("label") == label)))
+        button = self._find_component(
+            message,
+            lambda c: (
+                c.get("type") == 2
+                and (
+                    (custom_id is not None and c.get("custom_id") == custom_id)
+                    or (label is not None and c.get("label") == label)
+                )
+            ),
+        )
         if button.get("disabled"):
             raise ValueError(f"button {button.get('label') or button.get('custom_id')!r} is disabled")
         data = {"custom_id": button["custom_id"], "component_type": 2}
         return await self._component(message, user, data, timeout)
 
     async def choose(
-        self, message: Message, values: list[str], *, user: User | Member, custom_id: str | None = None,
+        self,
+        message: Message,
+        values: list[str],
+        *,
+        user: User | Member,
+        custom_id: str | None = None,
         timeout: float = 5.0,
     ) -> InteractionResult:
         """Chooses ``values`` in a select menu (the first on the message unless ``custom_id`` names one)."""
-        select = self._find_component(message, lambda c: c.get("type") in _SELECT_TYPES and (
-            custom_id is None or c.get("custom_id") == custom_id))
+        select = self._find_component(
+            message,
+            lambda c: (
+                c.get("type") in _SELECT_TYPES and (custom_id is None or c.get("custom_id") == custom_id)
+            ),
+        )
         if select.get("disabled"):
             raise ValueError(f"select {select.get('custom_id')!r} is disabled")
         allowed = {o["value"] for o in select.get("options") or []}
@@ -230,10 +302,14 @@ class UserActionsMixin:
         return await self._component(message, user, data, timeout)
 
     async def submit_modal(
-        self, opened: InteractionResult, values: dict[str, str], *, user: User | Member | None = None,
+        self,
+        opened: InteractionResult,
+        values: dict[str, str],
+        *,
+        user: User | Member | None = None,
         timeout: float = 5.0,
     ) -> InteractionResult:
-        """Fills in and submits the modal the bot opened in ``opened``; values keyed by text input custom_id."""
+        """Submits the modal the bot opened in ``opened``; ``values`` are keyed by text input custom_id."""
         modal = opened.modal
         if modal is None:
             raise ValueError("the bot did not answer that interaction with a modal")
@@ -248,15 +324,26 @@ class UserActionsMixin:
         record = opened.record
         channel = self.state.channels[record.channel_id]
         who: User | Member | int = user if user is not None else record.user_id
-        return await self._interact(5, channel, who, data, timeout=timeout, message_id=record.message_id,
-                                    label=f"modal {modal['custom_id']}")
+        return await self._interact(
+            5,
+            channel,
+            who,
+            data,
+            timeout=timeout,
+            message_id=record.message_id,
+            label=f"modal {modal['custom_id']}",
+        )
 
     # -- internals --------------------------------------------------------------------------------
     @staticmethod
     def _input_value(component: dict[str, Any], values: dict[str, str]) -> dict[str, Any]:
         custom_id = component.get("custom_id", "")
         if component.get("type") == 4:
-            return {"type": 4, "custom_id": custom_id, "value": values.get(custom_id, component.get("value") or "")}
+            return {
+                "type": 4,
+                "custom_id": custom_id,
+                "value": values.get(custom_id, component.get("value") or ""),
+            }
         return {"type": component.get("type"), "custom_id": custom_id, "values": values.get(custom_id, [])}
 
     def _require_member(self, channel: Channel, user_id: int) -> None:
@@ -264,7 +351,11 @@ class UserActionsMixin:
             raise ValueError(f"user {user_id} is not a member of the guild of #{channel.name}")
 
     def _build_options(
-        self, defs: list[dict[str, Any]], path: list[str], given: dict[str, Any], channel: Channel,
+        self,
+        defs: list[dict[str, Any]],
+        path: list[str],
+        given: dict[str, Any],
+        channel: Channel,
         resolved: dict[str, dict[str, Any]],
     ) -> list[dict[str, Any]]:
         if path:
@@ -329,21 +420,42 @@ class UserActionsMixin:
                 return component
         raise LookupError(f"message {message.id} has no such component")
 
-    async def _component(self, message: Message, user: User | Member, data: dict[str, Any], timeout: float) -> InteractionResult:
+    async def _component(
+        self, message: Message, user: User | Member, data: dict[str, Any], timeout: float
+    ) -> InteractionResult:
         channel = self.state.channels[message.channel_id]
-        return await self._interact(3, channel, user, data, timeout=timeout, message_id=message.id,
-                                    label=f"component {data['custom_id']}")
+        return await self._interact(
+            3,
+            channel,
+            user,
+            data,
+            timeout=timeout,
+            message_id=message.id,
+            label=f"component {data['custom_id']}",
+        )
 
     async def _interact(
-        self, kind: int, channel: Channel, user: User | Member | int, data: dict[str, Any], *, timeout: float,
-        message_id: int | None = None, label: str,
+        self,
+        kind: int,
+        channel: Channel,
+        user: User | Member | int,
+        data: dict[str, Any],
+        *,
+        timeout: float,
+        message_id: int | None = None,
+        label: str,
     ) -> InteractionResult:
         emu: DiscordEmulator = self  # type: ignore[assignment]
         user_id = object_id(user)
         self._require_member(channel, user_id)
         record = self.interactions.new(
-            self.state.ids.next(), type=kind, user_id=user_id, channel_id=channel.id, guild_id=channel.guild_id,
-            data=data, message_id=message_id,
+            self.state.ids.next(),
+            type=kind,
+            user_id=user_id,
+            channel_id=channel.id,
+            guild_id=channel.guild_id,
+            data=data,
+            message_id=message_id,
         )
         emu.dispatch("INTERACTION_CREATE", self._interaction_payload(record), guild_id=channel.guild_id)
         try:

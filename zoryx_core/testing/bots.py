@@ -45,7 +45,9 @@ async def stop_bot(bot: discord.Client) -> None:
 
 
 @contextlib.asynccontextmanager
-async def running_bot(emulator: DiscordEmulator, bot: ClientT, *, timeout: float = 15.0) -> AsyncIterator[ClientT]:
+async def running_bot(
+    emulator: DiscordEmulator, bot: ClientT, *, timeout: float = 15.0
+) -> AsyncIterator[ClientT]:
     """``async with running_bot(emulator, bot):`` the bot is ready inside and closed after."""
     await start_bot(emulator, bot, timeout=timeout)
     try:

@@ -25,20 +25,34 @@ CONTROL_PREFIX = "/_zoryx"
 
 def add_control_routes(app: web.Application, emu: DiscordEmulator) -> None:
     async def state(request: web.Request) -> web.Response:
-        return json_response({
-            "token": emu.token,
-            "api_url": emu.api_url,
-            "gateway_url": emu.gateway_url,
-            "bot": emu.bot_user.payload(),
-            "sessions": [{"shard_id": s.shard_id, "shard_count": s.shard_count, "connected": s.connection is not None}
-                         for s in emu.gateway.sessions.values()],
-            "guilds": [
-                {"id": str(g.id), "name": g.name,
-                 "channels": [{"id": str(c.id), "name": c.name, "type": c.type} for c in emu.state.guild_channels(g)],
-                 "members": [emu.state.users[m].payload() for m in g.members]}
-                for g in emu.state.guilds.values()
-            ],
-        })
+        return json_response(
+            {
+                "token": emu.token,
+                "api_url": emu.api_url,
+                "gateway_url": emu.gateway_url,
+                "bot": emu.bot_user.payload(),
+                "sessions": [
+                    {
+                        "shard_id": s.shard_id,
+                        "shard_count": s.shard_count,
+                        "connected": s.connection is not None,
+                    }
+                    for s in emu.gateway.sessions.values()
+                ],
+                "guilds": [
+                    {
+                        "id": str(g.id),
+                        "name": g.name,
+                        "channels": [
+                            {"id": str(c.id), "name": c.name, "type": c.type}
+                            for c in emu.state.guild_channels(g)
+                        ],
+                        "members": [emu.state.users[m].payload() for m in g.members],
+                    }
+                    for g in emu.state.guilds.values()
+                ],
+            }
+        )
 
     async def new_user(request: web.Request) -> web.Response:
         body = await _json(request)
@@ -63,8 +77,13 @@ def add_control_routes(app: web.Application, emu: DiscordEmulator) -> None:
     async def list_messages(request: web.Request) -> web.Response:
         channel = emu.state.channel(int(request.match_info["channel_id"]))
         after = int(request.query.get("after", 0))
-        return json_response([emu.state.message_payload(m, viewer_id=emu.bot_user.id)
-                              for m in emu.messages_in(channel) if m.id > after])
+        return json_response(
+            [
+                emu.state.message_payload(m, viewer_id=emu.bot_user.id)
+                for m in emu.messages_in(channel)
+                if m.id > after
+            ]
+        )
 
     app.router.add_get(CONTROL_PREFIX + "/state", state)
     app.router.add_post(CONTROL_PREFIX + "/users", new_user)

@@ -52,9 +52,7 @@ class ErrorCode:
 class DiscordError(Exception):
     """An error answer: HTTP status, Discord JSON code, message and optional field errors."""
 
-    def __init__(
-        self, status: int, code: int, message: str, errors: dict[str, Any] | None = None
-    ) -> None:
+    def __init__(self, status: int, code: int, message: str, errors: dict[str, Any] | None = None) -> None:
         super().__init__(f"{status} {code}: {message}")
         self.status = status
         self.code = code
@@ -68,15 +66,17 @@ class DiscordError(Exception):
         return body
 
 
-def Unauthorized() -> DiscordError:  # noqa: N802 - reads like the exception it makes
+def Unauthorized() -> DiscordError:
     return DiscordError(401, ErrorCode.GENERAL, "401: Unauthorized")
 
 
-def Forbidden(message: str = "Missing Permissions", code: int = ErrorCode.MISSING_PERMISSIONS) -> DiscordError:  # noqa: N802
+def Forbidden(
+    message: str = "Missing Permissions", code: int = ErrorCode.MISSING_PERMISSIONS
+) -> DiscordError:
     return DiscordError(403, code, message)
 
 
-def NotFound(code: int, what: str) -> DiscordError:  # noqa: N802
+def NotFound(code: int, what: str) -> DiscordError:
     return DiscordError(404, code, f"Unknown {what}")
 
 
@@ -88,5 +88,7 @@ def field_error(path: str, code: str, message: str) -> dict[str, Any]:
     return node
 
 
-def InvalidFormBody(path: str, code: str, message: str) -> DiscordError:  # noqa: N802
-    return DiscordError(400, ErrorCode.INVALID_FORM_BODY, "Invalid Form Body", field_error(path, code, message))
+def InvalidFormBody(path: str, code: str, message: str) -> DiscordError:
+    return DiscordError(
+        400, ErrorCode.INVALID_FORM_BODY, "Invalid Form Body", field_error(path, code, message)
+    )

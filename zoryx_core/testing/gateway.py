@@ -290,7 +290,9 @@ class GatewayHub:
         conn.session = session
         self.sessions[session.session_id] = session
         self.identify_log.append(("IDENTIFY", shard_id, shard_count))
-        guilds = [g for g in emu.state.guilds.values() if emu.bot_user.id in g.members and session.owns_guild(g.id)]
+        guilds = [
+            g for g in emu.state.guilds.values() if emu.bot_user.id in g.members and session.owns_guild(g.id)
+        ]
         session.push(
             "READY",
             {
@@ -350,7 +352,9 @@ class GatewayHub:
             members = [m for m in members if m.user_id in ids]
         query = data.get("query")
         if query:
-            members = [m for m in members if state.users[m.user_id].username.lower().startswith(query.lower())]
+            members = [
+                m for m in members if state.users[m.user_id].username.lower().startswith(query.lower())
+            ]
         limit = int(data.get("limit") or 0)
         if limit:
             members = members[:limit]

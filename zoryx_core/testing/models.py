@@ -178,8 +178,13 @@ CHANNEL_OPTIONAL_FIELDS: dict[str, Any] = {
 }
 _VOICE_FIELDS = frozenset({"bitrate", "user_limit", "rtc_region", "video_quality_mode"})
 _FORUM_FIELDS = frozenset(
-    {"available_tags", "default_reaction_emoji", "default_sort_order", "default_forum_layout",
-     "default_thread_rate_limit_per_user"}
+    {
+        "available_tags",
+        "default_reaction_emoji",
+        "default_sort_order",
+        "default_forum_layout",
+        "default_thread_rate_limit_per_user",
+    }
 )
 
 

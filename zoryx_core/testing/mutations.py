@@ -36,8 +36,12 @@ _ROLE_MENTION = re.compile(r"<@&(\d+)>")
 
 
 def build_message(
-    emu: DiscordEmulator, channel: Channel, author_id: int, body: dict[str, Any],
-    files: list[UploadedFile] | None = None, **extra: Any,
+    emu: DiscordEmulator,
+    channel: Channel,
+    author_id: int,
+    body: dict[str, Any],
+    files: list[UploadedFile] | None = None,
+    **extra: Any,
 ) -> Message:
     """Makes (but does not store) a message from a create-message body and uploaded files."""
     message_id = emu.state.ids.next()
@@ -70,7 +74,9 @@ def build_message(
     return message
 
 
-def attachments_from(emu: DiscordEmulator, files: list[UploadedFile], meta: list[dict[str, Any]]) -> list[Attachment]:
+def attachments_from(
+    emu: DiscordEmulator, files: list[UploadedFile], meta: list[dict[str, Any]]
+) -> list[Attachment]:
     by_index = {str(m.get("id")): m for m in meta}
     result = []
     for index, upload in enumerate(files):
@@ -113,7 +119,8 @@ def _apply_mentions(emu: DiscordEmulator, message: Message, allowed: dict[str, A
         can_ping_all = bool(channel_permissions(guild, channel, message.author_id) & P.MENTION_EVERYONE)
         roles_here = guild.roles
         wanted_roles = [
-            r for r in wanted_roles
+            r
+            for r in wanted_roles
             if r in roles_here and r != guild.id and (roles_here[r].mentionable or can_ping_all)
         ]
         everyone = everyone and can_ping_all
@@ -125,15 +132,21 @@ def post_message(emu: DiscordEmulator, message: Message) -> Message:
     """Stores a message and, unless it is ephemeral, sends MESSAGE_CREATE."""
     emu.state.add_message(message)
     if not message.ephemeral:
-        emu.dispatch("MESSAGE_CREATE", emu.state.message_payload(message, viewer_id=emu.bot_user.id, gateway=True),
-                     guild_id=message.guild_id)
+        emu.dispatch(
+            "MESSAGE_CREATE",
+            emu.state.message_payload(message, viewer_id=emu.bot_user.id, gateway=True),
+            guild_id=message.guild_id,
+        )
     return message
 
 
 def update_message(emu: DiscordEmulator, message: Message) -> None:
     if not message.ephemeral:
-        emu.dispatch("MESSAGE_UPDATE", emu.state.message_payload(message, viewer_id=emu.bot_user.id, gateway=True),
-                     guild_id=message.guild_id)
+        emu.dispatch(
+            "MESSAGE_UPDATE",
+            emu.state.message_payload(message, viewer_id=emu.bot_user.id, gateway=True),
+            guild_id=message.guild_id,
+        )
 
 
 def delete_message(emu: DiscordEmulator, message: Message) -> None:
@@ -193,31 +206,43 @@ def delete_role(emu: DiscordEmulator, guild: Guild, role: Role) -> None:
 def add_member(emu: DiscordEmulator, guild: Guild, user: User, roles: list[int] | None = None) -> Member:
     member = Member(user_id=user.id, guild_id=guild.id, roles=list(roles or []))
     guild.members[user.id] = member
-    emu.dispatch("GUILD_MEMBER_ADD", emu.state.member_payload(member) | {"guild_id": str(guild.id)}, guild_id=guild.id)
+    emu.dispatch(
+        "GUILD_MEMBER_ADD", emu.state.member_payload(member) | {"guild_id": str(guild.id)}, guild_id=guild.id
+    )
     return member
 
 
 def emit_member_update(emu: DiscordEmulator, guild: Guild, member: Member) -> None:
-    emu.dispatch("GUILD_MEMBER_UPDATE", emu.state.member_payload(member) | {"guild_id": str(guild.id)},
-                 guild_id=guild.id)
+    emu.dispatch(
+        "GUILD_MEMBER_UPDATE",
+        emu.state.member_payload(member) | {"guild_id": str(guild.id)},
+        guild_id=guild.id,
+    )
 
 
 def remove_member(emu: DiscordEmulator, guild: Guild, user_id: int) -> None:
     guild.members.pop(user_id, None)
-    emu.dispatch("GUILD_MEMBER_REMOVE", {"guild_id": str(guild.id), "user": emu.state.users[user_id].payload()},
-                 guild_id=guild.id)
+    emu.dispatch(
+        "GUILD_MEMBER_REMOVE",
+        {"guild_id": str(guild.id), "user": emu.state.users[user_id].payload()},
+        guild_id=guild.id,
+    )
 
 
 def emit_emojis_update(emu: DiscordEmulator, guild: Guild) -> None:
-    emu.dispatch("GUILD_EMOJIS_UPDATE",
-                 {"guild_id": str(guild.id), "emojis": [e.payload() for e in guild.emojis.values()]},
-                 guild_id=guild.id)
+    emu.dispatch(
+        "GUILD_EMOJIS_UPDATE",
+        {"guild_id": str(guild.id), "emojis": [e.payload() for e in guild.emojis.values()]},
+        guild_id=guild.id,
+    )
 
 
 def emit_stickers_update(emu: DiscordEmulator, guild: Guild) -> None:
-    emu.dispatch("GUILD_STICKERS_UPDATE",
-                 {"guild_id": str(guild.id), "stickers": [s.payload() for s in guild.stickers.values()]},
-                 guild_id=guild.id)
+    emu.dispatch(
+        "GUILD_STICKERS_UPDATE",
+        {"guild_id": str(guild.id), "stickers": [s.payload() for s in guild.stickers.values()]},
+        guild_id=guild.id,
+    )
 
 
 def emit_guild_update(emu: DiscordEmulator, guild: Guild) -> None:

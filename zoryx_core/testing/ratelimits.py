@@ -92,8 +92,9 @@ class FaultPlan:
     scheduled: list[ScheduledFault] = field(default_factory=list)
     global_blocked_until: float = 0.0
 
-    def rate_limit(self, route: str | None = None, *, retry_after: float = 0.5,
-                   is_global: bool = False, times: int = 1) -> ScheduledFault:
+    def rate_limit(
+        self, route: str | None = None, *, retry_after: float = 0.5, is_global: bool = False, times: int = 1
+    ) -> ScheduledFault:
         """Answers the next ``times`` matching requests with 429 and ``retry_after``."""
         fault = ScheduledFault("429", route, times, retry_after=retry_after, is_global=is_global)
         self.scheduled.append(fault)

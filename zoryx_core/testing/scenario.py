@@ -6,7 +6,14 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .models import Channel, ChannelType, Guild, Member, Message, Overwrite, Role, User
-from .mutations import add_member, create_channel, create_role, emit_channel_update, emit_member_update, emit_role_update
+from .mutations import (
+    add_member,
+    create_channel,
+    create_role,
+    emit_channel_update,
+    emit_member_update,
+    emit_role_update,
+)
 from .permissions import DEFAULT_BOT_PERMISSIONS, DEFAULT_EVERYONE_PERMISSIONS
 
 if TYPE_CHECKING:
@@ -63,13 +70,22 @@ class ScenarioMixin:
         owner = owner or state.add_user(f"{name.lower().replace(' ', '-')}-owner")
         guild = Guild(id=state.ids.next(residue=len(state.guilds) % 16), name=name, owner_id=owner.id)
         state.guilds[guild.id] = guild
-        guild.roles[guild.id] = Role(id=guild.id, guild_id=guild.id, name="@everyone", permissions=everyone_permissions)
+        guild.roles[guild.id] = Role(
+            id=guild.id, guild_id=guild.id, name="@everyone", permissions=everyone_permissions
+        )
         guild.members[owner.id] = Member(user_id=owner.id, guild_id=guild.id)
         for user in members:
             guild.members[user.id] = Member(user_id=user.id, guild_id=guild.id)
         for position, channel_name in enumerate(text_channels):
-            state.add_channel(Channel(id=state.ids.next(), type=ChannelType.GUILD_TEXT, guild_id=guild.id,
-                                      name=channel_name, position=position))
+            state.add_channel(
+                Channel(
+                    id=state.ids.next(),
+                    type=ChannelType.GUILD_TEXT,
+                    guild_id=guild.id,
+                    name=channel_name,
+                    position=position,
+                )
+            )
         if guild.channel_ids:
             guild.settings["system_channel_id"] = guild.channel_ids[0]
         if add_bot:
@@ -78,8 +94,15 @@ class ScenarioMixin:
 
     def add_bot_to_guild(self, guild: Guild, permissions: int = DEFAULT_BOT_PERMISSIONS) -> None:
         """Invites the bot: a managed role with ``permissions``, then GUILD_CREATE."""
-        role = Role(id=self.state.ids.next(), guild_id=guild.id, name=self.bot_user.username,
-                    permissions=permissions, position=len(guild.roles), managed=True, bot_id=self.bot_user.id)
+        role = Role(
+            id=self.state.ids.next(),
+            guild_id=guild.id,
+            name=self.bot_user.username,
+            permissions=permissions,
+            position=len(guild.roles),
+            managed=True,
+            bot_id=self.bot_user.id,
+        )
         guild.roles[role.id] = role
         guild.members[self.bot_user.id] = Member(user_id=self.bot_user.id, guild_id=guild.id, roles=[role.id])
         self.dispatch("GUILD_CREATE", self.state.gateway_guild_payload(guild), guild_id=guild.id)
@@ -101,21 +124,38 @@ class ScenarioMixin:
         emit_role_update(self, guild, role)  # type: ignore[arg-type]
 
     def create_channel(
-        self, guild: Guild, name: str, *, type: int = ChannelType.GUILD_TEXT, parent: Channel | None = None,
-        position: int | None = None, **options: Any,
+        self,
+        guild: Guild,
+        name: str,
+        *,
+        type: int = ChannelType.GUILD_TEXT,
+        parent: Channel | None = None,
+        position: int | None = None,
+        **options: Any,
     ) -> Channel:
         """Adds a channel of any guild type (text 0, voice 2, category 4, stage 13, forum 15...)."""
         channels = self.state.guild_channels(guild)
         channel = Channel(
-            id=self.state.ids.next(), type=type, guild_id=guild.id, name=name,
+            id=self.state.ids.next(),
+            type=type,
+            guild_id=guild.id,
+            name=name,
             position=position if position is not None else len(channels),
-            parent_id=parent.id if parent else None, options=dict(options),
+            parent_id=parent.id if parent else None,
+            options=dict(options),
         )
         return create_channel(self, guild, channel)  # type: ignore[arg-type]
 
     def create_role(
-        self, guild: Guild, name: str, *, permissions: int = 0, color: int = 0, hoist: bool = False,
-        mentionable: bool = False, position: int | None = None,
+        self,
+        guild: Guild,
+        name: str,
+        *,
+        permissions: int = 0,
+        color: int = 0,
+        hoist: bool = False,
+        mentionable: bool = False,
+        position: int | None = None,
     ) -> Role:
         """Adds a role; by default just above @everyone, below every existing role."""
         if position is None:
@@ -123,8 +163,16 @@ class ScenarioMixin:
                 if other.position >= 1:
                     other.position += 1
             position = 1
-        role = Role(id=self.state.ids.next(), guild_id=guild.id, name=name, permissions=permissions, color=color,
-                    hoist=hoist, mentionable=mentionable, position=position)
+        role = Role(
+            id=self.state.ids.next(),
+            guild_id=guild.id,
+            name=name,
+            permissions=permissions,
+            color=color,
+            hoist=hoist,
+            mentionable=mentionable,
+            position=position,
+        )
         return create_role(self, guild, role)  # type: ignore[arg-type]
 
     def add_member(self, guild: Guild, user: User | str, *, roles: Iterable[Role] = ()) -> Member:
@@ -139,7 +187,9 @@ class ScenarioMixin:
         emit_member_update(self, guild, member)  # type: ignore[arg-type]
         return member
 
-    def set_overwrite(self, channel: Channel, target: Role | User | Member, *, allow: int = 0, deny: int = 0) -> None:
+    def set_overwrite(
+        self, channel: Channel, target: Role | User | Member, *, allow: int = 0, deny: int = 0
+    ) -> None:
         """Sets a permission overwrite for a role or a member on a channel."""
         kind = 0 if isinstance(target, Role) else 1
         target_id = object_id(target)

@@ -53,7 +53,11 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin):
     """
 
     def __init__(
-        self, *, host: str = "127.0.0.1", port: int = 0, token: str | None = None,
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        token: str | None = None,
         bot_name: str = "Zoryx Test Bot",
     ) -> None:
         self.host = host
@@ -205,7 +209,11 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin):
         }
         if is_global:
             headers["X-RateLimit-Global"] = "true"
-        body = {"message": "You are being rate limited.", "retry_after": round(retry_after, 3), "global": is_global}
+        body = {
+            "message": "You are being rate limited.",
+            "retry_after": round(retry_after, 3),
+            "global": is_global,
+        }
         return json_response(body, status=429, headers=headers)
 
     # -- request log helpers ------------------------------------------------------------------------

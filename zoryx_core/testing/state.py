@@ -59,8 +59,15 @@ DEFAULT_GUILD_SETTINGS: dict[str, Any] = {
 }
 # Settings that hold ids: rendered as strings.
 GUILD_ID_SETTINGS = frozenset(
-    {"afk_channel_id", "system_channel_id", "rules_channel_id", "public_updates_channel_id",
-     "safety_alerts_channel_id", "widget_channel_id", "application_id"}
+    {
+        "afk_channel_id",
+        "system_channel_id",
+        "rules_channel_id",
+        "public_updates_channel_id",
+        "safety_alerts_channel_id",
+        "widget_channel_id",
+        "application_id",
+    }
 )
 
 

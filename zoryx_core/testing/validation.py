@@ -46,13 +46,17 @@ def validate_message_body(body: dict[str, Any], *, has_files: bool = False, edit
             if len(fld.get("value") or "") > 1024:
                 raise _too_long(f"embeds.{index}.fields.{fi}.value", 1024)
             total += len(fld.get("name") or "") + len(fld.get("value") or "")
-        total += len((embed.get("footer") or {}).get("text") or "") + len((embed.get("author") or {}).get("name") or "")
+        total += len((embed.get("footer") or {}).get("text") or "") + len(
+            (embed.get("author") or {}).get("name") or ""
+        )
     if total > MAX_EMBED_TOTAL:
         raise InvalidFormBody("embeds", "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000")
     components = body.get("components") or []
     if not int(body.get("flags") or 0) & COMPONENTS_V2_FLAG:
         validate_action_rows(components)
-    if not editing and not (content or embeds or components or has_files or body.get("sticker_ids") or body.get("poll")):
+    if not editing and not (
+        content or embeds or components or has_files or body.get("sticker_ids") or body.get("poll")
+    ):
         raise DiscordError(400, ErrorCode.CANNOT_SEND_EMPTY_MESSAGE, "Cannot send an empty message")
 
 
@@ -62,15 +66,19 @@ def validate_action_rows(components: list[dict[str, Any]], path: str = "componen
         raise _too_long(path, MAX_ROWS)
     for ri, row in enumerate(components):
         if row.get("type") != 1:
-            raise InvalidFormBody(f"{path}.{ri}.type", "UNION_TYPE_CHOICES",
-                                  "Value of field \"type\" must be one of (1,).")
+            raise InvalidFormBody(
+                f"{path}.{ri}.type", "UNION_TYPE_CHOICES", 'Value of field "type" must be one of (1,).'
+            )
         children = row.get("components") or []
         if not children:
             raise InvalidFormBody(f"{path}.{ri}.components", "BASE_TYPE_REQUIRED", "This field is required")
         buttons = [c for c in children if c.get("type") == 2]
         if len(buttons) != len(children) and len(children) != 1:
-            raise InvalidFormBody(f"{path}.{ri}.components", "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
-                                  "The specified component exceeds the maximum width")
+            raise InvalidFormBody(
+                f"{path}.{ri}.components",
+                "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
+                "The specified component exceeds the maximum width",
+            )
         if len(children) > MAX_BUTTONS_PER_ROW:
             raise _too_long(f"{path}.{ri}.components", MAX_BUTTONS_PER_ROW)
         for ci, child in enumerate(children):
@@ -94,7 +102,9 @@ def validate_command(body: dict[str, Any], path: str = "") -> None:
         raise _too_long(prefix + "name", 32)
     description = body.get("description") or ""
     if kind == 1 and not 1 <= len(description) <= 100:
-        raise InvalidFormBody(prefix + "description", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+        raise InvalidFormBody(
+            prefix + "description", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."
+        )
     options = body.get("options") or []
     if len(options) > 25:
         raise _too_long(prefix + "options", 25)
@@ -102,6 +112,9 @@ def validate_command(body: dict[str, Any], path: str = "") -> None:
     for index, option in enumerate(options):
         option_name = option.get("name")
         if option_name in seen:
-            raise InvalidFormBody(f"{prefix}options.{index}.name", "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS",
-                                  "Option names must be unique")
+            raise InvalidFormBody(
+                f"{prefix}options.{index}.name",
+                "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS",
+                "Option names must be unique",
+            )
         seen.add(option_name)

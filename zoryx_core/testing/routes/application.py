@@ -69,8 +69,15 @@ async def create_dm(emu: DiscordEmulator, request: web.Request) -> Any:
 @routes.get("/users/@me/guilds")
 async def my_guilds(emu: DiscordEmulator, request: web.Request) -> Any:
     return [
-        {"id": str(g.id), "name": g.name, "icon": g.settings.get("icon"), "banner": None, "owner": g.owner_id == emu.bot_user.id,
-         "permissions": "0", "features": []}
+        {
+            "id": str(g.id),
+            "name": g.name,
+            "icon": g.settings.get("icon"),
+            "banner": None,
+            "owner": g.owner_id == emu.bot_user.id,
+            "permissions": "0",
+            "features": [],
+        }
         for g in emu.state.guilds.values()
         if emu.bot_user.id in g.members
     ]
@@ -108,5 +115,10 @@ async def gateway_bot(emu: DiscordEmulator, request: web.Request) -> Any:
     return {
         "url": emu.gateway_url,
         "shards": emu.recommended_shards,
-        "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 86_400_000, "max_concurrency": 1},
+        "session_start_limit": {
+            "total": 1000,
+            "remaining": 1000,
+            "reset_after": 86_400_000,
+            "max_concurrency": 1,
+        },
     }

@@ -23,11 +23,20 @@ def _overwrites(body: list[dict[str, Any]]) -> list[Overwrite]:
     result = []
     for index, raw in enumerate(body):
         try:
-            result.append(Overwrite(int(raw["id"]), int(raw.get("type", 0)), int(raw.get("allow") or 0),
-                                    int(raw.get("deny") or 0)))
+            result.append(
+                Overwrite(
+                    int(raw["id"]),
+                    int(raw.get("type", 0)),
+                    int(raw.get("allow") or 0),
+                    int(raw.get("deny") or 0),
+                )
+            )
         except (KeyError, TypeError, ValueError):
-            raise InvalidFormBody(f"permission_overwrites.{index}", "BASE_TYPE_REQUIRED",
-                                  "Overwrites need id, type, allow and deny") from None
+            raise InvalidFormBody(
+                f"permission_overwrites.{index}",
+                "BASE_TYPE_REQUIRED",
+                "Overwrites need id, type, allow and deny",
+            ) from None
     return result
 
 
@@ -54,7 +63,7 @@ _ARCHIVE_DURATIONS = (60, 1440, 4320, 10080)
 
 def _check_int_range(key: str, value: Any, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidFormBody(key, "NUMBER_TYPE_COERCE", f"Value \"{value}\" is not int.")
+        raise InvalidFormBody(key, "NUMBER_TYPE_COERCE", f'Value "{value}" is not int.')
     if value < low:
         raise InvalidFormBody(key, "NUMBER_TYPE_MIN", f"int value should be greater than or equal to {low}.")
     if value > high:
@@ -86,8 +95,11 @@ def _check_options(guild: Guild, channel: Channel, body: dict[str, Any]) -> dict
         raise InvalidFormBody("video_quality_mode", "BASE_TYPE_CHOICES", "Value must be one of (1, 2).")
     duration = options.get("default_auto_archive_duration")
     if duration is not None and duration not in _ARCHIVE_DURATIONS:
-        raise InvalidFormBody("default_auto_archive_duration", "BASE_TYPE_CHOICES",
-                              f"Value must be one of {_ARCHIVE_DURATIONS}.")
+        raise InvalidFormBody(
+            "default_auto_archive_duration",
+            "BASE_TYPE_CHOICES",
+            f"Value must be one of {_ARCHIVE_DURATIONS}.",
+        )
     if "nsfw" in options:
         options["nsfw"] = bool(options["nsfw"])
     return options
@@ -102,8 +114,10 @@ def require_grantable(emu: DiscordEmulator, guild: Guild, channel: Channel, new:
     if mine == ALL_PERMISSIONS:
         return
     bot_roles = set(guild.members[emu.bot_user.id].roles) | {guild.id}
-    if any(ow.allow & P.MANAGE_ROLES and (ow.id == emu.bot_user.id or ow.id in bot_roles)
-           for ow in channel.overwrites):
+    if any(
+        ow.allow & P.MANAGE_ROLES and (ow.id == emu.bot_user.id or ow.id in bot_roles)
+        for ow in channel.overwrites
+    ):
         return
     in_channel = channel_permissions(guild, channel, emu.bot_user.id)
     old = {ow.id: ow for ow in channel.overwrites}
@@ -204,16 +218,21 @@ async def new_channel(emu: DiscordEmulator, request: web.Request) -> Any:
     require_guild_permission(emu, guild, needed)
     kind = int(body.get("type") or 0)
     if kind not in ChannelType.GUILD_TYPES:
-        raise InvalidFormBody("type", "BASE_TYPE_CHOICES", f"Value must be one of {sorted(ChannelType.GUILD_TYPES)}.")
+        raise InvalidFormBody(
+            "type", "BASE_TYPE_CHOICES", f"Value must be one of {sorted(ChannelType.GUILD_TYPES)}."
+        )
     if len(guild.channel_ids) >= 500:
         raise InvalidFormBody("name", "MAX_CHANNELS", "Maximum number of guild channels reached (500)")
-    channel = Channel(id=emu.state.ids.next(), type=kind, guild_id=guild.id, name=_check_name(body.get("name")))
+    channel = Channel(
+        id=emu.state.ids.next(), type=kind, guild_id=guild.id, name=_check_name(body.get("name"))
+    )
     channel.position = max((c.position for c in emu.state.guild_channels(guild)), default=-1) + 1
     apply_channel_fields(emu, guild, channel, {k: v for k, v in body.items() if k != "name"})
     if channel.parent_id is not None and not body.get("permission_overwrites"):
         # without overwrites of its own, a channel made in a category starts synced with it
-        channel.overwrites = [Overwrite(o.id, o.type, o.allow, o.deny)
-                              for o in emu.state.channels[channel.parent_id].overwrites]
+        channel.overwrites = [
+            Overwrite(o.id, o.type, o.allow, o.deny) for o in emu.state.channels[channel.parent_id].overwrites
+        ]
     create_channel(emu, guild, channel)
     return json_response(channel.payload(), status=201)
 
@@ -235,8 +254,10 @@ async def channel_positions(emu: DiscordEmulator, request: web.Request) -> Any:
         if "parent_id" in entry:
             channel.parent_id = _check_parent(emu, guild, entry["parent_id"])
         if entry.get("lock_permissions") and channel.parent_id:
-            channel.overwrites = [Overwrite(o.id, o.type, o.allow, o.deny)
-                                  for o in emu.state.channels[channel.parent_id].overwrites]
+            channel.overwrites = [
+                Overwrite(o.id, o.type, o.allow, o.deny)
+                for o in emu.state.channels[channel.parent_id].overwrites
+            ]
         changed.append(channel)
     for channel in changed:
         emit_channel_update(emu, channel)

@@ -19,8 +19,16 @@ routes = RouteSet()
 # Discord's caps on top-level commands, per application and per scope (global, or one guild).
 COMMAND_LIMITS = {1: 100, 2: 15, 3: 15}
 _COMMAND_KINDS = {1: "chat input", 2: "user", 3: "message"}
-_EXTRA_FIELDS = ("name_localizations", "description_localizations", "default_member_permissions", "dm_permission",
-                 "nsfw", "contexts", "integration_types", "handler")
+_EXTRA_FIELDS = (
+    "name_localizations",
+    "description_localizations",
+    "default_member_permissions",
+    "dm_permission",
+    "nsfw",
+    "contexts",
+    "integration_types",
+    "handler",
+)
 
 
 def _scope(emu: DiscordEmulator, request: web.Request) -> tuple[dict[int, ApplicationCommand], int | None]:
@@ -37,13 +45,15 @@ def _check_limits(commands: list[dict[str, Any]]) -> None:
         count = sum(1 for c in commands if int(c.get("type") or 1) == kind)
         if count > limit:
             raise DiscordError(
-                400, ErrorCode.MAX_APPLICATION_COMMANDS,
+                400,
+                ErrorCode.MAX_APPLICATION_COMMANDS,
                 f"Maximum number of application commands reached ({limit} {_COMMAND_KINDS[kind]} commands)",
             )
 
 
-def _build(emu: DiscordEmulator, body: dict[str, Any], guild_id: int | None,
-           existing: ApplicationCommand | None) -> ApplicationCommand:
+def _build(
+    emu: DiscordEmulator, body: dict[str, Any], guild_id: int | None, existing: ApplicationCommand | None
+) -> ApplicationCommand:
     command = ApplicationCommand(
         id=existing.id if existing else emu.state.ids.next(),
         application_id=emu.application_id,
@@ -133,7 +143,9 @@ async def _bulk_overwrite(emu: DiscordEmulator, request: web.Request) -> Any:
         validate_command(entry, str(index))
     keys = [(c["name"], int(c.get("type") or 1)) for c in body]
     if len(set(keys)) != len(keys):
-        raise InvalidFormBody("", "APPLICATION_COMMANDS_DUPLICATE_NAME", "Application command names must be unique")
+        raise InvalidFormBody(
+            "", "APPLICATION_COMMANDS_DUPLICATE_NAME", "Application command names must be unique"
+        )
     _check_limits(body)
     new = {}
     for entry in body:

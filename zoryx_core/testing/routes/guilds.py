@@ -45,7 +45,9 @@ _CHANNEL_SETTING_TYPES = {
     "afk_channel_id": ChannelType.GUILD_VOICE,
 }
 _EDITABLE = (
-    set(_CHOICES) | set(GUILD_ID_SETTINGS) | set(_IMAGE_SETTINGS)
+    set(_CHOICES)
+    | set(GUILD_ID_SETTINGS)
+    | set(_IMAGE_SETTINGS)
     | {"system_channel_flags", "preferred_locale", "description", "features", "premium_progress_bar_enabled"}
 ) - {"application_id", "widget_channel_id"}
 
@@ -59,7 +61,9 @@ def decode_image(value: Any, field: str, max_bytes: int) -> bytes:
     except (binascii.Error, ValueError):
         raise InvalidFormBody(field, "IMAGE_INVALID", "Invalid image data") from None
     if len(data) > max_bytes:
-        raise InvalidFormBody(field, "BINARY_TYPE_MAX_SIZE", f"File cannot be larger than {max_bytes // 1024} kb.")
+        raise InvalidFormBody(
+            field, "BINARY_TYPE_MAX_SIZE", f"File cannot be larger than {max_bytes // 1024} kb."
+        )
     return data
 
 
@@ -125,7 +129,9 @@ def apply_guild_settings(emu: DiscordEmulator, guild: Guild, body: dict[str, Any
 def require_expression_permission(emu: DiscordEmulator, guild: Guild) -> None:
     """Creating an emoji or sticker takes Create Expressions or Manage Expressions."""
     require_bot_in_guild(emu, guild)
-    if not guild_permissions(guild, emu.bot_user.id) & (P.CREATE_GUILD_EXPRESSIONS | P.MANAGE_GUILD_EXPRESSIONS):
+    if not guild_permissions(guild, emu.bot_user.id) & (
+        P.CREATE_GUILD_EXPRESSIONS | P.MANAGE_GUILD_EXPRESSIONS
+    ):
         raise Forbidden()
 
 
@@ -138,8 +144,11 @@ def _emoji(guild: Guild, emoji_id: int) -> Emoji:
 
 def _check_emoji_name(name: Any) -> str:
     if not isinstance(name, str) or not _EMOJI_NAME.match(name):
-        raise InvalidFormBody("name", "BASE_TYPE_BAD_LENGTH",
-                              "Must be between 2 and 32 in length and contain only letters, digits and _.")
+        raise InvalidFormBody(
+            "name",
+            "BASE_TYPE_BAD_LENGTH",
+            "Must be between 2 and 32 in length and contain only letters, digits and _.",
+        )
     return name
 
 
@@ -167,8 +176,15 @@ async def create_emoji(emu: DiscordEmulator, request: web.Request) -> Any:
     animated = str(body.get("image", "")).startswith("data:image/gif")
     if sum(1 for e in guild.emojis.values() if e.animated == animated) >= MAX_EMOJIS:
         raise DiscordError(400, ErrorCode.MAX_EMOJIS, f"Maximum number of emojis reached ({MAX_EMOJIS})")
-    emoji = Emoji(id=emu.state.ids.next(), guild_id=guild.id, name=name, image=image, animated=animated,
-                  roles=[int(r) for r in body.get("roles") or []], creator_id=emu.bot_user.id)
+    emoji = Emoji(
+        id=emu.state.ids.next(),
+        guild_id=guild.id,
+        name=name,
+        image=image,
+        animated=animated,
+        roles=[int(r) for r in body.get("roles") or []],
+        creator_id=emu.bot_user.id,
+    )
     guild.emojis[emoji.id] = emoji
     emit_emojis_update(emu, guild)
     return json_response(emoji.payload(emu.state.users), status=201)
@@ -246,11 +262,22 @@ async def create_sticker(emu: DiscordEmulator, request: web.Request) -> Any:
     if len(image) > MAX_STICKER_BYTES:
         raise InvalidFormBody("file", "BINARY_TYPE_MAX_SIZE", "File cannot be larger than 512 kb.")
     if len(guild.stickers) >= MAX_STICKERS:
-        raise DiscordError(400, ErrorCode.MAX_STICKERS, f"Maximum number of stickers reached ({MAX_STICKERS})")
-    format_type = {"image/png": 1, "image/apng": 2, "application/json": 3, "image/gif": 4}.get(content_type, 1)
-    sticker = Sticker(id=emu.state.ids.next(), guild_id=guild.id, name=name, tags=fields["tags"], image=image,
-                      description=fields.get("description") or None, format_type=format_type,
-                      creator_id=emu.bot_user.id)
+        raise DiscordError(
+            400, ErrorCode.MAX_STICKERS, f"Maximum number of stickers reached ({MAX_STICKERS})"
+        )
+    format_type = {"image/png": 1, "image/apng": 2, "application/json": 3, "image/gif": 4}.get(
+        content_type, 1
+    )
+    sticker = Sticker(
+        id=emu.state.ids.next(),
+        guild_id=guild.id,
+        name=name,
+        tags=fields["tags"],
+        image=image,
+        description=fields.get("description") or None,
+        format_type=format_type,
+        creator_id=emu.bot_user.id,
+    )
     guild.stickers[sticker.id] = sticker
     emit_stickers_update(emu, guild)
     return json_response(sticker.payload(emu.state.users), status=201)

@@ -28,7 +28,9 @@ def _metadata(emu: DiscordEmulator, record: InteractionRecord) -> dict[str, Any]
         "id": str(record.id),
         "type": record.type,
         "user": emu.state.users[record.user_id].payload(),
-        "authorizing_integration_owners": {"0": str(record.guild_id)} if record.guild_id else {"1": str(record.user_id)},
+        "authorizing_integration_owners": {"0": str(record.guild_id)}
+        if record.guild_id
+        else {"1": str(record.user_id)},
     }
     if record.type == 2:
         data["name"] = record.data.get("name", "")
@@ -36,11 +38,25 @@ def _metadata(emu: DiscordEmulator, record: InteractionRecord) -> dict[str, Any]
     return data
 
 
-def _new_message(emu: DiscordEmulator, record: InteractionRecord, body: dict[str, Any], files: list[Any],
-                 *, extra_flags: int = 0) -> Message:
+def _new_message(
+    emu: DiscordEmulator,
+    record: InteractionRecord,
+    body: dict[str, Any],
+    files: list[Any],
+    *,
+    extra_flags: int = 0,
+) -> Message:
     channel = emu.state.channel(record.channel_id)
-    message = build_message(emu, channel, emu.bot_user.id, body, files, webhook_id=emu.application_id,
-                            application_id=emu.application_id, interaction_metadata=_metadata(emu, record))
+    message = build_message(
+        emu,
+        channel,
+        emu.bot_user.id,
+        body,
+        files,
+        webhook_id=emu.application_id,
+        application_id=emu.application_id,
+        interaction_metadata=_metadata(emu, record),
+    )
     message.flags |= extra_flags
     message.type = 20 if record.type == 2 else 0  # CHAT_INPUT_COMMAND or DEFAULT
     return message
@@ -48,9 +64,13 @@ def _new_message(emu: DiscordEmulator, record: InteractionRecord, body: dict[str
 
 @routes.post("/interactions/{interaction_id}/{interaction_token}/callback", auth=False)
 async def callback(emu: DiscordEmulator, request: web.Request) -> Any:
-    record = emu.interactions.for_callback(snowflake(request, "interaction_id"), request.match_info["interaction_token"])
+    record = emu.interactions.for_callback(
+        snowflake(request, "interaction_id"), request.match_info["interaction_token"]
+    )
     if record.response_type is not None:
-        raise DiscordError(400, ErrorCode.INTERACTION_ALREADY_ACKNOWLEDGED, "Interaction has already been acknowledged.")
+        raise DiscordError(
+            400, ErrorCode.INTERACTION_ALREADY_ACKNOWLEDGED, "Interaction has already been acknowledged."
+        )
     body, files = await read_body(request)
     kind = int(body.get("type") or 0)
     data = body.get("data") or {}
@@ -59,7 +79,9 @@ async def callback(emu: DiscordEmulator, request: web.Request) -> Any:
         validate_message_body(data, has_files=bool(files))
         message = post_message(emu, _new_message(emu, record, data, files))
     elif kind == CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE:
-        message = post_message(emu, _new_message(emu, record, {"flags": data.get("flags", 0)}, [], extra_flags=LOADING))
+        message = post_message(
+            emu, _new_message(emu, record, {"flags": data.get("flags", 0)}, [], extra_flags=LOADING)
+        )
     elif kind in (CallbackType.DEFERRED_UPDATE_MESSAGE, CallbackType.UPDATE_MESSAGE):
         if record.message_id is None:
             raise DiscordError(400, 40004, "Interaction has no message to update")
@@ -102,27 +124,36 @@ def _validate_modal(data: dict[str, Any]) -> None:
         if not isinstance(value, str) or not value:
             raise InvalidFormBody(f"data.{key}", "BASE_TYPE_REQUIRED", "This field is required")
         if len(value) > limit:
-            raise InvalidFormBody(f"data.{key}", "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length.")
+            raise InvalidFormBody(
+                f"data.{key}", "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length."
+            )
     components = data.get("components") or []
     if not 1 <= len(components) <= 5:
         raise InvalidFormBody("data.components", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length.")
 
 
 def _webhook_record(emu: DiscordEmulator, request: web.Request) -> InteractionRecord:
-    return emu.interactions.for_webhook(snowflake(request, "webhook_id"), request.match_info["webhook_token"],
-                                        emu.application_id)
+    return emu.interactions.for_webhook(
+        snowflake(request, "webhook_id"), request.match_info["webhook_token"], emu.application_id
+    )
 
 
 def _target(emu: DiscordEmulator, record: InteractionRecord, message_ref: str) -> Message:
     if message_ref == "@original":
         message_id = record.original_message_id
-        if message_id is None and record.response_type in (CallbackType.DEFERRED_UPDATE_MESSAGE, CallbackType.UPDATE_MESSAGE):
+        if message_id is None and record.response_type in (
+            CallbackType.DEFERRED_UPDATE_MESSAGE,
+            CallbackType.UPDATE_MESSAGE,
+        ):
             message_id = record.message_id
         if message_id is None:
             raise NotFound(ErrorCode.UNKNOWN_MESSAGE, "Message")
     else:
         message_id = int(message_ref)
-        if message_id not in record.followup_ids and message_id not in (record.original_message_id, record.message_id):
+        if message_id not in record.followup_ids and message_id not in (
+            record.original_message_id,
+            record.message_id,
+        ):
             raise NotFound(ErrorCode.UNKNOWN_MESSAGE, "Message")
     return emu.state.message(record.channel_id, message_id)
 

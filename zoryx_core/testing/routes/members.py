@@ -48,8 +48,10 @@ async def search_members(emu: DiscordEmulator, request: web.Request) -> Any:
     query = request.query.get("query", "").lower()
     limit = int(request.query.get("limit", 1))
     found = [
-        m for m in guild.members.values()
-        if emu.state.users[m.user_id].username.lower().startswith(query) or (m.nick or "").lower().startswith(query)
+        m
+        for m in guild.members.values()
+        if emu.state.users[m.user_id].username.lower().startswith(query)
+        or (m.nick or "").lower().startswith(query)
     ]
     return [emu.state.member_payload(m) for m in found[:limit]]
 

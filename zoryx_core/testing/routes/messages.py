@@ -98,7 +98,10 @@ async def list_pins(emu: DiscordEmulator, request: web.Request) -> Any:
     require_channel_permission(emu, channel, P.VIEW_CHANNEL)
     readable = bot_has_channel_permission(emu, channel, P.READ_MESSAGE_HISTORY)  # else no pins are returned
     pinned = [m for m in reversed(emu.state.messages[channel.id].values()) if m.pinned and readable]
-    return {"items": [{"pinned_at": iso_now(), "message": _render(emu, m)} for m in pinned], "has_more": False}
+    return {
+        "items": [{"pinned_at": iso_now(), "message": _render(emu, m)} for m in pinned],
+        "has_more": False,
+    }
 
 
 async def _set_pinned(emu: DiscordEmulator, request: web.Request, pinned: bool) -> None:
@@ -119,8 +122,17 @@ async def _set_pinned(emu: DiscordEmulator, request: web.Request, pinned: bool) 
         reference: dict[str, Any] = {"type": 0, "channel_id": str(channel.id), "message_id": str(message.id)}
         if channel.guild_id is not None:
             reference["guild_id"] = str(channel.guild_id)
-        post_message(emu, Message(id=emu.state.ids.next(), channel_id=channel.id, guild_id=channel.guild_id,
-                                  author_id=emu.bot_user.id, type=6, message_reference=reference))
+        post_message(
+            emu,
+            Message(
+                id=emu.state.ids.next(),
+                channel_id=channel.id,
+                guild_id=channel.guild_id,
+                author_id=emu.bot_user.id,
+                type=6,
+                message_reference=reference,
+            ),
+        )
 
 
 @routes.put("/channels/{channel_id}/messages/pins/{message_id}")
@@ -143,7 +155,11 @@ async def bulk_delete(emu: DiscordEmulator, request: web.Request) -> Any:
         raise InvalidFormBody("messages", "BASE_TYPE_BAD_LENGTH", "Must be between 2 and 100 in length.")
     now_ms = time.time() * 1000
     if any(now_ms - snowflake_time_ms(i) > BULK_DELETE_MAX_AGE_MS for i in ids):
-        raise DiscordError(400, ErrorCode.BULK_DELETE_TOO_OLD, "You can only bulk delete messages that are under 14 days old.")
+        raise DiscordError(
+            400,
+            ErrorCode.BULK_DELETE_TOO_OLD,
+            "You can only bulk delete messages that are under 14 days old.",
+        )
     deleted = []
     for message_id in ids:
         if emu.state.messages[channel.id].pop(message_id, None) is not None:
@@ -169,7 +185,9 @@ async def edit_message(emu: DiscordEmulator, request: web.Request) -> Any:
     message = emu.state.message(channel.id, snowflake(request, "message_id"))
     body, files = await read_body(request)
     if message.author_id != emu.bot_user.id:
-        raise Forbidden("Cannot edit a message authored by another user", ErrorCode.CANNOT_EDIT_OTHERS_MESSAGE)
+        raise Forbidden(
+            "Cannot edit a message authored by another user", ErrorCode.CANNOT_EDIT_OTHERS_MESSAGE
+        )
     validate_message_body(body, has_files=bool(files), editing=True)
     apply_edit(emu, message, body, files)
     update_message(emu, message)
@@ -221,8 +239,13 @@ def add_reaction(emu: DiscordEmulator, message: Message, user_id: int, raw_emoji
         return
     users.append(user_id)
     data: dict[str, Any] = {
-        "user_id": str(user_id), "channel_id": str(message.channel_id), "message_id": str(message.id),
-        "emoji": emoji, "burst": False, "type": 0, "message_author_id": str(message.author_id),
+        "user_id": str(user_id),
+        "channel_id": str(message.channel_id),
+        "message_id": str(message.id),
+        "emoji": emoji,
+        "burst": False,
+        "type": 0,
+        "message_author_id": str(message.author_id),
     }
     if message.guild_id is not None:
         data["guild_id"] = str(message.guild_id)
@@ -239,8 +262,12 @@ def remove_reaction(emu: DiscordEmulator, message: Message, user_id: int, raw_em
         return
     users.remove(user_id)
     data: dict[str, Any] = {
-        "user_id": str(user_id), "channel_id": str(message.channel_id), "message_id": str(message.id),
-        "emoji": emoji, "burst": False, "type": 0,
+        "user_id": str(user_id),
+        "channel_id": str(message.channel_id),
+        "message_id": str(message.id),
+        "emoji": emoji,
+        "burst": False,
+        "type": 0,
     }
     if message.guild_id is not None:
         data["guild_id"] = str(message.guild_id)
@@ -279,8 +306,9 @@ async def react(emu: DiscordEmulator, request: web.Request) -> Any:
     )
     _check_reaction_emoji(emu, raw)
     if not existing and sum(1 for users in message.reactions.values() if users) >= MAX_REACTIONS:
-        raise DiscordError(400, ErrorCode.MAX_REACTIONS,
-                           f"Maximum number of reactions reached ({MAX_REACTIONS})")
+        raise DiscordError(
+            400, ErrorCode.MAX_REACTIONS, f"Maximum number of reactions reached ({MAX_REACTIONS})"
+        )
     add_reaction(emu, message, emu.bot_user.id, raw)
     return None
 
