@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import secrets
@@ -13,6 +12,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
+
+from .jsoncodec import dumps
+from .ws_frames import OPCODE_BINARY, OPCODE_TEXT, encode_frame
 
 if TYPE_CHECKING:
     from .server import DiscordEmulator
@@ -98,7 +100,7 @@ class GatewaySession:
     shard_count: int
     intents: int
     seq: int = 0
-    buffer: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=10_000))
+    buffer: deque[tuple[int, bytes]] = field(default_factory=lambda: deque(maxlen=10_000))  # (seq, JSON)
     connection: GatewayConnection | None = None
     identify_count: int = 1
     resume_count: int = 0
@@ -114,48 +116,63 @@ class GatewaySession:
         return not needed or bool(self.intents & needed)
 
     def push(self, event: str, data: dict[str, Any]) -> None:
-        """Numbers an event, keeps it for resume, and sends it if a socket is attached."""
+        """Numbers an event, keeps it (serialized) for resume, and sends it if a socket is attached."""
         self.seq += 1
-        frame = {"op": Op.DISPATCH, "t": event, "s": self.seq, "d": data}
-        self.buffer.append(frame)
+        raw = dumps({"op": Op.DISPATCH, "t": event, "s": self.seq, "d": data})
+        self.buffer.append((self.seq, raw))
         if self.connection is not None:
-            self.connection.enqueue(frame)
+            self.connection.send_raw(raw)
 
 
 class GatewayConnection:
-    """One WebSocket: an ordered outgoing queue drained by a writer task."""
+    """One WebSocket. Frames go out in dispatch order, written straight to the transport.
 
-    def __init__(self, ws: web.WebSocketResponse, compress: bool) -> None:
+    Frames produced in the same event-loop iteration are joined into one write (one system call
+    instead of one per frame), flushed by a callback scheduled for the end of that iteration.
+    """
+
+    # A client this far behind is disconnected, as Discord drops clients that stop reading.
+    MAX_WRITE_BUFFER = 16 * 1024 * 1024
+
+    def __init__(self, ws: web.WebSocketResponse, transport: asyncio.Transport, compress: bool) -> None:
         self.ws = ws
-        self.queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        self._transport = transport
         self._compressor = zlib.compressobj() if compress else None
+        self._pending: list[bytes] = []
         self.session: GatewaySession | None = None
-        self.writer = asyncio.create_task(self._write())
+        self.open = True
         self.frames_sent = 0
 
-    def enqueue(self, frame: dict[str, Any] | None) -> None:
-        self.queue.put_nowait(frame)
+    def send(self, frame: dict[str, Any]) -> None:
+        self.send_raw(dumps(frame))
 
-    async def _write(self) -> None:
-        while True:
-            frame = await self.queue.get()
-            if frame is None or self.ws.closed:
-                return
-            raw = json.dumps(frame, separators=(",", ":"))
-            try:
-                if self._compressor is not None:
-                    data = self._compressor.compress(raw.encode()) + self._compressor.flush(zlib.Z_SYNC_FLUSH)
-                    await self.ws.send_bytes(data)
-                else:
-                    await self.ws.send_str(raw)
-            except (ConnectionError, RuntimeError):
-                return
-            self.frames_sent += 1
+    def send_raw(self, data: bytes) -> None:
+        if not self.open:
+            return
+        if self._compressor is not None:
+            data = self._compressor.compress(data) + self._compressor.flush(zlib.Z_SYNC_FLUSH)
+            frame = encode_frame(OPCODE_BINARY, data)
+        else:
+            frame = encode_frame(OPCODE_TEXT, data)
+        if not self._pending:
+            asyncio.get_running_loop().call_soon(self.flush)
+        self._pending.append(frame)
+        self.frames_sent += 1
 
-    async def flush_and_close(self, code: int = 1000, message: bytes = b"") -> None:
-        self.enqueue(None)
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.writer, 2)
+    def flush(self) -> None:
+        """Writes every pending frame in one go."""
+        pending, self._pending = self._pending, []
+        if not pending or self._transport.is_closing():
+            return
+        self._transport.write(b"".join(pending))
+        if self._transport.get_write_buffer_size() > self.MAX_WRITE_BUFFER:
+            log.warning("gateway: client is not reading; dropping its connection")
+            self.open = False
+            self._transport.abort()
+
+    async def close(self, code: int = 1000, message: bytes = b"") -> None:
+        self.flush()
+        self.open = False
         await self.ws.close(code=code, message=message)
 
 
@@ -201,7 +218,7 @@ class GatewayHub:
         count = 0
         for session in self.sessions_for_shard(shard_id):
             if session.connection is not None:
-                session.connection.enqueue({"op": Op.RECONNECT, "d": None})
+                session.connection.send({"op": Op.RECONNECT, "d": None})
                 count += 1
         return count
 
@@ -210,7 +227,7 @@ class GatewayHub:
         count = 0
         for session in self.sessions_for_shard(shard_id):
             if session.connection is not None:
-                session.connection.enqueue({"op": Op.INVALID_SESSION, "d": resumable})
+                session.connection.send({"op": Op.INVALID_SESSION, "d": resumable})
                 count += 1
             if not resumable:
                 self.sessions.pop(session.session_id, None)
@@ -231,17 +248,19 @@ class GatewayHub:
 
     async def close_all(self) -> None:
         for conn in list(self._connections):
-            await conn.flush_and_close(code=1001)
+            await conn.close(code=1001)
         self.sessions.clear()
 
     # -- the connection handler ------------------------------------------------------------------
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(max_msg_size=0, autoping=True)
+        ws = web.WebSocketResponse(max_msg_size=0, autoping=True, compress=False)
         await ws.prepare(request)
+        transport = request.transport
+        assert transport is not None
         compress = self.compression_enabled and request.query.get("compress") == "zlib-stream"
-        conn = GatewayConnection(ws, compress)
+        conn = GatewayConnection(ws, transport, compress)
         self._connections.add(conn)
-        conn.enqueue({"op": Op.HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
+        conn.send({"op": Op.HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
         try:
             async for msg in ws:
                 if msg.type != WSMsgType.TEXT:
@@ -252,13 +271,13 @@ class GatewayHub:
             session = conn.session
             if session is not None and session.connection is conn:
                 session.connection = None
-            conn.enqueue(None)
+            conn.open = False
         return ws
 
     async def _on_frame(self, conn: GatewayConnection, frame: dict[str, Any]) -> None:
         op, data = frame.get("op"), frame.get("d")
         if op == Op.HEARTBEAT:
-            conn.enqueue({"op": Op.HEARTBEAT_ACK, "d": None})
+            conn.send({"op": Op.HEARTBEAT_ACK, "d": None})
         elif op == Op.IDENTIFY:
             await self._identify(conn, data or {})
         elif op == Op.RESUME:
@@ -273,11 +292,11 @@ class GatewayHub:
     async def _identify(self, conn: GatewayConnection, data: dict[str, Any]) -> None:
         emu = self.emulator
         if data.get("token") != emu.token:
-            await conn.flush_and_close(CLOSE_AUTHENTICATION_FAILED, b"Authentication failed.")
+            await conn.close(CLOSE_AUTHENTICATION_FAILED, b"Authentication failed.")
             return
         shard_id, shard_count = data.get("shard") or [0, 1]
         if not 0 <= shard_id < shard_count:
-            await conn.flush_and_close(CLOSE_INVALID_SHARD, b"Invalid shard.")
+            await conn.close(CLOSE_INVALID_SHARD, b"Invalid shard.")
             return
         session = GatewaySession(
             session_id=secrets.token_hex(16),
@@ -322,19 +341,19 @@ class GatewayHub:
         emu = self.emulator
         session = self.sessions.get(str(data.get("session_id")))
         if session is None or data.get("token") != emu.token:
-            conn.enqueue({"op": Op.INVALID_SESSION, "d": False})
+            conn.send({"op": Op.INVALID_SESSION, "d": False})
             return
         old = session.connection
         if old is not None and old is not conn:
-            old.enqueue(None)
+            old.open = False
         session.connection = conn
         conn.session = session
         session.resume_count += 1
         self.identify_log.append(("RESUME", session.shard_id, session.shard_count))
         last_seen = int(data.get("seq") or 0)
-        for frame in session.buffer:
-            if frame["s"] > last_seen:
-                conn.enqueue(frame)
+        for seq, raw in session.buffer:
+            if seq > last_seen:
+                conn.send_raw(raw)
         session.push("RESUMED", {})
 
     def _request_members(self, conn: GatewayConnection, data: dict[str, Any]) -> None:

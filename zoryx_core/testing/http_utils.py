@@ -2,27 +2,60 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import BodyPartReader, web
 
 from .errors import DiscordError, ErrorCode
+from .jsoncodec import dumps
 
 if TYPE_CHECKING:
     from .server import DiscordEmulator
 
-__all__ = ["Handler", "RouteDef", "RouteSet", "UploadedFile", "json_response", "read_body", "snowflake"]
+__all__ = [
+    "Handler",
+    "Request",
+    "RouteDef",
+    "RouteSet",
+    "UploadedFile",
+    "json_response",
+    "read_body",
+    "snowflake",
+]
 
-Handler = Callable[["DiscordEmulator", web.Request], Awaitable[Any]]
+
+class Request(Protocol):
+    """What route handlers use of a request; ``aiohttp.web.Request`` and ``FastRequest`` both fit."""
+
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    @property
+    def query(self) -> Mapping[str, str]: ...
+    @property
+    def match_info(self) -> Mapping[str, str]: ...
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def transport(self) -> asyncio.Transport | None: ...
+    async def read(self) -> bytes: ...
+    async def multipart(self) -> Any: ...
+
+
+Handler = Callable[["DiscordEmulator", Request], Awaitable[Any]]
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     """JSON with Content-Type exactly ``application/json`` (discord.py needs no charset suffix)."""
     return web.Response(
-        body=json.dumps(data, separators=(",", ":")).encode(),
+        body=dumps(data),
         status=status,
         content_type="application/json",
         headers=headers,
@@ -37,7 +70,7 @@ class UploadedFile:
     data: bytes
 
 
-async def read_body(request: web.Request) -> tuple[dict[str, Any], list[UploadedFile]]:
+async def read_body(request: Request) -> tuple[dict[str, Any], list[UploadedFile]]:
     """Reads a JSON body or a multipart body with ``payload_json`` and ``files[n]`` parts."""
     if request.content_type == "multipart/form-data":
         payload: dict[str, Any] = {}
@@ -77,7 +110,7 @@ def _parse_json(raw: bytes | bytearray) -> dict[str, Any]:
     return value  # type: ignore[return-value]
 
 
-def snowflake(request: web.Request, name: str) -> int:
+def snowflake(request: Request, name: str) -> int:
     """A path parameter as an int; a non-numeric id is Discord's 404 for that kind of object."""
     raw = request.match_info[name]
     try:

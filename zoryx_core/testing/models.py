@@ -376,7 +376,11 @@ class Message:
 
     @property
     def timestamp(self) -> str:
-        return iso_from_snowflake(self.id)
+        """Creation time, from the id (computed once: ids never change)."""
+        cached: str | None = self.__dict__.get("_timestamp")
+        if cached is None:
+            cached = self.__dict__["_timestamp"] = iso_from_snowflake(self.id)
+        return cached
 
 
 @dataclass

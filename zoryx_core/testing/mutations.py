@@ -27,10 +27,12 @@ __all__ = [
     "emit_role_update",
     "emit_stickers_update",
     "post_message",
+    "publish_message",
     "remove_member",
     "update_message",
 ]
 
+_GATEWAY_ONLY_MESSAGE_KEYS = frozenset({"guild_id", "member"})
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
 _ROLE_MENTION = re.compile(r"<@&(\d+)>")
 
@@ -60,8 +62,10 @@ def build_message(
         sticker_ids=[int(s) for s in body.get("sticker_ids") or []],
         **extra,
     )
-    message.attachments = attachments_from(emu, files or [], body.get("attachments") or [])
-    _apply_mentions(emu, message, body.get("allowed_mentions"))
+    if files:
+        message.attachments = attachments_from(emu, files, body.get("attachments") or [])
+    if "@" in content:  # every kind of mention contains one
+        _apply_mentions(emu, message, body.get("allowed_mentions"))
     reference = body.get("message_reference")
     if reference and reference.get("message_id"):
         message.type = 19  # REPLY
@@ -130,14 +134,22 @@ def _apply_mentions(emu: DiscordEmulator, message: Message, allowed: dict[str, A
 
 def post_message(emu: DiscordEmulator, message: Message) -> Message:
     """Stores a message and, unless it is ephemeral, sends MESSAGE_CREATE."""
-    emu.state.add_message(message)
-    if not message.ephemeral:
-        emu.dispatch(
-            "MESSAGE_CREATE",
-            emu.state.message_payload(message, viewer_id=emu.bot_user.id, gateway=True),
-            guild_id=message.guild_id,
-        )
+    publish_message(emu, message)
     return message
+
+
+def publish_message(emu: DiscordEmulator, message: Message) -> dict[str, Any]:
+    """Like :func:`post_message`, returning the message's REST payload.
+
+    The REST shape is the gateway payload without ``guild_id`` and ``member``, so the payload of
+    a bot's own message is built once for both its MESSAGE_CREATE and its HTTP answer.
+    """
+    emu.state.add_message(message)
+    if message.ephemeral:
+        return emu.state.message_payload(message, viewer_id=emu.bot_user.id)
+    payload = emu.state.message_payload(message, viewer_id=emu.bot_user.id, gateway=True)
+    emu.dispatch("MESSAGE_CREATE", payload, guild_id=message.guild_id)
+    return {k: v for k, v in payload.items() if k not in _GATEWAY_ONLY_MESSAGE_KEYS}
 
 
 def update_message(emu: DiscordEmulator, message: Message) -> None:

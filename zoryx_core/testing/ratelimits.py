@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
 
@@ -22,6 +23,10 @@ class Bucket:
     policy: RateLimitPolicy
     remaining: int = 0
     reset_at: float = 0.0
+    bucket_id: str = ""  # what X-RateLimit-Bucket reports; derived from the key
+
+    def __post_init__(self) -> None:
+        self.bucket_id = hashlib.blake2b(self.key.encode(), digest_size=8).hexdigest()
 
     def take(self, now: float) -> bool:
         """Spends one request; False when the bucket is exhausted for this window."""
@@ -68,7 +73,7 @@ class RateLimiter:
             "X-RateLimit-Remaining": str(max(bucket.remaining, 0)),
             "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
             "X-RateLimit-Reset-After": f"{reset_after:.3f}",
-            "X-RateLimit-Bucket": format(abs(hash(bucket.key)), "x"),
+            "X-RateLimit-Bucket": bucket.bucket_id,
         }
 
 

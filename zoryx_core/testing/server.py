@@ -14,8 +14,9 @@ from aiohttp import web
 from .actions import UserActionsMixin
 from .control import add_control_routes
 from .errors import DiscordError, Unauthorized
+from .fast_http import FastHttpProtocol, RouteTrie
 from .gateway import GatewayHub
-from .http_utils import RouteDef, json_response
+from .http_utils import Request, RouteDef, json_response
 from .interactions_state import InteractionRegistry
 from .ratelimits import FaultPlan, RateLimiter
 from .routes import ALL_ROUTES
@@ -75,6 +76,9 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin):
         self.record_bodies = True
         self._route_defs: dict[web.AbstractRoute, RouteDef] = {}
         self._runner: web.AppRunner | None = None
+        self._server: asyncio.Server | None = None
+        self._fast_connections: set[FastHttpProtocol] = set()
+        self._authorization = f"Bot {self.token}"
         self.app = self._build_app()
 
     # -- addresses ------------------------------------------------------------------------------
@@ -98,18 +102,28 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin):
     async def start(self) -> DiscordEmulator:
         self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, backlog=1024)
-        await site.start()
-        server = site._server
-        if self.port == 0 and server is not None:
-            sockets = getattr(server, "sockets", None) or []
-            self.port = sockets[0].getsockname()[1]
+        aiohttp_protocol = self._runner.server
+        assert aiohttp_protocol is not None
+        trie = RouteTrie(ALL_ROUTES.routes, API_PREFIX)
+        self._server = await asyncio.get_running_loop().create_server(
+            lambda: FastHttpProtocol(self, trie, aiohttp_protocol, self._fast_connections),
+            self.host,
+            self.port,
+            backlog=1024,
+        )
+        if self.port == 0:
+            self.port = self._server.sockets[0].getsockname()[1]
         log.info("Discord emulator listening on %s", self.base_url)
         return self
 
     async def stop(self) -> None:
         await self.gateway.close_all()
         self.interactions.cancel_all()
+        if self._server is not None:
+            self._server.close()
+            for connection in list(self._fast_connections):
+                connection.close()
+            self._server = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -127,25 +141,25 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin):
 
     # -- the application ------------------------------------------------------------------------
     def _build_app(self) -> web.Application:
+        """The aiohttp application: the gateway, attachments, control API, and every REST route.
+
+        Most REST requests never reach it: :mod:`.fast_http` answers them first and hands
+        aiohttp only the connections it does not serve itself. Both end in :meth:`serve_api`.
+        """
         app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self.gateway.handle)
         for route in ALL_ROUTES.routes:
-            aio_route = app.router.add_route(route.method, API_PREFIX + route.path, self._wrap(route))
+            aio_route = app.router.add_route(
+                route.method, API_PREFIX + route.path, self._answered_by_middleware
+            )
             self._route_defs[aio_route] = route
         app.router.add_get("/attachments/{attachment_id}/{filename}", self._serve_attachment)
         add_control_routes(app, self)
         return app
 
-    def _wrap(self, route: RouteDef) -> Any:
-        async def handler(request: web.Request) -> web.StreamResponse:
-            result = await route.handler(self, request)
-            if isinstance(result, web.StreamResponse):
-                return result
-            if result is None:
-                return web.Response(status=204)
-            return json_response(result)
-
-        return handler
+    @staticmethod
+    async def _answered_by_middleware(request: web.Request) -> web.StreamResponse:  # pragma: no cover
+        raise AssertionError("API requests are answered by the middleware")
 
     async def _serve_attachment(self, request: web.Request) -> web.StreamResponse:
         attachment = self.state.attachments.get(int(request.match_info["attachment_id"]))
@@ -157,47 +171,55 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin):
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         if not request.path.startswith(API_PREFIX):
             return await handler(request)  # type: ignore[no-any-return]
-        route = self._route_defs.get(request.match_info.route)
+        return await self.serve_api(request, self._route_defs.get(request.match_info.route))
+
+    async def serve_api(self, request: Request, route: RouteDef | None) -> web.Response:
+        """Answers one REST request: logs it, applies auth, faults and rate limits, runs the route."""
         record = RequestRecord(request.method, request.path, route.name if route else None, time.monotonic())
         self.requests.append(record)
-        response = await self._answer(request, handler, route, record)
+        response = await self._answer(request, route, record)
         record.status = response.status
         return response
 
-    async def _answer(
-        self, request: web.Request, handler: Any, route: RouteDef | None, record: RequestRecord
-    ) -> web.StreamResponse:
+    async def _answer(self, request: Request, route: RouteDef | None, record: RequestRecord) -> web.Response:
         if self.faults.latency:
             await asyncio.sleep(self.faults.latency)
         if route is None:
             return json_response({"message": "404: Not Found", "code": 0}, status=404)
-        if route.auth and request.headers.get("Authorization") != f"Bot {self.token}":
+        if route.auth and request.headers.get("Authorization") != self._authorization:
             return json_response(Unauthorized().body(), status=401)
         now = time.monotonic()
         if now < self.faults.global_blocked_until:
             return self._too_many(self.faults.global_blocked_until - now, is_global=True)
-        fault = self.faults.take(route.name)
-        if fault is not None and fault.kind == "drop":
-            if request.transport is not None:
-                request.transport.abort()
-            return web.Response(status=499)
-        if fault is not None:
-            if fault.is_global:
-                self.faults.global_blocked_until = now + fault.retry_after
-            return self._too_many(fault.retry_after, is_global=fault.is_global)
-        major = next((request.match_info[p] for p in _MAJOR_PARAMETERS if p in request.match_info), "")
+        if self.faults.scheduled:
+            fault = self.faults.take(route.name)
+            if fault is not None and fault.kind == "drop":
+                if request.transport is not None:
+                    request.transport.abort()
+                return web.Response(status=499)
+            if fault is not None:
+                if fault.is_global:
+                    self.faults.global_blocked_until = now + fault.retry_after
+                return self._too_many(fault.retry_after, is_global=fault.is_global)
+        match_info = request.match_info
+        major = next((match_info[p] for p in _MAJOR_PARAMETERS if p in match_info), "")
         bucket = self.rate_limits.bucket(route.name, major)
         if not bucket.take(now):
             return self._too_many(bucket.reset_at - now, is_global=False, scope="user")
-        headers = self.rate_limits.headers(bucket, now)
         try:
-            response: web.StreamResponse = await handler(request)
+            result = await route.handler(self, request)
         except DiscordError as error:
             response = json_response(error.body(), status=error.status)
-        if self.record_bodies and response.status < 300 and isinstance(response, web.Response):
+        else:
+            if isinstance(result, web.Response):
+                response = result
+            elif result is None:
+                response = web.Response(status=204)
+            else:
+                response = json_response(result)
+        if self.record_bodies and response.status < 300:
             record.body = response.body
-        for key, value in headers.items():
-            response.headers[key] = value
+        response.headers.update(self.rate_limits.headers(bucket, now))
         return response
 
     @staticmethod

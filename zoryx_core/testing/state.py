@@ -94,7 +94,7 @@ class EmulatorState:
         self.guild_commands: dict[int, dict[int, ApplicationCommand]] = {}
         self.dm_channels: dict[frozenset[int], int] = {}
         self.attachments: dict[int, Attachment] = {}
-        self._waiters: list[MessageWaiter] = []
+        self._waiters: dict[int | None, list[MessageWaiter]] = {}  # by channel id; None: any channel
 
     # -- lookups --------------------------------------------------------------------------------
     def user(self, user_id: int) -> User:
@@ -179,31 +179,46 @@ class EmulatorState:
     ) -> asyncio.Future[Message]:
         """A future for the first message, existing or future, that matches."""
         future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
-        channels = [channel_id] if channel_id is not None else list(self.messages)
-        for cid in channels:
-            for message in self.messages.get(cid, {}).values():
-                if message.id > after_id and author_id in (None, message.author_id):
-                    future.set_result(message)
-                    return future
-        self._waiters.append(MessageWaiter(channel_id, author_id, after_id, future))
+        existing = self._first_stored(channel_id, author_id, after_id)
+        if existing is not None:
+            future.set_result(existing)
+        else:
+            self._waiters.setdefault(channel_id, []).append(
+                MessageWaiter(channel_id, author_id, after_id, future)
+            )
         return future
+
+    def _first_stored(self, channel_id: int | None, author_id: int | None, after_id: int) -> Message | None:
+        """The oldest stored match newer than ``after_id``; walks back from the newest (ids only grow)."""
+        channels = [channel_id] if channel_id is not None else list(self.messages)
+        found: Message | None = None
+        for cid in channels:
+            for message in reversed(self.messages.get(cid, {}).values()):
+                if message.id <= after_id:
+                    break
+                if author_id in (None, message.author_id) and (found is None or message.id < found.id):
+                    found = message
+        return found
 
     def _wake_waiters(self, message: Message) -> None:
         if not self._waiters:
             return
-        remaining = []
-        for waiter in self._waiters:
-            if waiter.future.done():
+        for key in (message.channel_id, None):
+            waiters = self._waiters.get(key)
+            if not waiters:
                 continue
-            if (
-                message.id > waiter.after_id
-                and waiter.channel_id in (None, message.channel_id)
-                and waiter.author_id in (None, message.author_id)
-            ):
-                waiter.future.set_result(message)
+            remaining = []
+            for waiter in waiters:
+                if waiter.future.done():
+                    continue
+                if message.id > waiter.after_id and waiter.author_id in (None, message.author_id):
+                    waiter.future.set_result(message)
+                else:
+                    remaining.append(waiter)
+            if remaining:
+                self._waiters[key] = remaining
             else:
-                remaining.append(waiter)
-        self._waiters = remaining
+                del self._waiters[key]
 
     # -- rendering --------------------------------------------------------------------------------
     def guild_settings_payload(self, guild: Guild) -> dict[str, Any]:

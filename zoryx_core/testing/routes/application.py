@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
-
-from ..http_utils import RouteSet, read_body, snowflake
+from ..http_utils import Request, RouteSet, read_body, snowflake
 
 if TYPE_CHECKING:
     from ..server import DiscordEmulator
@@ -46,12 +44,12 @@ def _application(emu: DiscordEmulator) -> dict[str, Any]:
 
 
 @routes.get("/users/@me")
-async def get_me(emu: DiscordEmulator, request: web.Request) -> Any:
+async def get_me(emu: DiscordEmulator, request: Request) -> Any:
     return emu.bot_user.payload() | {"verified": True, "mfa_enabled": False, "locale": "en-US", "email": None}
 
 
 @routes.patch("/users/@me")
-async def edit_me(emu: DiscordEmulator, request: web.Request) -> Any:
+async def edit_me(emu: DiscordEmulator, request: Request) -> Any:
     body, _ = await read_body(request)
     if "username" in body:
         emu.bot_user.username = str(body["username"])
@@ -59,7 +57,7 @@ async def edit_me(emu: DiscordEmulator, request: web.Request) -> Any:
 
 
 @routes.post("/users/@me/channels")
-async def create_dm(emu: DiscordEmulator, request: web.Request) -> Any:
+async def create_dm(emu: DiscordEmulator, request: Request) -> Any:
     body, _ = await read_body(request)
     user = emu.state.user(int(body.get("recipient_id", 0)))
     channel = emu.state.dm_channel(emu.bot_user.id, user.id)
@@ -67,7 +65,7 @@ async def create_dm(emu: DiscordEmulator, request: web.Request) -> Any:
 
 
 @routes.get("/users/@me/guilds")
-async def my_guilds(emu: DiscordEmulator, request: web.Request) -> Any:
+async def my_guilds(emu: DiscordEmulator, request: Request) -> Any:
     return [
         {
             "id": str(g.id),
@@ -84,34 +82,34 @@ async def my_guilds(emu: DiscordEmulator, request: web.Request) -> Any:
 
 
 @routes.delete("/users/@me/guilds/{guild_id}")
-async def leave_guild(emu: DiscordEmulator, request: web.Request) -> Any:
+async def leave_guild(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     emu.remove_bot_from_guild(guild)
     return None
 
 
 @routes.get("/users/{user_id}")
-async def get_user(emu: DiscordEmulator, request: web.Request) -> Any:
+async def get_user(emu: DiscordEmulator, request: Request) -> Any:
     return emu.state.user(snowflake(request, "user_id")).payload()
 
 
 @routes.get("/oauth2/applications/@me")
-async def oauth_application(emu: DiscordEmulator, request: web.Request) -> Any:
+async def oauth_application(emu: DiscordEmulator, request: Request) -> Any:
     return _application(emu)
 
 
 @routes.get("/applications/@me")
-async def application(emu: DiscordEmulator, request: web.Request) -> Any:
+async def application(emu: DiscordEmulator, request: Request) -> Any:
     return _application(emu)
 
 
 @routes.get("/gateway", auth=False)
-async def gateway(emu: DiscordEmulator, request: web.Request) -> Any:
+async def gateway(emu: DiscordEmulator, request: Request) -> Any:
     return {"url": emu.gateway_url}
 
 
 @routes.get("/gateway/bot")
-async def gateway_bot(emu: DiscordEmulator, request: web.Request) -> Any:
+async def gateway_bot(emu: DiscordEmulator, request: Request) -> Any:
     return {
         "url": emu.gateway_url,
         "shards": emu.recommended_shards,

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
-
 from ..access import require_channel_permission, require_guild_permission
 from ..errors import Forbidden, InvalidFormBody
-from ..http_utils import RouteSet, json_response, read_body, snowflake
+from ..http_utils import Request, RouteSet, json_response, read_body, snowflake
 from ..models import CHANNEL_OPTIONAL_FIELDS, Channel, ChannelType, Guild, Overwrite
 from ..mutations import create_channel, delete_channel, emit_channel_update
 from ..permissions import ALL_PERMISSIONS, P, channel_permissions, guild_permissions
@@ -150,14 +148,14 @@ def _guild_of(emu: DiscordEmulator, channel: Channel) -> Guild:
 
 
 @routes.get("/channels/{channel_id}")
-async def get_channel(emu: DiscordEmulator, request: web.Request) -> Any:
+async def get_channel(emu: DiscordEmulator, request: Request) -> Any:
     channel = emu.state.channel(snowflake(request, "channel_id"))
     require_channel_permission(emu, channel, P.VIEW_CHANNEL)
     return channel.payload(emu.state.users)
 
 
 @routes.patch("/channels/{channel_id}")
-async def edit_channel(emu: DiscordEmulator, request: web.Request) -> Any:
+async def edit_channel(emu: DiscordEmulator, request: Request) -> Any:
     channel = emu.state.channel(snowflake(request, "channel_id"))
     guild = _guild_of(emu, channel)
     body, _ = await read_body(request)
@@ -169,7 +167,7 @@ async def edit_channel(emu: DiscordEmulator, request: web.Request) -> Any:
 
 
 @routes.delete("/channels/{channel_id}")
-async def remove_channel(emu: DiscordEmulator, request: web.Request) -> Any:
+async def remove_channel(emu: DiscordEmulator, request: Request) -> Any:
     channel = emu.state.channel(snowflake(request, "channel_id"))
     if channel.type == ChannelType.DM:
         return channel.payload(emu.state.users)
@@ -179,7 +177,7 @@ async def remove_channel(emu: DiscordEmulator, request: web.Request) -> Any:
 
 
 @routes.put("/channels/{channel_id}/permissions/{overwrite_id}")
-async def put_overwrite(emu: DiscordEmulator, request: web.Request) -> Any:
+async def put_overwrite(emu: DiscordEmulator, request: Request) -> Any:
     channel = emu.state.channel(snowflake(request, "channel_id"))
     _guild_of(emu, channel)
     require_channel_permission(emu, channel, P.MANAGE_ROLES)
@@ -193,7 +191,7 @@ async def put_overwrite(emu: DiscordEmulator, request: web.Request) -> Any:
 
 
 @routes.delete("/channels/{channel_id}/permissions/{overwrite_id}")
-async def delete_overwrite(emu: DiscordEmulator, request: web.Request) -> Any:
+async def delete_overwrite(emu: DiscordEmulator, request: Request) -> Any:
     channel = emu.state.channel(snowflake(request, "channel_id"))
     _guild_of(emu, channel)
     require_channel_permission(emu, channel, P.MANAGE_ROLES)
@@ -204,14 +202,14 @@ async def delete_overwrite(emu: DiscordEmulator, request: web.Request) -> Any:
 
 
 @routes.get("/guilds/{guild_id}/channels")
-async def list_channels(emu: DiscordEmulator, request: web.Request) -> Any:
+async def list_channels(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_guild_permission(emu, guild, 0)
     return [c.payload() for c in emu.state.guild_channels(guild)]
 
 
 @routes.post("/guilds/{guild_id}/channels")
-async def new_channel(emu: DiscordEmulator, request: web.Request) -> Any:
+async def new_channel(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     body, _ = await read_body(request)
     needed = P.MANAGE_CHANNELS | (P.MANAGE_ROLES if body.get("permission_overwrites") else 0)
@@ -238,7 +236,7 @@ async def new_channel(emu: DiscordEmulator, request: web.Request) -> Any:
 
 
 @routes.patch("/guilds/{guild_id}/channels")
-async def channel_positions(emu: DiscordEmulator, request: web.Request) -> Any:
+async def channel_positions(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_guild_permission(emu, guild, P.MANAGE_CHANNELS)
     body, _ = await read_body(request)

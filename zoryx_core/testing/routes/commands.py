@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
-
 from ..errors import DiscordError, ErrorCode, InvalidFormBody, NotFound
-from ..http_utils import RouteSet, json_response, read_body, snowflake
+from ..http_utils import Request, RouteSet, json_response, read_body, snowflake
 from ..models import ApplicationCommand
 from ..validation import validate_command
 
@@ -31,7 +29,7 @@ _EXTRA_FIELDS = (
 )
 
 
-def _scope(emu: DiscordEmulator, request: web.Request) -> tuple[dict[int, ApplicationCommand], int | None]:
+def _scope(emu: DiscordEmulator, request: Request) -> tuple[dict[int, ApplicationCommand], int | None]:
     if snowflake(request, "application_id") != emu.application_id:
         raise NotFound(ErrorCode.UNKNOWN_APPLICATION, "Application")
     if "guild_id" not in request.match_info:
@@ -73,68 +71,68 @@ def _find(commands: dict[int, ApplicationCommand], name: str, kind: int) -> Appl
 
 
 @routes.get("/applications/{application_id}/commands")
-async def list_global(emu: DiscordEmulator, request: web.Request) -> Any:
+async def list_global(emu: DiscordEmulator, request: Request) -> Any:
     commands, _ = _scope(emu, request)
     return [c.payload() for c in commands.values()]
 
 
 @routes.put("/applications/{application_id}/commands")
-async def overwrite_global(emu: DiscordEmulator, request: web.Request) -> Any:
+async def overwrite_global(emu: DiscordEmulator, request: Request) -> Any:
     return await _bulk_overwrite(emu, request)
 
 
 @routes.post("/applications/{application_id}/commands")
-async def create_global(emu: DiscordEmulator, request: web.Request) -> Any:
+async def create_global(emu: DiscordEmulator, request: Request) -> Any:
     return await _create(emu, request)
 
 
 @routes.get("/applications/{application_id}/commands/{command_id}")
-async def get_global(emu: DiscordEmulator, request: web.Request) -> Any:
+async def get_global(emu: DiscordEmulator, request: Request) -> Any:
     return _one(emu, request).payload()
 
 
 @routes.patch("/applications/{application_id}/commands/{command_id}")
-async def edit_global(emu: DiscordEmulator, request: web.Request) -> Any:
+async def edit_global(emu: DiscordEmulator, request: Request) -> Any:
     return await _edit(emu, request)
 
 
 @routes.delete("/applications/{application_id}/commands/{command_id}")
-async def delete_global(emu: DiscordEmulator, request: web.Request) -> Any:
+async def delete_global(emu: DiscordEmulator, request: Request) -> Any:
     return _delete(emu, request)
 
 
 @routes.get("/applications/{application_id}/guilds/{guild_id}/commands")
-async def list_guild(emu: DiscordEmulator, request: web.Request) -> Any:
+async def list_guild(emu: DiscordEmulator, request: Request) -> Any:
     commands, _ = _scope(emu, request)
     return [c.payload() for c in commands.values()]
 
 
 @routes.put("/applications/{application_id}/guilds/{guild_id}/commands")
-async def overwrite_guild(emu: DiscordEmulator, request: web.Request) -> Any:
+async def overwrite_guild(emu: DiscordEmulator, request: Request) -> Any:
     return await _bulk_overwrite(emu, request)
 
 
 @routes.post("/applications/{application_id}/guilds/{guild_id}/commands")
-async def create_guild(emu: DiscordEmulator, request: web.Request) -> Any:
+async def create_guild(emu: DiscordEmulator, request: Request) -> Any:
     return await _create(emu, request)
 
 
 @routes.get("/applications/{application_id}/guilds/{guild_id}/commands/{command_id}")
-async def get_guild(emu: DiscordEmulator, request: web.Request) -> Any:
+async def get_guild(emu: DiscordEmulator, request: Request) -> Any:
     return _one(emu, request).payload()
 
 
 @routes.patch("/applications/{application_id}/guilds/{guild_id}/commands/{command_id}")
-async def edit_guild(emu: DiscordEmulator, request: web.Request) -> Any:
+async def edit_guild(emu: DiscordEmulator, request: Request) -> Any:
     return await _edit(emu, request)
 
 
 @routes.delete("/applications/{application_id}/guilds/{guild_id}/commands/{command_id}")
-async def delete_guild(emu: DiscordEmulator, request: web.Request) -> Any:
+async def delete_guild(emu: DiscordEmulator, request: Request) -> Any:
     return _delete(emu, request)
 
 
-async def _bulk_overwrite(emu: DiscordEmulator, request: web.Request) -> Any:
+async def _bulk_overwrite(emu: DiscordEmulator, request: Request) -> Any:
     commands, guild_id = _scope(emu, request)
     body, _ = await read_body(request)
     if not isinstance(body, list):
@@ -156,7 +154,7 @@ async def _bulk_overwrite(emu: DiscordEmulator, request: web.Request) -> Any:
     return [c.payload() for c in commands.values()]
 
 
-async def _create(emu: DiscordEmulator, request: web.Request) -> Any:
+async def _create(emu: DiscordEmulator, request: Request) -> Any:
     commands, guild_id = _scope(emu, request)
     body, _ = await read_body(request)
     validate_command(body)
@@ -168,7 +166,7 @@ async def _create(emu: DiscordEmulator, request: web.Request) -> Any:
     return json_response(command.payload(), status=200 if existing else 201)
 
 
-def _one(emu: DiscordEmulator, request: web.Request) -> ApplicationCommand:
+def _one(emu: DiscordEmulator, request: Request) -> ApplicationCommand:
     commands, _ = _scope(emu, request)
     command = commands.get(snowflake(request, "command_id"))
     if command is None:
@@ -176,7 +174,7 @@ def _one(emu: DiscordEmulator, request: web.Request) -> ApplicationCommand:
     return command
 
 
-async def _edit(emu: DiscordEmulator, request: web.Request) -> Any:
+async def _edit(emu: DiscordEmulator, request: Request) -> Any:
     command = _one(emu, request)
     body, _ = await read_body(request)
     merged = command.payload() | body
@@ -189,7 +187,7 @@ async def _edit(emu: DiscordEmulator, request: web.Request) -> Any:
     return command.payload()
 
 
-def _delete(emu: DiscordEmulator, request: web.Request) -> Any:
+def _delete(emu: DiscordEmulator, request: Request) -> Any:
     commands, _ = _scope(emu, request)
     del commands[_one(emu, request).id]
     return None

@@ -8,11 +8,11 @@ import hashlib
 import re
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader
 
 from ..access import require_bot_in_guild, require_guild_permission
 from ..errors import DiscordError, ErrorCode, Forbidden, InvalidFormBody, NotFound
-from ..http_utils import RouteSet, json_response, read_body, snowflake
+from ..http_utils import Request, RouteSet, json_response, read_body, snowflake
 from ..models import ChannelType, Emoji, Guild, Sticker
 from ..mutations import emit_emojis_update, emit_guild_update, emit_stickers_update
 from ..permissions import P, guild_permissions
@@ -72,14 +72,14 @@ def image_hash(data: bytes) -> str:
 
 
 @routes.get("/guilds/{guild_id}")
-async def get_guild(emu: DiscordEmulator, request: web.Request) -> Any:
+async def get_guild(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_bot_in_guild(emu, guild)
     return emu.state.guild_payload(guild)
 
 
 @routes.patch("/guilds/{guild_id}")
-async def edit_guild(emu: DiscordEmulator, request: web.Request) -> Any:
+async def edit_guild(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_guild_permission(emu, guild, P.MANAGE_GUILD)
     body, _ = await read_body(request)
@@ -153,21 +153,21 @@ def _check_emoji_name(name: Any) -> str:
 
 
 @routes.get("/guilds/{guild_id}/emojis")
-async def list_emojis(emu: DiscordEmulator, request: web.Request) -> Any:
+async def list_emojis(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_bot_in_guild(emu, guild)
     return [e.payload(emu.state.users) for e in guild.emojis.values()]
 
 
 @routes.get("/guilds/{guild_id}/emojis/{emoji_id}")
-async def get_emoji(emu: DiscordEmulator, request: web.Request) -> Any:
+async def get_emoji(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_bot_in_guild(emu, guild)
     return _emoji(guild, snowflake(request, "emoji_id")).payload(emu.state.users)
 
 
 @routes.post("/guilds/{guild_id}/emojis")
-async def create_emoji(emu: DiscordEmulator, request: web.Request) -> Any:
+async def create_emoji(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_expression_permission(emu, guild)
     body, _ = await read_body(request)
@@ -191,7 +191,7 @@ async def create_emoji(emu: DiscordEmulator, request: web.Request) -> Any:
 
 
 @routes.patch("/guilds/{guild_id}/emojis/{emoji_id}")
-async def edit_emoji(emu: DiscordEmulator, request: web.Request) -> Any:
+async def edit_emoji(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_guild_permission(emu, guild, P.MANAGE_GUILD_EXPRESSIONS)
     emoji = _emoji(guild, snowflake(request, "emoji_id"))
@@ -205,7 +205,7 @@ async def edit_emoji(emu: DiscordEmulator, request: web.Request) -> Any:
 
 
 @routes.delete("/guilds/{guild_id}/emojis/{emoji_id}")
-async def delete_emoji(emu: DiscordEmulator, request: web.Request) -> Any:
+async def delete_emoji(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_guild_permission(emu, guild, P.MANAGE_GUILD_EXPRESSIONS)
     del guild.emojis[_emoji(guild, snowflake(request, "emoji_id")).id]
@@ -221,21 +221,21 @@ def _sticker(guild: Guild, sticker_id: int) -> Sticker:
 
 
 @routes.get("/guilds/{guild_id}/stickers")
-async def list_stickers(emu: DiscordEmulator, request: web.Request) -> Any:
+async def list_stickers(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_bot_in_guild(emu, guild)
     return [s.payload(emu.state.users) for s in guild.stickers.values()]
 
 
 @routes.get("/guilds/{guild_id}/stickers/{sticker_id}")
-async def get_sticker(emu: DiscordEmulator, request: web.Request) -> Any:
+async def get_sticker(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_bot_in_guild(emu, guild)
     return _sticker(guild, snowflake(request, "sticker_id")).payload(emu.state.users)
 
 
 @routes.post("/guilds/{guild_id}/stickers")
-async def create_sticker(emu: DiscordEmulator, request: web.Request) -> Any:
+async def create_sticker(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_expression_permission(emu, guild)
     if request.content_type != "multipart/form-data":
@@ -284,7 +284,7 @@ async def create_sticker(emu: DiscordEmulator, request: web.Request) -> Any:
 
 
 @routes.patch("/guilds/{guild_id}/stickers/{sticker_id}")
-async def edit_sticker(emu: DiscordEmulator, request: web.Request) -> Any:
+async def edit_sticker(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_guild_permission(emu, guild, P.MANAGE_GUILD_EXPRESSIONS)
     sticker = _sticker(guild, snowflake(request, "sticker_id"))
@@ -300,7 +300,7 @@ async def edit_sticker(emu: DiscordEmulator, request: web.Request) -> Any:
 
 
 @routes.delete("/guilds/{guild_id}/stickers/{sticker_id}")
-async def delete_sticker(emu: DiscordEmulator, request: web.Request) -> Any:
+async def delete_sticker(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_guild_permission(emu, guild, P.MANAGE_GUILD_EXPRESSIONS)
     del guild.stickers[_sticker(guild, snowflake(request, "sticker_id")).id]

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
-
 from ..errors import DiscordError, ErrorCode, InvalidFormBody, NotFound
-from ..http_utils import RouteSet, read_body, snowflake
+from ..http_utils import Request, RouteSet, read_body, snowflake
 from ..interactions_state import CallbackType, InteractionRecord
 from ..models import Message
 from ..mutations import build_message, delete_message, post_message, update_message
@@ -63,7 +61,7 @@ def _new_message(
 
 
 @routes.post("/interactions/{interaction_id}/{interaction_token}/callback", auth=False)
-async def callback(emu: DiscordEmulator, request: web.Request) -> Any:
+async def callback(emu: DiscordEmulator, request: Request) -> Any:
     record = emu.interactions.for_callback(
         snowflake(request, "interaction_id"), request.match_info["interaction_token"]
     )
@@ -132,7 +130,7 @@ def _validate_modal(data: dict[str, Any]) -> None:
         raise InvalidFormBody("data.components", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length.")
 
 
-def _webhook_record(emu: DiscordEmulator, request: web.Request) -> InteractionRecord:
+def _webhook_record(emu: DiscordEmulator, request: Request) -> InteractionRecord:
     return emu.interactions.for_webhook(
         snowflake(request, "webhook_id"), request.match_info["webhook_token"], emu.application_id
     )
@@ -163,7 +161,7 @@ def _render(emu: DiscordEmulator, message: Message) -> dict[str, Any]:
 
 
 @routes.post("/webhooks/{webhook_id}/{webhook_token}", auth=False)
-async def followup(emu: DiscordEmulator, request: web.Request) -> Any:
+async def followup(emu: DiscordEmulator, request: Request) -> Any:
     record = _webhook_record(emu, request)
     if record.response_type is None:
         raise DiscordError(404, ErrorCode.UNKNOWN_WEBHOOK, "Unknown Webhook")
@@ -175,12 +173,12 @@ async def followup(emu: DiscordEmulator, request: web.Request) -> Any:
     return _render(emu, message)
 
 
-async def _get(emu: DiscordEmulator, request: web.Request) -> Any:
+async def _get(emu: DiscordEmulator, request: Request) -> Any:
     record = _webhook_record(emu, request)
     return _render(emu, _target(emu, record, request.match_info.get("message_id", "@original")))
 
 
-async def _edit(emu: DiscordEmulator, request: web.Request) -> Any:
+async def _edit(emu: DiscordEmulator, request: Request) -> Any:
     record = _webhook_record(emu, request)
     message = _target(emu, record, request.match_info.get("message_id", "@original"))
     body, files = await read_body(request)
@@ -195,7 +193,7 @@ async def _edit(emu: DiscordEmulator, request: web.Request) -> Any:
     return _render(emu, message)
 
 
-async def _delete(emu: DiscordEmulator, request: web.Request) -> Any:
+async def _delete(emu: DiscordEmulator, request: Request) -> Any:
     record = _webhook_record(emu, request)
     message = _target(emu, record, request.match_info.get("message_id", "@original"))
     delete_message(emu, message)

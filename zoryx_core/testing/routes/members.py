@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
-
 from ..access import require_bot_in_guild, require_guild_permission, require_role_below
 from ..errors import DiscordError, Forbidden, InvalidFormBody
-from ..http_utils import RouteSet, read_body, snowflake
+from ..http_utils import Request, RouteSet, read_body, snowflake
 from ..models import Guild, Member
 from ..mutations import emit_member_update, remove_member
 from ..permissions import P, guild_permissions
@@ -30,7 +28,7 @@ def _require_above(emu: DiscordEmulator, guild: Guild, member: Member) -> None:
 
 
 @routes.get("/guilds/{guild_id}/members")
-async def list_members(emu: DiscordEmulator, request: web.Request) -> Any:
+async def list_members(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_bot_in_guild(emu, guild)
     limit = int(request.query.get("limit", 1))
@@ -42,7 +40,7 @@ async def list_members(emu: DiscordEmulator, request: web.Request) -> Any:
 
 
 @routes.get("/guilds/{guild_id}/members/search")
-async def search_members(emu: DiscordEmulator, request: web.Request) -> Any:
+async def search_members(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_bot_in_guild(emu, guild)
     query = request.query.get("query", "").lower()
@@ -57,7 +55,7 @@ async def search_members(emu: DiscordEmulator, request: web.Request) -> Any:
 
 
 @routes.patch("/guilds/{guild_id}/members/@me")
-async def edit_me(emu: DiscordEmulator, request: web.Request) -> Any:
+async def edit_me(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_guild_permission(emu, guild, P.CHANGE_NICKNAME)
     member = emu.state.member(guild, emu.bot_user.id)
@@ -69,14 +67,14 @@ async def edit_me(emu: DiscordEmulator, request: web.Request) -> Any:
 
 
 @routes.get("/guilds/{guild_id}/members/{user_id}")
-async def get_member(emu: DiscordEmulator, request: web.Request) -> Any:
+async def get_member(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_bot_in_guild(emu, guild)
     return emu.state.member_payload(emu.state.member(guild, snowflake(request, "user_id")))
 
 
 @routes.patch("/guilds/{guild_id}/members/{user_id}")
-async def edit_member(emu: DiscordEmulator, request: web.Request) -> Any:
+async def edit_member(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_bot_in_guild(emu, guild)
     member = emu.state.member(guild, snowflake(request, "user_id"))
@@ -118,7 +116,7 @@ async def edit_member(emu: DiscordEmulator, request: web.Request) -> Any:
     return emu.state.member_payload(member)
 
 
-async def _change_role(emu: DiscordEmulator, request: web.Request, add: bool) -> None:
+async def _change_role(emu: DiscordEmulator, request: Request, add: bool) -> None:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_guild_permission(emu, guild, P.MANAGE_ROLES)
     member = emu.state.member(guild, snowflake(request, "user_id"))
@@ -136,17 +134,17 @@ async def _change_role(emu: DiscordEmulator, request: web.Request, add: bool) ->
 
 
 @routes.put("/guilds/{guild_id}/members/{user_id}/roles/{role_id}")
-async def add_role(emu: DiscordEmulator, request: web.Request) -> Any:
+async def add_role(emu: DiscordEmulator, request: Request) -> Any:
     await _change_role(emu, request, add=True)
 
 
 @routes.delete("/guilds/{guild_id}/members/{user_id}/roles/{role_id}")
-async def remove_role(emu: DiscordEmulator, request: web.Request) -> Any:
+async def remove_role(emu: DiscordEmulator, request: Request) -> Any:
     await _change_role(emu, request, add=False)
 
 
 @routes.delete("/guilds/{guild_id}/members/{user_id}")
-async def kick(emu: DiscordEmulator, request: web.Request) -> Any:
+async def kick(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_guild_permission(emu, guild, P.KICK_MEMBERS)
     member = emu.state.member(guild, snowflake(request, "user_id"))

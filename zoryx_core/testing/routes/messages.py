@@ -5,13 +5,18 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
-
 from ..access import bot_has_channel_permission, require_channel_permission
 from ..errors import DiscordError, ErrorCode, Forbidden, InvalidFormBody, NotFound
-from ..http_utils import RouteSet, read_body, snowflake
+from ..http_utils import Request, RouteSet, read_body, snowflake
 from ..models import Channel, ChannelType, Message, iso_now
-from ..mutations import attachments_from, build_message, delete_message, post_message, update_message
+from ..mutations import (
+    attachments_from,
+    build_message,
+    delete_message,
+    post_message,
+    publish_message,
+    update_message,
+)
 from ..permissions import P
 from ..snowflake import snowflake_time_ms
 from ..validation import validate_message_body
@@ -24,7 +29,7 @@ routes = RouteSet()
 BULK_DELETE_MAX_AGE_MS = 14 * 24 * 3600 * 1000
 
 
-def _message_channel(emu: DiscordEmulator, request: web.Request) -> Channel:
+def _message_channel(emu: DiscordEmulator, request: Request) -> Channel:
     channel = emu.state.channel(snowflake(request, "channel_id"))
     if channel.type not in ChannelType.TEXT_TYPES:
         raise DiscordError(400, 50024, "Cannot execute action on this channel type")
@@ -36,7 +41,7 @@ def _render(emu: DiscordEmulator, message: Message) -> dict[str, Any]:
 
 
 @routes.get("/channels/{channel_id}/messages")
-async def history(emu: DiscordEmulator, request: web.Request) -> Any:
+async def history(emu: DiscordEmulator, request: Request) -> Any:
     channel = _message_channel(emu, request)
     require_channel_permission(emu, channel, P.VIEW_CHANNEL)
     try:
@@ -66,7 +71,7 @@ async def history(emu: DiscordEmulator, request: web.Request) -> Any:
 
 
 @routes.post("/channels/{channel_id}/messages")
-async def create_message(emu: DiscordEmulator, request: web.Request) -> Any:
+async def create_message(emu: DiscordEmulator, request: Request) -> Any:
     channel = _message_channel(emu, request)
     body, files = await read_body(request)
     needed = P.VIEW_CHANNEL | P.SEND_MESSAGES | (P.ATTACH_FILES if files else 0)
@@ -77,8 +82,7 @@ async def create_message(emu: DiscordEmulator, request: web.Request) -> Any:
     reference = body.get("message_reference")
     if reference and reference.get("message_id") and reference.get("fail_if_not_exists", True):
         emu.state.message(int(reference.get("channel_id") or channel.id), int(reference["message_id"]))
-    message = post_message(emu, build_message(emu, channel, emu.bot_user.id, body, files))
-    return _render(emu, message)
+    return publish_message(emu, build_message(emu, channel, emu.bot_user.id, body, files))
 
 
 def _require_dm_reachable(emu: DiscordEmulator, channel: Channel) -> None:
@@ -93,7 +97,7 @@ def _require_dm_reachable(emu: DiscordEmulator, channel: Channel) -> None:
 
 
 @routes.get("/channels/{channel_id}/messages/pins")
-async def list_pins(emu: DiscordEmulator, request: web.Request) -> Any:
+async def list_pins(emu: DiscordEmulator, request: Request) -> Any:
     channel = _message_channel(emu, request)
     require_channel_permission(emu, channel, P.VIEW_CHANNEL)
     readable = bot_has_channel_permission(emu, channel, P.READ_MESSAGE_HISTORY)  # else no pins are returned
@@ -104,7 +108,7 @@ async def list_pins(emu: DiscordEmulator, request: web.Request) -> Any:
     }
 
 
-async def _set_pinned(emu: DiscordEmulator, request: web.Request, pinned: bool) -> None:
+async def _set_pinned(emu: DiscordEmulator, request: Request, pinned: bool) -> None:
     channel = _message_channel(emu, request)
     require_channel_permission(emu, channel, P.VIEW_CHANNEL | P.MANAGE_MESSAGES)
     message = emu.state.message(channel.id, snowflake(request, "message_id"))
@@ -136,17 +140,17 @@ async def _set_pinned(emu: DiscordEmulator, request: web.Request, pinned: bool) 
 
 
 @routes.put("/channels/{channel_id}/messages/pins/{message_id}")
-async def pin(emu: DiscordEmulator, request: web.Request) -> Any:
+async def pin(emu: DiscordEmulator, request: Request) -> Any:
     await _set_pinned(emu, request, True)
 
 
 @routes.delete("/channels/{channel_id}/messages/pins/{message_id}")
-async def unpin(emu: DiscordEmulator, request: web.Request) -> Any:
+async def unpin(emu: DiscordEmulator, request: Request) -> Any:
     await _set_pinned(emu, request, False)
 
 
 @routes.post("/channels/{channel_id}/messages/bulk-delete")
-async def bulk_delete(emu: DiscordEmulator, request: web.Request) -> Any:
+async def bulk_delete(emu: DiscordEmulator, request: Request) -> Any:
     channel = _message_channel(emu, request)
     require_channel_permission(emu, channel, P.VIEW_CHANNEL | P.MANAGE_MESSAGES)
     body, _ = await read_body(request)
@@ -172,14 +176,14 @@ async def bulk_delete(emu: DiscordEmulator, request: web.Request) -> Any:
 
 
 @routes.get("/channels/{channel_id}/messages/{message_id}")
-async def get_message(emu: DiscordEmulator, request: web.Request) -> Any:
+async def get_message(emu: DiscordEmulator, request: Request) -> Any:
     channel = _message_channel(emu, request)
     require_channel_permission(emu, channel, P.VIEW_CHANNEL | P.READ_MESSAGE_HISTORY)
     return _render(emu, emu.state.message(channel.id, snowflake(request, "message_id")))
 
 
 @routes.patch("/channels/{channel_id}/messages/{message_id}")
-async def edit_message(emu: DiscordEmulator, request: web.Request) -> Any:
+async def edit_message(emu: DiscordEmulator, request: Request) -> Any:
     channel = _message_channel(emu, request)
     require_channel_permission(emu, channel, P.VIEW_CHANNEL)
     message = emu.state.message(channel.id, snowflake(request, "message_id"))
@@ -212,7 +216,7 @@ def apply_edit(emu: DiscordEmulator, message: Message, body: dict[str, Any], fil
 
 
 @routes.delete("/channels/{channel_id}/messages/{message_id}")
-async def remove_message(emu: DiscordEmulator, request: web.Request) -> Any:
+async def remove_message(emu: DiscordEmulator, request: Request) -> Any:
     channel = _message_channel(emu, request)
     message = emu.state.message(channel.id, snowflake(request, "message_id"))
     if message.author_id != emu.bot_user.id:
@@ -274,7 +278,7 @@ def remove_reaction(emu: DiscordEmulator, message: Message, user_id: int, raw_em
     emu.dispatch("MESSAGE_REACTION_REMOVE", data, guild_id=message.guild_id)
 
 
-def _reaction_target(emu: DiscordEmulator, request: web.Request) -> tuple[Channel, Message]:
+def _reaction_target(emu: DiscordEmulator, request: Request) -> tuple[Channel, Message]:
     channel = _message_channel(emu, request)
     return channel, emu.state.message(channel.id, snowflake(request, "message_id"))
 
@@ -295,7 +299,7 @@ def _check_reaction_emoji(emu: DiscordEmulator, raw: str) -> None:
 
 
 @routes.put("/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}/@me")
-async def react(emu: DiscordEmulator, request: web.Request) -> Any:
+async def react(emu: DiscordEmulator, request: Request) -> Any:
     channel, message = _reaction_target(emu, request)
     raw = request.match_info["emoji_name"]
     key, _ = _emoji(raw)
@@ -314,14 +318,14 @@ async def react(emu: DiscordEmulator, request: web.Request) -> Any:
 
 
 @routes.delete("/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}/@me")
-async def unreact(emu: DiscordEmulator, request: web.Request) -> Any:
+async def unreact(emu: DiscordEmulator, request: Request) -> Any:
     _, message = _reaction_target(emu, request)
     remove_reaction(emu, message, emu.bot_user.id, request.match_info["emoji_name"])
     return None
 
 
 @routes.delete("/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}/{user_id}")
-async def remove_user_reaction(emu: DiscordEmulator, request: web.Request) -> Any:
+async def remove_user_reaction(emu: DiscordEmulator, request: Request) -> Any:
     channel, message = _reaction_target(emu, request)
     require_channel_permission(emu, channel, P.VIEW_CHANNEL | P.MANAGE_MESSAGES)
     remove_reaction(emu, message, snowflake(request, "user_id"), request.match_info["emoji_name"])
@@ -329,7 +333,7 @@ async def remove_user_reaction(emu: DiscordEmulator, request: web.Request) -> An
 
 
 @routes.get("/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}")
-async def reaction_users(emu: DiscordEmulator, request: web.Request) -> Any:
+async def reaction_users(emu: DiscordEmulator, request: Request) -> Any:
     channel, message = _reaction_target(emu, request)
     require_channel_permission(emu, channel, P.VIEW_CHANNEL | P.READ_MESSAGE_HISTORY)
     key, _ = _emoji(request.match_info["emoji_name"])
@@ -340,7 +344,7 @@ async def reaction_users(emu: DiscordEmulator, request: web.Request) -> Any:
 
 
 @routes.delete("/channels/{channel_id}/messages/{message_id}/reactions/{emoji_name}")
-async def clear_emoji(emu: DiscordEmulator, request: web.Request) -> Any:
+async def clear_emoji(emu: DiscordEmulator, request: Request) -> Any:
     channel, message = _reaction_target(emu, request)
     require_channel_permission(emu, channel, P.VIEW_CHANNEL | P.MANAGE_MESSAGES)
     key, emoji = _emoji(request.match_info["emoji_name"])
@@ -354,7 +358,7 @@ async def clear_emoji(emu: DiscordEmulator, request: web.Request) -> Any:
 
 
 @routes.delete("/channels/{channel_id}/messages/{message_id}/reactions")
-async def clear_reactions(emu: DiscordEmulator, request: web.Request) -> Any:
+async def clear_reactions(emu: DiscordEmulator, request: Request) -> Any:
     channel, message = _reaction_target(emu, request)
     require_channel_permission(emu, channel, P.VIEW_CHANNEL | P.MANAGE_MESSAGES)
     had_reactions = any(message.reactions.values())
@@ -368,7 +372,7 @@ async def clear_reactions(emu: DiscordEmulator, request: web.Request) -> Any:
 
 
 @routes.post("/channels/{channel_id}/typing")
-async def typing(emu: DiscordEmulator, request: web.Request) -> Any:
+async def typing(emu: DiscordEmulator, request: Request) -> Any:
     channel = _message_channel(emu, request)
     require_channel_permission(emu, channel, P.VIEW_CHANNEL | P.SEND_MESSAGES)
     return None

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
-
 from ..access import require_bot_in_guild, require_guild_permission, require_role_below
 from ..errors import DiscordError, ErrorCode, Forbidden, InvalidFormBody
-from ..http_utils import RouteSet, read_body, snowflake
+from ..http_utils import Request, RouteSet, read_body, snowflake
 from ..models import Guild, Role
 from ..mutations import create_role, delete_role, emit_role_update
 from ..permissions import ALL_PERMISSIONS, P, guild_permissions
@@ -51,14 +49,14 @@ def _apply(emu: DiscordEmulator, guild: Guild, role: Role, body: dict[str, Any])
 
 
 @routes.get("/guilds/{guild_id}/roles")
-async def list_roles(emu: DiscordEmulator, request: web.Request) -> Any:
+async def list_roles(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_bot_in_guild(emu, guild)
     return [r.payload() for r in sorted(guild.roles.values(), key=lambda r: r.position)]
 
 
 @routes.post("/guilds/{guild_id}/roles")
-async def new_role(emu: DiscordEmulator, request: web.Request) -> Any:
+async def new_role(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_guild_permission(emu, guild, P.MANAGE_ROLES)
     body, _ = await read_body(request)
@@ -74,7 +72,7 @@ async def new_role(emu: DiscordEmulator, request: web.Request) -> Any:
 
 
 @routes.patch("/guilds/{guild_id}/roles")
-async def role_positions(emu: DiscordEmulator, request: web.Request) -> Any:
+async def role_positions(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_guild_permission(emu, guild, P.MANAGE_ROLES)
     body, _ = await read_body(request)
@@ -112,14 +110,14 @@ def _renumber(guild: Guild) -> None:
 
 
 @routes.get("/guilds/{guild_id}/roles/{role_id}")
-async def get_role(emu: DiscordEmulator, request: web.Request) -> Any:
+async def get_role(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_bot_in_guild(emu, guild)
     return emu.state.role(guild, snowflake(request, "role_id")).payload()
 
 
 @routes.patch("/guilds/{guild_id}/roles/{role_id}")
-async def edit_role(emu: DiscordEmulator, request: web.Request) -> Any:
+async def edit_role(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_guild_permission(emu, guild, P.MANAGE_ROLES)
     role = emu.state.role(guild, snowflake(request, "role_id"))
@@ -131,7 +129,7 @@ async def edit_role(emu: DiscordEmulator, request: web.Request) -> Any:
 
 
 @routes.delete("/guilds/{guild_id}/roles/{role_id}")
-async def remove_role(emu: DiscordEmulator, request: web.Request) -> Any:
+async def remove_role(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_guild_permission(emu, guild, P.MANAGE_ROLES)
     role = emu.state.role(guild, snowflake(request, "role_id"))

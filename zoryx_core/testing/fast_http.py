@@ -1,0 +1,299 @@
+"""A lean HTTP/1.1 front for the REST API, so the emulator costs far less CPU than the bot it serves.
+
+Every connection starts here. Requests under ``/api/v10`` with a plain (or empty) body are parsed
+and answered directly, through the same route table and the same request handling
+(:meth:`DiscordEmulator.serve_api`) as aiohttp would use. The first request this front does not
+serve itself (a WebSocket upgrade, a multipart or chunked body, any other path) hands the whole
+connection over to aiohttp's own protocol, replaying the bytes received so far. aiohttp stays the
+reference implementation; this only removes its per-request overhead from the hot path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, unquote
+
+from aiohttp import web
+from multidict import CIMultiDict, MultiDict
+
+from .http_utils import RouteDef
+
+if TYPE_CHECKING:
+    from .server import DiscordEmulator
+
+__all__ = ["FastHttpProtocol", "FastRequest", "RouteTrie"]
+
+log = logging.getLogger(__name__)
+
+_MAX_HEAD = 64 * 1024
+_MAX_BODY = 64 * 1024 * 1024
+_REASONS = {
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    429: "Too Many Requests",
+    499: "Client Closed Request",
+    500: "Internal Server Error",
+}
+
+
+# (route or None, (parameter name, segment index) pairs, whether the path exists with another method)
+_Match = tuple[RouteDef | None, tuple[tuple[str, int], ...], bool]
+
+
+class RouteTrie:
+    """Matches ``/segment/...`` paths against route templates; literal segments win over ``{vars}``."""
+
+    CACHE_SIZE = 4096
+
+    def __init__(self, routes: list[RouteDef], prefix: str) -> None:
+        self.prefix = prefix
+        self._cache: dict[tuple[str | None, ...], _Match] = {}
+        self._root: dict[str, Any] = {"lit": {}, "var": None, "routes": {}}
+        for route in routes:
+            node = self._root
+            for segment in route.path.strip("/").split("/"):
+                if segment.startswith("{") and segment.endswith("}"):
+                    if node["var"] is None:
+                        node["var"] = {"lit": {}, "var": None, "routes": {}}
+                    node = node["var"]  # parameter names come from the matched route's template
+                else:
+                    node = node["lit"].setdefault(segment, {"lit": {}, "var": None, "routes": {}})
+            node["routes"].setdefault(route.method, []).append(route)
+
+    def match(self, method: str, path: str) -> tuple[RouteDef | None, dict[str, str], bool]:
+        """(route, path parameters, whether the path exists with another method).
+
+        Results are cached by the path's shape, with numeric segments (ids) as wildcards: no
+        route has a numeric literal, so paths of one shape always match the same route.
+        """
+        segments = [unquote(s) if "%" in s else s for s in path[len(self.prefix) :].strip("/").split("/")]
+        shape = (method, *(None if s.isdigit() else s for s in segments))
+        cached = self._cache.get(shape)
+        if cached is None:
+            cached = self._match_uncached(method, segments)
+            if len(self._cache) >= self.CACHE_SIZE:
+                self._cache.clear()
+            self._cache[shape] = cached
+        route, positions, path_exists = cached
+        if route is None:
+            return None, {}, path_exists
+        return route, {name: segments[index] for name, index in positions}, False
+
+    def _match_uncached(self, method: str, segments: list[str]) -> _Match:
+        path_exists = False
+        for routes, _ in self._walk(self._root, segments, 0, []):
+            path_exists = True
+            for route in routes.get(method, ()):
+                template = route.path.strip("/").split("/")
+                positions = tuple((s[1:-1], i) for i, s in enumerate(template) if s.startswith("{"))
+                return route, positions, False
+        return None, (), path_exists
+
+    def _walk(
+        self, node: dict[str, Any], segments: list[str], index: int, values: list[str]
+    ) -> Iterator[tuple[dict[str, list[RouteDef]], list[str]]]:
+        if index == len(segments):
+            if node["routes"]:
+                yield node["routes"], values
+            return
+        segment = segments[index]
+        child = node["lit"].get(segment)
+        if child is not None:
+            yield from self._walk(child, segments, index + 1, values)
+        if node["var"] is not None and segment:
+            yield from self._walk(node["var"], segments, index + 1, [*values, segment])
+
+
+class FastRequest:
+    """The parts of ``aiohttp.web.Request`` that route handlers use."""
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: CIMultiDict[str],
+        body: bytes,
+        match_info: dict[str, str],
+        transport: asyncio.Transport,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.query: MultiDict[str] = MultiDict(parse_qsl(query, keep_blank_values=True))
+        self.headers = headers
+        self.match_info = match_info
+        self.transport: asyncio.Transport | None = transport
+        self._body = body
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("Content-Type", "application/octet-stream").split(";", 1)[0].strip().lower()
+
+    async def read(self) -> bytes:
+        return self._body
+
+    async def multipart(self) -> Any:  # pragma: no cover - multipart requests go to aiohttp
+        raise RuntimeError("multipart requests are served by the aiohttp path")
+
+
+class FastHttpProtocol(asyncio.Protocol):
+    """One client connection, served here until something needs aiohttp."""
+
+    def __init__(
+        self,
+        emulator: DiscordEmulator,
+        trie: RouteTrie,
+        fallback: Callable[[], asyncio.Protocol],
+        connections: set[FastHttpProtocol],
+    ) -> None:
+        self._emulator = emulator
+        self._trie = trie
+        self._fallback = fallback
+        self._connections = connections
+        self._buffer = bytearray()
+        self._busy = False
+        self._closing = False
+        self.transport: asyncio.Transport | None = None
+
+    # -- asyncio.Protocol -----------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self._connections.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._connections.discard(self)
+        self.transport = None
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        if not self._busy:
+            self._next_request()
+
+    # -- parsing --------------------------------------------------------------------------------
+    def _next_request(self) -> None:
+        transport = self.transport
+        if transport is None or self._closing:
+            return
+        head_end = self._buffer.find(b"\r\n\r\n")
+        if head_end < 0:
+            if len(self._buffer) > _MAX_HEAD:
+                self._reply_and_close(431, b"request head too large")
+            return
+        try:
+            request_line, *header_lines = self._buffer[:head_end].decode("latin-1").split("\r\n")
+            method, target, version = request_line.split(" ", 2)
+            headers: CIMultiDict[str] = CIMultiDict()
+            for line in header_lines:
+                name, _, value = line.partition(":")
+                headers.add(name.strip(), value.strip())
+        except ValueError:
+            self._reply_and_close(400, b"malformed request")
+            return
+        path, _, query = target.partition("?")
+        if not self._serves(path, headers):
+            self._hand_over()
+            return
+        length = int(headers.get("Content-Length", "0") or 0)
+        if length > _MAX_BODY:
+            self._reply_and_close(413, b"body too large")
+            return
+        end = head_end + 4 + length
+        if len(self._buffer) < end:
+            return  # wait for the rest of the body
+        body = bytes(self._buffer[head_end + 4 : end])
+        del self._buffer[:end]
+        keep_alive = version == "HTTP/1.1" and headers.get("Connection", "").lower() != "close"
+        route, match_info, other_method = self._trie.match(method, path)
+        request = FastRequest(method, path, query, headers, body, match_info, transport)
+        self._busy = True
+        task = asyncio.get_running_loop().create_task(self._respond(request, route, other_method, keep_alive))
+        task.add_done_callback(_log_failure)
+
+    def _serves(self, path: str, headers: CIMultiDict[str]) -> bool:
+        if not path.startswith(self._trie.prefix + "/"):
+            return False
+        if "Upgrade" in headers or "Transfer-Encoding" in headers or "Expect" in headers:
+            return False
+        return not headers.get("Content-Type", "").lower().startswith("multipart/")
+
+    def _hand_over(self) -> None:
+        """Passes the connection, with everything received so far, to aiohttp's protocol."""
+        transport = self.transport
+        assert transport is not None
+        self._connections.discard(self)
+        protocol = self._fallback()
+        transport.set_protocol(protocol)
+        protocol.connection_made(transport)
+        data, self._buffer = bytes(self._buffer), bytearray()
+        self.transport = None
+        if data:
+            protocol.data_received(data)
+
+    # -- answering ------------------------------------------------------------------------------
+    async def _respond(
+        self, request: FastRequest, route: RouteDef | None, other_method: bool, keep_alive: bool
+    ) -> None:
+        try:
+            if route is None and other_method:
+                response = _json_error(405, "405: Method Not Allowed")
+            else:
+                response = await self._emulator.serve_api(request, route)
+        except Exception:
+            log.exception("emulator: unhandled error in %s %s", request.method, request.path)
+            response = _json_error(500, "500: Internal Server Error")
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        transport.write(_serialize(response, keep_alive))
+        self._busy = False
+        if not keep_alive:
+            self._closing = True
+            transport.close()
+        elif self._buffer:
+            self._next_request()
+
+    def _reply_and_close(self, status: int, text: bytes) -> None:
+        if self.transport is not None:
+            self.transport.write(_serialize(web.Response(status=status, body=text), keep_alive=False))
+            self.transport.close()
+        self._closing = True
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+
+def _json_error(status: int, message: str) -> web.Response:
+    from .http_utils import json_response
+
+    return json_response({"message": message, "code": 0}, status=status)
+
+
+def _serialize(response: web.StreamResponse, keep_alive: bool) -> bytes:
+    body = response.body if isinstance(response, web.Response) else b""
+    if not isinstance(body, bytes):
+        body = bytes(body or b"")  # type: ignore[arg-type]
+    status = response.status
+    lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}"]
+    for name, value in response.headers.items():
+        if name.lower() not in ("content-length", "connection"):
+            lines.append(f"{name}: {value}")
+    if status != 204:
+        lines.append(f"Content-Length: {len(body)}")
+    lines.append("Connection: keep-alive" if keep_alive else "Connection: close")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body if status != 204 else b"")
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("emulator: request task failed", exc_info=task.exception())
