@@ -20,6 +20,7 @@ __all__ = [
     "delete_channel",
     "delete_message",
     "delete_role",
+    "emit_channel_event",
     "emit_channel_update",
     "emit_emojis_update",
     "emit_guild_update",
@@ -161,13 +162,20 @@ def update_message(emu: DiscordEmulator, message: Message) -> None:
         )
 
 
+def emit_channel_event(
+    emu: DiscordEmulator, event: str, channel_id: int, guild_id: int | None, **fields: Any
+) -> None:
+    """Dispatches an event about a channel: ``channel_id``, ``guild_id`` in a guild, and ``fields``."""
+    data: dict[str, Any] = {"channel_id": str(channel_id), **fields}
+    if guild_id is not None:
+        data["guild_id"] = str(guild_id)
+    emu.dispatch(event, data, guild_id=guild_id)
+
+
 def delete_message(emu: DiscordEmulator, message: Message) -> None:
     emu.state.messages[message.channel_id].pop(message.id, None)
-    data: dict[str, Any] = {"id": str(message.id), "channel_id": str(message.channel_id)}
-    if message.guild_id is not None:
-        data["guild_id"] = str(message.guild_id)
     if not message.ephemeral:
-        emu.dispatch("MESSAGE_DELETE", data, guild_id=message.guild_id)
+        emit_channel_event(emu, "MESSAGE_DELETE", message.channel_id, message.guild_id, id=str(message.id))
 
 
 def create_channel(emu: DiscordEmulator, guild: Guild, channel: Channel) -> Channel:

@@ -13,6 +13,7 @@ from ..mutations import (
     attachments_from,
     build_message,
     delete_message,
+    emit_channel_event,
     post_message,
     publish_message,
     update_message,
@@ -168,10 +169,7 @@ async def bulk_delete(emu: DiscordEmulator, request: Request) -> Any:
     for message_id in ids:
         if emu.state.messages[channel.id].pop(message_id, None) is not None:
             deleted.append(str(message_id))
-    data: dict[str, Any] = {"ids": deleted, "channel_id": str(channel.id)}
-    if channel.guild_id is not None:
-        data["guild_id"] = str(channel.guild_id)
-    emu.dispatch("MESSAGE_DELETE_BULK", data, guild_id=channel.guild_id)
+    emit_channel_event(emu, "MESSAGE_DELETE_BULK", channel.id, channel.guild_id, ids=deleted)
     return None
 
 
@@ -265,17 +263,17 @@ def remove_reaction(emu: DiscordEmulator, message: Message, user_id: int, raw_em
     if user_id not in users:
         return
     users.remove(user_id)
-    data: dict[str, Any] = {
-        "user_id": str(user_id),
-        "channel_id": str(message.channel_id),
-        "message_id": str(message.id),
-        "emoji": emoji,
-        "burst": False,
-        "type": 0,
-    }
-    if message.guild_id is not None:
-        data["guild_id"] = str(message.guild_id)
-    emu.dispatch("MESSAGE_REACTION_REMOVE", data, guild_id=message.guild_id)
+    emit_channel_event(
+        emu,
+        "MESSAGE_REACTION_REMOVE",
+        message.channel_id,
+        message.guild_id,
+        user_id=str(user_id),
+        message_id=str(message.id),
+        emoji=emoji,
+        burst=False,
+        type=0,
+    )
 
 
 def _reaction_target(emu: DiscordEmulator, request: Request) -> tuple[Channel, Message]:
@@ -350,10 +348,14 @@ async def clear_emoji(emu: DiscordEmulator, request: Request) -> Any:
     key, emoji = _emoji(request.match_info["emoji_name"])
     if not message.reactions.pop(key, None):
         return None
-    data: dict[str, Any] = {"channel_id": str(channel.id), "message_id": str(message.id), "emoji": emoji}
-    if message.guild_id is not None:
-        data["guild_id"] = str(message.guild_id)
-    emu.dispatch("MESSAGE_REACTION_REMOVE_EMOJI", data, guild_id=message.guild_id)
+    emit_channel_event(
+        emu,
+        "MESSAGE_REACTION_REMOVE_EMOJI",
+        channel.id,
+        message.guild_id,
+        message_id=str(message.id),
+        emoji=emoji,
+    )
     return None
 
 
@@ -364,10 +366,9 @@ async def clear_reactions(emu: DiscordEmulator, request: Request) -> Any:
     had_reactions = any(message.reactions.values())
     message.reactions.clear()
     if had_reactions:
-        data: dict[str, Any] = {"channel_id": str(channel.id), "message_id": str(message.id)}
-        if message.guild_id is not None:
-            data["guild_id"] = str(message.guild_id)
-        emu.dispatch("MESSAGE_REACTION_REMOVE_ALL", data, guild_id=message.guild_id)
+        emit_channel_event(
+            emu, "MESSAGE_REACTION_REMOVE_ALL", channel.id, message.guild_id, message_id=str(message.id)
+        )
     return None
 
 
