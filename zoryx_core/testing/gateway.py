@@ -102,7 +102,6 @@ class GatewaySession:
     seq: int = 0
     buffer: deque[tuple[int, bytes]] = field(default_factory=lambda: deque(maxlen=10_000))  # (seq, JSON)
     connection: GatewayConnection | None = None
-    identify_count: int = 1
     resume_count: int = 0
 
     def owns_guild(self, guild_id: int | None) -> bool:
@@ -141,7 +140,6 @@ class GatewayConnection:
         self._pending: list[bytes] = []
         self.session: GatewaySession | None = None
         self.open = True
-        self.frames_sent = 0
 
     def send(self, frame: dict[str, Any]) -> None:
         self.send_raw(dumps(frame))
@@ -157,7 +155,6 @@ class GatewayConnection:
         if not self._pending:
             asyncio.get_running_loop().call_soon(self.flush)
         self._pending.append(frame)
-        self.frames_sent += 1
 
     def flush(self) -> None:
         """Writes every pending frame in one go."""
