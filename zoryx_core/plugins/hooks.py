@@ -1,0 +1,139 @@
+"""Calling hook implementations one at a time: awaited, isolated, timed, attributed."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pluggy
+
+__all__ = ["HookCall", "HookRunner", "HookStats"]
+
+log = logging.getLogger("zoryx.hooks")
+
+
+@dataclass
+class HookCall:
+    """The result of one implementation's call."""
+
+    plugin: str
+    hook: str
+    value: Any = None
+    error: str | None = None
+    traceback: str | None = None
+    timed_out: bool = False
+    duration: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class HookStats:
+    """Running totals for one (plugin, hook) pair."""
+
+    calls: int = 0
+    failures: int = 0
+    timeouts: int = 0
+    total_time: float = 0.0
+    last_error: str | None = None
+
+
+class HookRunner:
+    """Runs a hook's implementations in pluggy's order, each on its own: exceptions and timeouts
+    are caught, logged and attributed to the plugin; every call is timed."""
+
+    def __init__(self, manager: pluggy.PluginManager, default_timeout: Callable[[], float]) -> None:
+        self.manager = manager
+        self._default_timeout = default_timeout
+        self.stats: dict[tuple[str, str], HookStats] = {}
+
+    def implementations(self, hook: str, plugin: str | None = None) -> list[pluggy.HookImpl]:
+        """Implementations in call order (pluggy calls its list back to front)."""
+        caller: pluggy.HookCaller = getattr(self.manager.hook, hook)
+        impls = list(reversed(caller.get_hookimpls()))
+        if plugin is not None:
+            impls = [impl for impl in impls if impl.plugin_name == plugin]
+        return impls
+
+    def has(self, hook: str, plugin: str) -> bool:
+        return bool(self.implementations(hook, plugin))
+
+    async def call(
+        self, hook: str, /, *, plugin: str | None = None, timeout: float | None = None, **kwargs: Any
+    ) -> list[HookCall]:
+        """Await every implementation of ``hook`` (only ``plugin``'s, if given) in turn."""
+        limit = self._default_timeout() if timeout is None else timeout
+        results = []
+        for impl in self.implementations(hook, plugin):
+            results.append(await self._call_one(impl, hook, kwargs, limit))
+        return results
+
+    def call_sync(self, hook: str, /, *, plugin: str | None = None, **kwargs: Any) -> list[HookCall]:
+        """Call a synchronous hook's implementations in turn (no event loop needed)."""
+        results = []
+        for impl in self.implementations(hook, plugin):
+            started = time.perf_counter()
+            result = HookCall(impl.plugin_name, hook)
+            try:
+                value = impl.function(*self._arguments(impl, kwargs))
+                if inspect.isawaitable(value):
+                    if inspect.iscoroutine(value):
+                        value.close()
+                    raise TypeError(f"{hook} must be a plain function, not async")
+                result.value = value
+            except Exception as error:
+                self._failed(result, error)
+            result.duration = time.perf_counter() - started
+            self._account(result)
+            results.append(result)
+        return results
+
+    async def _call_one(
+        self, impl: pluggy.HookImpl, hook: str, kwargs: dict[str, Any], limit: float
+    ) -> HookCall:
+        result = HookCall(impl.plugin_name, hook)
+        started = time.perf_counter()
+        try:
+            value = impl.function(*self._arguments(impl, kwargs))
+            if inspect.isawaitable(value):
+                value = await asyncio.wait_for(value, limit)
+            result.value = value
+        except TimeoutError:
+            result.timed_out = True
+            result.error = f"{hook} did not finish within {limit:g} s"
+            log.error("plugin %s: %s", impl.plugin_name, result.error)
+        except Exception as error:
+            self._failed(result, error)
+        result.duration = time.perf_counter() - started
+        self._account(result)
+        return result
+
+    @staticmethod
+    def _arguments(impl: pluggy.HookImpl, kwargs: dict[str, Any]) -> list[Any]:
+        return [kwargs[name] for name in impl.argnames]
+
+    @staticmethod
+    def _failed(result: HookCall, error: Exception) -> None:
+        result.error = f"{type(error).__name__}: {error}"
+        result.traceback = "".join(traceback.format_exception(error))
+        log.error(
+            "plugin %s: hook %s raised %s\n%s", result.plugin, result.hook, result.error, result.traceback
+        )
+
+    def _account(self, result: HookCall) -> None:
+        stats = self.stats.setdefault((result.plugin, result.hook), HookStats())
+        stats.calls += 1
+        stats.total_time += result.duration
+        if result.timed_out:
+            stats.timeouts += 1
+        if result.error:
+            stats.failures += 1
+            stats.last_error = result.error

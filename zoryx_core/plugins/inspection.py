@@ -1,0 +1,94 @@
+"""Looking at installed plugins without a bot: for ``zoryx plugins`` and plugin CLI commands."""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pluggy
+from packaging.utils import canonicalize_name
+
+from .. import hookspecs
+from .contributions import CliCommand
+from .hooks import HookRunner
+from .loader import import_plugin
+from .metadata import PluginSpec, discover
+from .outcome import PluginOutcome, PluginStatus
+from .resolution import Selection, resolve
+
+__all__ = ["Inspection", "inspect_plugins"]
+
+
+@dataclass
+class Inspection:
+    """Every discovered plugin's outcome (``available`` when it imports and registers cleanly)
+    and a plugin manager holding the importable ones."""
+
+    outcomes: list[PluginOutcome]
+    manager: pluggy.PluginManager
+    runner: HookRunner = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.runner = HookRunner(self.manager, lambda: 10.0)
+
+    def cli_commands(self, taken: set[str]) -> tuple[list[CliCommand], list[str]]:
+        """Commands plugins contribute, and warnings for refused ones (names already taken)."""
+        commands: list[CliCommand] = []
+        warnings: list[str] = []
+        names = set(taken)
+        for call in self.runner.call_sync("zoryx_cli_commands"):
+            if call.error:
+                warnings.append(f"plugin {call.plugin}: zoryx_cli_commands raised {call.error}")
+                continue
+            for command in call.value or []:
+                if not isinstance(command, CliCommand):
+                    warnings.append(f"plugin {call.plugin}: {command!r} is not a CliCommand")
+                elif command.name in names:
+                    warnings.append(f"plugin {call.plugin}: command {command.name!r} is already taken")
+                else:
+                    names.add(command.name)
+                    commands.append(command)
+        return commands, warnings
+
+
+def inspect_plugins(extensions_dir: Path | None, selection: Selection, core_version: str) -> Inspection:
+    """Discover, resolve and import plugins (no set-up) to report what would load."""
+    manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    manager.add_hookspecs(hookspecs)
+    specs = discover(None, extensions_dir)
+    resolution = resolve(specs, selection, core_version)
+    outcomes: dict[str, PluginOutcome] = {}
+    for spec in specs:
+        if spec.name in resolution.failed:
+            outcomes[spec.name] = PluginOutcome(spec, PluginStatus.FAILED, resolution.failed[spec.name])
+        elif spec.name in resolution.skipped:
+            outcomes[spec.name] = PluginOutcome(spec, PluginStatus.SKIPPED, resolution.skipped[spec.name])
+    for spec in resolution.order:
+        outcomes[spec.name] = _inspect_one(spec, manager, outcomes)
+    return Inspection([outcomes[spec.name] for spec in specs], manager)
+
+
+def _inspect_one(
+    spec: PluginSpec, manager: pluggy.PluginManager, done: dict[str, PluginOutcome]
+) -> PluginOutcome:
+    for req in spec.plugin_requirements:
+        dep = done.get(str(canonicalize_name(req.name)))
+        if dep is None or dep.status is not PluginStatus.AVAILABLE:
+            state = f"{dep.status.value}: {dep.reason}" if dep else "not available"
+            return PluginOutcome(spec, PluginStatus.SKIPPED, f"requires {req}, which is {state}")
+    try:
+        module = import_plugin(spec)
+    except Exception as error:
+        trace = "".join(traceback.format_exception(error))
+        return PluginOutcome(
+            spec, PluginStatus.FAILED, f"import failed: {type(error).__name__}: {error}", trace
+        )
+    try:
+        manager.register(module, name=spec.name)
+    except (pluggy.PluginValidationError, ValueError) as error:
+        if manager.get_plugin(spec.name) is not None:
+            manager.unregister(name=spec.name)
+        return PluginOutcome(spec, PluginStatus.FAILED, f"invalid hook implementation: {error}")
+    hooks = tuple(sorted(caller.name for caller in manager.get_hookcallers(module) or []))
+    return PluginOutcome(spec, PluginStatus.AVAILABLE, hooks=hooks)
