@@ -9,4 +9,40 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0.0.0"
 
-__all__ = ["__version__"]
+from .bot import ZoryxBot, ZoryxCommandTree
+from .events import CommandEvent, CustomEvent, HotReloadResult
+from .hookspecs import hookimpl, hookspec
+from .plugins import (
+    CliCommand,
+    HealthResult,
+    PluginContext,
+    PluginError,
+    PluginHost,
+    PluginOutcome,
+    PluginStatus,
+    Selection,
+)
+from .settings import Deployment, Setting, Settings, SettingsError
+
+__all__ = [
+    "CliCommand",
+    "CommandEvent",
+    "CustomEvent",
+    "Deployment",
+    "HealthResult",
+    "HotReloadResult",
+    "PluginContext",
+    "PluginError",
+    "PluginHost",
+    "PluginOutcome",
+    "PluginStatus",
+    "Selection",
+    "Setting",
+    "Settings",
+    "SettingsError",
+    "ZoryxBot",
+    "ZoryxCommandTree",
+    "__version__",
+    "hookimpl",
+    "hookspec",
+]

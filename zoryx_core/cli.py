@@ -1,20 +1,78 @@
-"""The ``zoryx`` command line."""
+"""The ``zoryx`` command line: run, sandbox, plugins, demo, emulator, version, and plugin commands."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import sys
+from pathlib import Path
 
 __all__ = ["main"]
+
+BUILTIN_COMMANDS = {"run", "sandbox", "plugins", "demo", "emulator", "version"}
+
+
+def _plugin_list(text: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    if not names:
+        raise argparse.ArgumentTypeError("expected comma-separated plugin names, e.g. zoryx-hello,dice")
+    return names
+
+
+def _add_selection(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--no-plugins", action="store_true", help="start without loading any plugin")
+    group.add_argument(
+        "--plugins", type=_plugin_list, default=(), metavar="A,B", help="load only these plugins"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zoryx", description="Zoryx: a pluggable Discord bot framework.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser(
-        "demo", help="run an ordinary discord.py bot through a scripted conversation on the emulator"
+
+    run = sub.add_parser(
+        "run", help="run the bot (DISCORD_TOKEN and BOT_OWNER_ID from .env or the environment)"
     )
+    run.add_argument(
+        "--config", type=Path, default=Path("config.json"), help="settings file (default config.json)"
+    )
+    run.add_argument("--env-file", type=Path, default=Path(".env"), help="dotenv file (default .env)")
+    _add_selection(run)
+    reload = run.add_mutually_exclusive_group()
+    reload.add_argument(
+        "--hot-reload", dest="hot_reload", action="store_true", default=None, help="watch and reload"
+    )
+    reload.add_argument(
+        "--no-hot-reload", dest="hot_reload", action="store_false", help="never reload on change"
+    )
+    run.add_argument("--quiet", action="store_true", help="no log output on the console (files only)")
+
+    sandbox = sub.add_parser(
+        "sandbox", help="the bot and its plugins on a local Discord emulator, no token needed"
+    )
+    sandbox.add_argument("--script", type=Path, help="play the inputs in FILE and print the conversation")
+    sandbox.add_argument(
+        "--home", type=Path, default=Path(".zoryx-sandbox"), help="folder for config, data, logs"
+    )
+    sandbox.add_argument(
+        "--no-hot-reload", action="store_true", help="do not reload plugins when files change"
+    )
+    sandbox.add_argument("--verbose", action="store_true", help="show the bot's log on the console")
+    _add_selection(sandbox)
+
+    plugins = sub.add_parser(
+        "plugins", help="list discovered plugins with version, status, hooks, dependencies"
+    )
+    plugins.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    plugins.add_argument(
+        "--config", type=Path, default=Path("config.json"), help="settings file (default config.json)"
+    )
+    _add_selection(plugins)
+
+    sub.add_parser("demo", help="an ordinary discord.py bot in a scripted conversation on the emulator")
     emulator = sub.add_parser("emulator", help="run the Discord emulator as a standalone server")
     emulator.add_argument("args", nargs=argparse.REMAINDER, help="options of python -m zoryx_core.testing")
     sub.add_parser("version", help="print the installed version")
@@ -22,7 +80,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and not argv[0].startswith("-") and argv[0] not in BUILTIN_COMMANDS:
+        return _plugin_command(argv)
     args = build_parser().parse_args(argv)
+    if args.command == "run":
+        from .runner import RunOptions, run
+
+        options = RunOptions(
+            config=args.config,
+            env_file=args.env_file,
+            no_plugins=args.no_plugins,
+            plugins=args.plugins,
+            hot_reload=args.hot_reload,
+            console=not args.quiet,
+        )
+        return run(options)
+    if args.command == "sandbox":
+        return _sandbox(args)
+    if args.command == "plugins":
+        return _plugins(args)
     if args.command == "demo":
         from .demo import run_demo
 
@@ -40,6 +117,74 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     build_parser().print_help()
     return 2
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from .runner import StartupError
+    from .sandbox.app import SandboxOptions, run_sandbox
+
+    if args.script is not None and not args.script.is_file():
+        print(f"error: --script {args.script}: no such file", file=sys.stderr)
+        return 2
+    options = SandboxOptions(
+        home=args.home,
+        script=args.script,
+        no_plugins=args.no_plugins,
+        plugins=args.plugins,
+        hot_reload=not args.no_hot_reload and args.script is None,
+        verbose=args.verbose,
+    )
+    try:
+        asyncio.run(run_sandbox(options))
+    except StartupError:
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _plugins(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from . import __version__
+    from .panel import plugin_table
+    from .plugins.inspection import inspect_plugins
+    from .runner import RunOptions, StartupError, load_configuration, selection_for
+
+    options = RunOptions(config=args.config, no_plugins=args.no_plugins, plugins=args.plugins)
+    try:
+        settings, _ = load_configuration(options, dict(os.environ))
+    except StartupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    extensions = Path(settings["plugins.extensions_dir"])
+    report = inspect_plugins(extensions, selection_for(options, settings), __version__)
+    if args.json:
+        print(json.dumps([outcome.as_dict() for outcome in report.outcomes], indent=2))
+    else:
+        Console().print(plugin_table(report.outcomes, title=f"Zoryx plugins ({len(report.outcomes)} found)"))
+    return 0
+
+
+def _plugin_command(argv: list[str]) -> int:
+    """Run a sub-command contributed by a plugin through ``zoryx_cli_commands``."""
+    from . import __version__
+    from .plugins.inspection import inspect_plugins
+    from .plugins.resolution import Selection
+
+    report = inspect_plugins(Path("extensions"), Selection(), __version__)
+    commands, warnings = report.cli_commands(BUILTIN_COMMANDS)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for command in commands:
+        command_parser = sub.add_parser(command.name, help=command.help)
+        if command.configure is not None:
+            command.configure(command_parser)
+        command_parser.set_defaults(_plugin_run=command.run)
+    args = parser.parse_args(argv)
+    return int(args._plugin_run(args))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,275 @@
+"""ZoryxBot: a discord.py AutoShardedBot that owns its settings, storage, plugin host and events."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+from discord.ext.commands.hybrid import HybridAppCommand
+from discord.ui.view import BaseView
+
+from . import __version__
+from .event_bus import EventBus
+from .events import CommandEvent, CommandKind
+from .plugins.context import current_plugin
+from .plugins.host import HostOptions, PluginHost
+from .plugins.registrations import AppCommandLike
+from .plugins.resolution import Selection
+from .plugins.watcher import HotReloader
+from .settings import Deployment, Settings
+from .storage import Storage
+
+__all__ = ["ZoryxBot", "ZoryxCommandTree"]
+
+log = logging.getLogger("zoryx.bot")
+
+
+class ZoryxCommandTree(app_commands.CommandTree["ZoryxBot"]):
+    """A command tree that attributes application commands to the plugin adding them and reports
+    errors through the bot's one error path."""
+
+    def add_command(
+        self,
+        command: AppCommandLike,
+        /,
+        *,
+        guild: discord.abc.Snowflake | None = discord.utils.MISSING,
+        guilds: Sequence[discord.abc.Snowflake] = discord.utils.MISSING,
+        override: bool = False,
+    ) -> None:
+        super().add_command(command, guild=guild, guilds=guilds, override=override)
+        plugin = current_plugin()
+        if plugin is not None:
+            if guilds:  # MISSING is falsy
+                ids: tuple[int | None, ...] = tuple(g.id for g in guilds)
+            elif guild:
+                ids = (guild.id,)
+            else:
+                ids = (None,)
+            plugin.registrations.app_commands.append((command, ids))
+
+    async def on_error(
+        self, interaction: discord.Interaction[ZoryxBot], error: app_commands.AppCommandError
+    ) -> None:
+        await self.client.report_app_command_error(interaction, error)
+
+
+class ZoryxBot(commands.AutoShardedBot):
+    """The Zoryx bot. Everything it needs is on the instance (no module-global state), so one
+    process can run several bots, as the tests do.
+
+    - ``settings``: validated :class:`Settings`; ``deployment``: token, owners, shards.
+    - ``plugins``: the :class:`PluginHost` (discover, load, unload, reload, hooks).
+    - ``events``: the :class:`EventBus` for custom events.
+    - ``storage``: the data folder and global database, opened in ``setup_hook``.
+
+    Relative paths in the settings (data folder, extensions folder) resolve against ``base_dir``
+    (default: the current folder); ``extensions_dir`` overrides the configured folder.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        deployment: Deployment | None = None,
+        *,
+        selection: Selection | None = None,
+        search_path: Sequence[str] | None = None,
+        hot_reload: bool | None = None,
+        base_dir: Path | None = None,
+        extensions_dir: Path | None = None,
+        **options: Any,
+    ) -> None:
+        self.settings = settings
+        self.deployment = deployment or Deployment.from_environ({})
+        base = base_dir or Path.cwd()
+        self.base_dir = base
+        intents = discord.Intents.default()
+        intents.members = bool(settings["intents.members"])
+        intents.presences = bool(settings["intents.presences"])
+        intents.message_content = bool(settings["intents.message_content"])
+        owners = set(settings["owner_ids"]) | set(self.deployment.owner_ids)
+        if self.deployment.owner_id:
+            owners.add(self.deployment.owner_id)
+        options.setdefault("intents", intents)
+        options.setdefault("guild_ready_timeout", float(settings["startup.guild_ready_timeout"]))
+        options.setdefault("case_insensitive", True)
+        if owners:
+            options.setdefault("owner_ids", owners)
+        if self.deployment.shard_count is not None:
+            options.setdefault("shard_count", self.deployment.shard_count)
+        if self.deployment.shard_ids is not None:
+            options.setdefault("shard_ids", list(self.deployment.shard_ids))
+        super().__init__(command_prefix=_prefix, tree_cls=ZoryxCommandTree, **options)
+        extensions = extensions_dir or Path(settings["plugins.extensions_dir"])
+        self.plugins = PluginHost(
+            self,
+            HostOptions(
+                extensions_dir=extensions if extensions.is_absolute() else base / extensions,
+                search_path=search_path,
+                selection=selection or _configured_selection(settings),
+                setup_timeout=float(settings["plugins.setup_timeout"]),
+                teardown_timeout=float(settings["plugins.teardown_timeout"]),
+                hook_timeout=float(settings["plugins.hook_timeout"]),
+                data_root=self.data_dir,
+            ),
+            __version__,
+        )
+        self.events = EventBus(self.plugins)
+        self.storage = Storage(self.data_dir)
+        self.hot_reload_enabled = bool(settings["hot_reload.enabled"]) if hot_reload is None else hot_reload
+        self.reloader: HotReloader | None = None
+        self._ready_fired = False
+        self._closing = False
+        self.add_listener(self._fire_ready, "on_ready")
+        self.add_listener(self._guild_joined, "on_guild_join")
+        self.add_listener(self._guild_left, "on_guild_remove")
+        self.add_listener(self._command_completed, "on_command_completion")
+        self.add_listener(self._app_command_completed, "on_app_command_completion")
+
+    @property
+    def data_dir(self) -> Path:
+        path = Path(self.settings["data_dir"])
+        return path if path.is_absolute() else self.base_dir / path
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    async def setup_hook(self) -> None:
+        await self.storage.open()
+        await self.plugins.load_all()
+        if self.hot_reload_enabled:
+            self.reloader = HotReloader(
+                self.plugins, debounce_ms=int(self.settings["hot_reload.debounce_ms"])
+            )
+            await self.reloader.start()
+
+    async def close(self) -> None:
+        """Shut down in order: ``zoryx_shutdown`` hook, plugins torn down in reverse load order,
+        storage closed, then the connection."""
+        if self._closing:
+            await super().close()
+            return
+        self._closing = True
+        log.info("shutting down")
+        if self.reloader is not None:
+            await self.reloader.stop()
+        try:
+            await self.plugins.shutdown()
+        finally:
+            try:
+                await self.storage.close()
+            finally:
+                await super().close()
+
+    # --- attribution of what plugins register -----------------------------------------------------
+
+    async def add_cog(self, cog: commands.Cog, /, *, override: bool = False, **kwargs: Any) -> None:
+        await super().add_cog(cog, override=override, **kwargs)
+        if (plugin := current_plugin()) is not None:
+            plugin.registrations.cogs.append(cog)
+
+    def add_command(self, command: commands.Command[Any, ..., Any], /) -> None:
+        super().add_command(command)
+        if (plugin := current_plugin()) is not None:
+            plugin.registrations.prefix_commands.append(command)
+
+    def add_listener(self, func: Any, /, name: str = discord.utils.MISSING) -> None:
+        super().add_listener(func, name)
+        if (plugin := current_plugin()) is not None:
+            plugin.registrations.listeners.append(
+                (func.__name__ if name is discord.utils.MISSING else name, func)
+            )
+
+    def add_view(self, view: BaseView, *, message_id: int | None = None) -> None:
+        super().add_view(view, message_id=message_id)
+        if (plugin := current_plugin()) is not None:
+            plugin.registrations.views.append(view)
+
+    # --- framework events as hooks ----------------------------------------------------------------
+
+    async def _fire_ready(self) -> None:
+        if self._ready_fired:
+            return
+        self._ready_fired = True
+        await self.plugins.notify("zoryx_bot_ready")
+
+    async def _guild_joined(self, guild: discord.Guild) -> None:
+        await self.plugins.notify("zoryx_guild_joined", guild=guild)
+
+    async def _guild_left(self, guild: discord.Guild) -> None:
+        await self.plugins.notify("zoryx_guild_left", guild=guild)
+
+    def command_event(
+        self,
+        *,
+        ctx: commands.Context[Any] | None = None,
+        interaction: discord.Interaction[Any] | None = None,
+        command: Any = None,
+    ) -> CommandEvent:
+        """Describe an invocation the same way whichever path it took."""
+        command = command or (ctx.command if ctx else None) or (interaction.command if interaction else None)
+        kind: CommandKind
+        if isinstance(command, commands.HybridCommand | commands.HybridGroup | HybridAppCommand):
+            kind = "hybrid"
+        elif isinstance(command, app_commands.ContextMenu):
+            kind = "context_menu"
+        elif isinstance(command, app_commands.Command | app_commands.Group):
+            kind = "slash"
+        else:
+            kind = "prefix"
+        if ctx is not None and interaction is None:
+            interaction = ctx.interaction
+        user = ctx.author if ctx else interaction.user if interaction else None
+        guild_id = ctx.guild.id if ctx and ctx.guild else interaction.guild_id if interaction else None
+        channel_id = ctx.channel.id if ctx else interaction.channel_id if interaction else None
+        module = getattr(command, "module", None) or getattr(
+            getattr(command, "callback", None), "__module__", None
+        )
+        return CommandEvent(
+            name=getattr(command, "qualified_name", "?"),
+            kind=kind,
+            user_id=user.id if user else 0,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            plugin=self.plugins.plugin_of_module(module),
+            ctx=ctx,
+            interaction=interaction,
+        )
+
+    async def _command_completed(self, ctx: commands.Context[Any]) -> None:
+        await self.plugins.notify("zoryx_command_executed", event=self.command_event(ctx=ctx))
+
+    async def _app_command_completed(self, interaction: discord.Interaction[Any], command: Any) -> None:
+        if isinstance(command, HybridAppCommand):
+            return  # reported through on_command_completion with its context
+        event = self.command_event(interaction=interaction, command=command)
+        await self.plugins.notify("zoryx_command_executed", event=event)
+
+    async def on_command_error(self, ctx: commands.Context[Any], error: commands.CommandError, /) -> None:
+        original = getattr(error, "original", error)
+        if isinstance(error, commands.CommandNotFound):
+            return
+        log.error("command %s failed", ctx.command, exc_info=original)
+        await self.plugins.notify("zoryx_command_error", event=self.command_event(ctx=ctx), error=original)
+
+    async def report_app_command_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        """The error path of slash and context-menu commands."""
+        original = getattr(error, "original", error)
+        log.error("application command %s failed", interaction.command, exc_info=original)
+        event = self.command_event(interaction=interaction)
+        await self.plugins.notify("zoryx_command_error", event=event, error=original)
+
+
+async def _prefix(bot: commands.Bot, message: discord.Message) -> list[str]:
+    assert isinstance(bot, ZoryxBot)
+    return [str(bot.settings["prefix"])]
+
+
+def _configured_selection(settings: Settings) -> Selection:
+    return Selection.of(settings["plugins.enabled"], settings["plugins.disabled"])

@@ -1,0 +1,128 @@
+"""``zoryx run``: settings, logging, the bot, signals and the start-up panel."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+
+from .bot import ZoryxBot
+from .discord_redirect import point_discord_at
+from .logs import LogConfig, LoggingRuntime, setup_logging
+from .panel import startup_panel
+from .plugins.resolution import Selection
+from .settings import ConfigFileError, Deployment, DeploymentError, Settings, SettingsError, merged_environ
+
+__all__ = ["RunOptions", "StartupError", "load_configuration", "run", "selection_for", "start_logging"]
+
+
+class StartupError(Exception):
+    """Start-up cannot go on; the message is one line saying what to fix."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Options of ``zoryx run`` (and the shared part of ``zoryx sandbox``)."""
+
+    config: Path = Path("config.json")
+    env_file: Path = Path(".env")
+    no_plugins: bool = False
+    plugins: tuple[str, ...] = ()
+    hot_reload: bool | None = None
+    console: bool = True
+
+
+def load_configuration(options: RunOptions, environ: Mapping[str, str]) -> tuple[Settings, dict[str, str]]:
+    """Settings from defaults <- config.json <- environment (.env included); one-line errors."""
+    try:
+        env = merged_environ(options.env_file, environ)
+        return Settings.load(options.config, env), env
+    except (ConfigFileError, SettingsError, DeploymentError) as error:
+        raise StartupError(str(error)) from error
+
+
+def selection_for(options: RunOptions, settings: Settings) -> Selection:
+    """``--no-plugins`` and ``--plugins a,b`` take precedence over the configured lists."""
+    if options.plugins:
+        return Selection.of(options.plugins, settings["plugins.disabled"], only_source="--plugins")
+    return Selection.of(settings["plugins.enabled"], settings["plugins.disabled"], none=options.no_plugins)
+
+
+def start_logging(settings: Settings, base: Path, *, console: bool) -> LoggingRuntime:
+    directory = Path(settings["logging.directory"])
+    return setup_logging(
+        LogConfig(
+            directory=directory if directory.is_absolute() else base / directory,
+            level=str(settings["logging.level"]),
+            max_bytes=int(settings["logging.max_bytes"]),
+            backup_count=int(settings["logging.backup_count"]),
+            max_age_days=int(settings["logging.max_age_days"]),
+            console=console,
+        )
+    )
+
+
+def run(options: RunOptions, environ: Mapping[str, str] | None = None, console: Console | None = None) -> int:
+    """Run the bot until SIGINT or SIGTERM; returns the exit code (0 after a clean shutdown)."""
+    console = console or Console(stderr=True)
+    environ = dict(os.environ if environ is None else environ)
+    try:
+        settings, env = load_configuration(options, environ)
+        deployment = Deployment.from_environ(env)
+        deployment.require_credentials()
+    except (StartupError, DeploymentError) as error:
+        console.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
+        return 2
+    if url := env.get("ZORYX_DISCORD_URL"):
+        base = url.rstrip("/")
+        point_discord_at(f"{base}/api/v10", base.replace("http", "ws", 1) + "/gateway")
+    logs = start_logging(settings, Path.cwd(), console=options.console)
+    try:
+        bot = ZoryxBot(
+            settings, deployment, selection=selection_for(options, settings), hot_reload=options.hot_reload
+        )
+        asyncio.run(_serve(bot, deployment, console))
+    finally:
+        logs.stop()
+    return 0
+
+
+async def _serve(bot: ZoryxBot, deployment: Deployment, console: Console) -> None:
+    started = time.perf_counter()
+    loop = asyncio.get_running_loop()
+    stopping: list[asyncio.Task[None]] = []
+
+    def request_stop(signame: str) -> None:
+        if not stopping:
+            console.print(f"[dim]{signame} received: shutting down[/]")
+            stopping.append(loop.create_task(bot.close()))
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, request_stop, sig.name)
+    assert deployment.token is not None
+    async with bot:
+        runner = asyncio.create_task(bot.start(deployment.token))
+        ready = asyncio.create_task(bot.wait_until_ready())
+        await asyncio.wait({runner, ready}, return_when=asyncio.FIRST_COMPLETED)
+        if ready.done() and not runner.done():
+            console.print(
+                startup_panel(
+                    bot_name=str(bot.user),
+                    guilds=len(bot.guilds),
+                    shards=sorted(bot.shards),
+                    shard_count=bot.shard_count,
+                    outcomes=list(bot.plugins.outcomes.values()),
+                    startup_seconds=time.perf_counter() - started,
+                )
+            )
+        else:
+            ready.cancel()
+        await runner
+        if stopping:
+            await stopping[0]
