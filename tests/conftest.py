@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
 import discord
+import pytest
 from discord.ext import commands
 
 
@@ -15,3 +21,32 @@ def make_bot(
     intents.members = members
     cls = commands.AutoShardedBot if sharded else commands.Bot
     return cls(command_prefix=prefix, intents=intents, guild_ready_timeout=0.05, help_command=None, **options)
+
+
+PLUGIN_DISTS = Path(__file__).parent / "plugin_dists"
+
+
+@pytest.fixture(scope="session")
+def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test plugin distributions in tests/plugin_dists, installed once with pip into a folder."""
+    site = tmp_path_factory.mktemp("plugin-site")
+    command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps"]
+    command += ["--no-build-isolation", "--target", str(site), *map(str, sorted(PLUGIN_DISTS.iterdir()))]
+    subprocess.run(command, check=True, capture_output=True, timeout=300)
+    return site
+
+
+@pytest.fixture
+def test_plugins(plugin_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Puts the installed test plugins on sys.path for one test; yields the journal file they write."""
+    journal = tmp_path / "journal.txt"
+    journal.touch()
+    monkeypatch.syspath_prepend(str(plugin_site))
+    monkeypatch.setenv("ZORYX_TEST_JOURNAL", str(journal))
+    yield journal
+    for name in [n for n in sys.modules if n.startswith("zoryx_test_")]:
+        del sys.modules[name]
+
+
+def journal_lines(journal: Path) -> list[str]:
+    return journal.read_text(encoding="utf-8").splitlines()

@@ -4,7 +4,9 @@ Any project that installs ``zoryx-core[testing]`` gets:
 
 - ``discord_emulator``: a started :class:`DiscordEmulator` with discord.py pointed at it;
 - ``bot_runner``: ``await bot_runner(bot)`` starts a bot on the emulator, waits until it is
-  ready, and closes it when the test ends.
+  ready, and closes it when the test ends;
+- ``zoryx_bot``: ``await zoryx_bot(plugins=[...])`` starts a real ZoryxBot with its plugins in a
+  folder of its own and closes it when the test ends.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from typing import Any
 
 import pytest
 
-__all__ = ["bot_runner", "discord_emulator"]
+__all__ = ["bot_runner", "discord_emulator", "zoryx_bot"]
 
 if importlib.util.find_spec("pytest_asyncio") is not None:
-    from ._pytest_fixtures import bot_runner, discord_emulator
+    from ._pytest_fixtures import bot_runner, discord_emulator, zoryx_bot
 else:  # pragma: no cover - only without the testing extra
     _HINT = "the Zoryx emulator fixtures need pytest-asyncio: pip install 'zoryx-core[testing]'"
 
@@ -27,4 +29,8 @@ else:  # pragma: no cover - only without the testing extra
 
     @pytest.fixture(name="bot_runner")
     def _bot_runner_unavailable() -> Any:
+        pytest.fail(_HINT)
+
+    @pytest.fixture(name="zoryx_bot")
+    def _zoryx_bot_unavailable() -> Any:
         pytest.fail(_HINT)

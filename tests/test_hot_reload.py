@@ -1,0 +1,115 @@
+"""Hot reload with watchfiles: extension files edited, broken, added and deleted while the bot runs."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from zoryx_core import PluginStatus, ZoryxBot
+from zoryx_core.events import HotReloadResult
+from zoryx_core.testing import Channel, DiscordEmulator, User
+
+BotFactory = Callable[..., Awaitable[ZoryxBot]]
+EXAMPLES = Path(__file__).parent.parent / "examples" / "extensions"
+
+
+def extension(reply: str, command: str = "greet") -> str:
+    return f'''
+from discord.ext import commands
+
+
+@commands.command(name="{command}")
+async def answer(ctx):
+    await ctx.send("{reply}")
+
+
+async def setup(bot):
+    bot.add_command(answer)
+'''
+
+
+async def wait_for_result(bot: ZoryxBot, count: int, timeout: float = 10.0) -> HotReloadResult:
+    assert bot.reloader is not None
+    deadline = time.monotonic() + timeout
+    while len(bot.reloader.results) < count:
+        assert time.monotonic() < deadline, f"no hot-reload result #{count} within {timeout} s"
+        await asyncio.sleep(0.02)
+    return bot.reloader.results[count - 1]
+
+
+async def reply_to(emulator: DiscordEmulator, channel: Channel, user: User, text: str) -> str:
+    return (await emulator.converse(channel, user, text)).content
+
+
+async def test_edit_break_add_delete(
+    discord_emulator: DiscordEmulator, zoryx_bot: BotFactory, tmp_path: Path
+) -> None:
+    alice = discord_emulator.create_user("alice")
+    guild = discord_emulator.create_guild("Reload", members=[alice])
+    general = discord_emulator.channel_named(guild, "general")
+    folder = tmp_path / "extensions"
+    folder.mkdir()
+    greet = folder / "greet.py"
+    greet.write_text(extension("v1"))
+    bot = await zoryx_bot(hot_reload=True, extensions_dir=folder, config={"hot_reload.debounce_ms": 50})
+    assert bot.plugins.outcomes["greet"].status is PluginStatus.LOADED
+    assert await reply_to(discord_emulator, general, alice, "!greet") == "v1"
+
+    greet.write_text(extension("v2"))
+    result = await wait_for_result(bot, 1)
+    assert (result.plugin, result.action, result.ok) == ("greet", "reload", True)
+    assert await reply_to(discord_emulator, general, alice, "!greet") == "v2"
+
+    greet.write_text(extension("v3") + "\ndef broken(:\n")
+    result = await wait_for_result(bot, 2)
+    assert (result.action, result.ok) == ("reload", False)
+    assert result.error is not None and "SyntaxError" in result.error and "greet.py, line" in result.error
+    outcome = bot.plugins.outcomes["greet"]
+    assert outcome.status is PluginStatus.LOADED and outcome.last_reload_error == result.error
+    assert await reply_to(discord_emulator, general, alice, "!greet") == "v2"
+
+    (folder / "extra stuff.py").write_text(extension("extra", command="extra"))
+    result = await wait_for_result(bot, 3)
+    assert (result.plugin, result.action, result.ok) == ("extra_stuff", "load", True)
+    assert await reply_to(discord_emulator, general, alice, "!extra") == "extra"
+
+    (folder / "extra stuff.py").unlink()
+    result = await wait_for_result(bot, 4)
+    assert (result.plugin, result.action, result.ok) == ("extra_stuff", "unload", True)
+    assert "extra" not in bot.all_commands
+    assert bot.plugins.outcomes["extra_stuff"].status is PluginStatus.UNLOADED
+
+
+async def test_plain_discordpy_extension_loads_unchanged(
+    discord_emulator: DiscordEmulator, zoryx_bot: BotFactory, tmp_path: Path
+) -> None:
+    alice = discord_emulator.create_user("alice")
+    guild = discord_emulator.create_guild("Dice", members=[alice])
+    general = discord_emulator.channel_named(guild, "general")
+    folder = tmp_path / "extensions"
+    folder.mkdir()
+    shutil.copy(EXAMPLES / "dice.py", folder / "dice roller.py")
+    bot = await zoryx_bot(extensions_dir=folder, plugins=["dice_roller"])
+    assert bot.plugins.outcomes["dice_roller"].status is PluginStatus.LOADED
+    reply = await reply_to(discord_emulator, general, alice, "!roll 20")
+    assert reply.startswith("🎲 ") and reply.endswith("(d20)")
+    await bot.plugins.unload("dice_roller")
+    assert bot.get_cog("Dice") is None and "roll" not in bot.all_commands
+
+
+async def test_reload_of_a_distribution_keeps_serving(
+    discord_emulator: DiscordEmulator, zoryx_bot: BotFactory, test_plugins: Path
+) -> None:
+    alice = discord_emulator.create_user("alice")
+    guild = discord_emulator.create_guild("Dist", members=[alice])
+    general = discord_emulator.channel_named(guild, "general")
+    bot = await zoryx_bot(plugins=["zoryx-test-recorder"])
+    before = bot.plugins.context("zoryx-test-recorder").module
+    outcome = await bot.plugins.reload("zoryx-test-recorder")
+    assert outcome.status is PluginStatus.LOADED and outcome.last_reload_error is None
+    assert bot.plugins.context("zoryx-test-recorder").module is not before
+    assert await reply_to(discord_emulator, general, alice, "!recping") == "recpong"
+    assert len([c for c in bot.cogs if c == "Recorder"]) == 1
