@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import discord
 from discord.ext import commands, tasks
 
-from zoryx_core import CommandEvent, CustomEvent, PluginContext, ZoryxBot, hookimpl
+from zoryx_core import CliCommand, CommandEvent, CustomEvent, PluginContext, ZoryxBot, hookimpl
 
 NAME = "recorder"
 
@@ -87,3 +88,19 @@ def zoryx_custom_event(event: CustomEvent) -> None:
 @hookimpl
 def zoryx_bot_ready() -> None:
     journal("ready")
+
+
+def _say_hello(args: argparse.Namespace) -> int:
+    print(f"recorder says hello to {args.name}")
+    return 3
+
+
+@hookimpl
+def zoryx_cli_commands() -> list[CliCommand]:
+    def configure(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--name", default="world")
+
+    return [
+        CliCommand("recorder-hello", "greets from the recorder plugin", _say_hello, configure),
+        CliCommand("run", "tries to take a built-in name", _say_hello),
+    ]
