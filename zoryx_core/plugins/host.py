@@ -294,7 +294,7 @@ class PluginHost:
             return self._finish(
                 spec, PluginStatus.FAILED, f"invalid hook implementation: {error}", error, record
             )
-        problem = self._prepare(ctx)
+        problem = await self._prepare(ctx)
         if problem is not None:
             status, reason = problem
             self._unregister(spec.name)
@@ -317,7 +317,7 @@ class PluginHost:
         await self.notify("zoryx_plugin_loaded", outcome=outcome)
         return outcome
 
-    def _prepare(self, ctx: PluginContext) -> tuple[PluginStatus, str] | None:
+    async def _prepare(self, ctx: PluginContext) -> tuple[PluginStatus, str] | None:
         """Conflicts and settings, after import and before set-up."""
         conflicts: list[str] = []
         for call in self.hooks.call_sync("zoryx_conflicts", plugin=ctx.name):
@@ -337,11 +337,10 @@ class PluginHost:
             if call.error:
                 return PluginStatus.FAILED, f"zoryx_settings raised {call.error}"
             declared.extend(call.value or [])
-        if declared or self.bot.settings is not None:
-            try:
-                ctx.settings = self.bot.settings.declare_plugin(ctx.name, declared)
-            except Exception as error:
-                return PluginStatus.FAILED, f"settings: {error}"
+        try:  # validates, and may add missing keys to config.json: off the event loop
+            ctx.settings = await asyncio.to_thread(self.bot.settings.declare_plugin, ctx.name, declared)
+        except Exception as error:
+            return PluginStatus.FAILED, f"settings: {error}"
         if not self.hooks.has("zoryx_setup", ctx.name) and not callable(getattr(ctx.module, "setup", None)):
             return PluginStatus.FAILED, "defines neither a zoryx_setup hook implementation nor setup(bot)"
         return None
