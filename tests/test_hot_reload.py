@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import site
+import subprocess
+import sys
+import sysconfig
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+
+import pytest
 
 from zoryx_core import PluginStatus, ZoryxBot
 from zoryx_core.events import HotReloadResult
@@ -113,3 +119,66 @@ async def test_reload_of_a_distribution_keeps_serving(
     assert bot.plugins.context("zoryx-test-recorder").module is not before
     assert await reply_to(discord_emulator, general, alice, "!recping") == "recpong"
     assert len([c for c in bot.cogs if c == "Recorder"]) == 1
+
+
+EDITABLE_PYPROJECT = """
+[build-system]
+requires = ["setuptools>=77"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "zoryx-edit"
+version = "1.0.0"
+dependencies = ["zoryx-core"]
+
+[project.entry-points."zoryx.plugins"]
+zoryx-edit = "zoryx_edit"
+"""
+
+
+def editable_module(reply: str) -> str:
+    return f'''
+from discord.ext import commands
+
+from zoryx_core import hookimpl
+
+
+@commands.command(name="edit")
+async def edit(ctx):
+    await ctx.send("{reply}")
+
+
+@hookimpl
+def zoryx_setup(bot):
+    bot.add_command(edit)
+'''
+
+
+async def test_editable_plugin_sources_are_watched(
+    discord_emulator: DiscordEmulator, zoryx_bot: BotFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "zoryx-edit"
+    package = project / "src" / "zoryx_edit"
+    package.mkdir(parents=True)
+    (project / "pyproject.toml").write_text(EDITABLE_PYPROJECT)
+    (package / "__init__.py").write_text(editable_module("first"))
+    prefix = tmp_path / "prefix"
+    command = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation"]
+    install = [*command, "--prefix", str(prefix), "-e", str(project)]
+    await asyncio.to_thread(subprocess.run, install, check=True, capture_output=True)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    site.addsitedir(sysconfig.get_path("purelib", vars={"base": str(prefix), "platbase": str(prefix)}))
+    monkeypatch.delitem(sys.modules, "zoryx_edit", raising=False)
+
+    alice = discord_emulator.create_user("alice")
+    guild = discord_emulator.create_guild("Editable", members=[alice])
+    general = discord_emulator.channel_named(guild, "general")
+    bot = await zoryx_bot(plugins=["zoryx-edit"], hot_reload=True, config={"hot_reload.debounce_ms": 50})
+    spec = bot.plugins.outcomes["zoryx-edit"].spec
+    assert spec.editable and spec.path == project.resolve()
+    assert await reply_to(discord_emulator, general, alice, "!edit") == "first"
+
+    (package / "__init__.py").write_text(editable_module("second"))
+    result = await wait_for_result(bot, 1)
+    assert (result.plugin, result.action, result.ok) == ("zoryx-edit", "reload", True)
+    assert await reply_to(discord_emulator, general, alice, "!edit") == "second"
