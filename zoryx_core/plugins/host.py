@@ -345,19 +345,26 @@ class PluginHost:
             return PluginStatus.FAILED, "defines neither a zoryx_setup hook implementation nor setup(bot)"
         return None
 
+    async def _call_own(self, ctx: PluginContext, hook: str, fallback: str, limit: float) -> None:
+        """Run the plugin's own ``hook`` implementation, or its discord.py-style module function
+        ``fallback(bot)``, awaiting a coroutine within ``limit`` seconds; exceptions propagate."""
+        if self.hooks.has(hook, ctx.name):
+            impl = self.hooks.implementations(hook, ctx.name)[0]
+            args = {"bot": self.bot, "plugin": ctx}
+            value = impl.function(*[args[n] for n in impl.argnames])
+        elif callable(function := getattr(ctx.module, fallback, None)):
+            value = function(self.bot)
+        else:
+            return
+        if asyncio.iscoroutine(value):
+            await asyncio.wait_for(value, limit)
+
     async def _run_setup(self, ctx: PluginContext) -> tuple[str, BaseException | None] | None:
         limit = self.options.setup_timeout
         before = asyncio.all_tasks()
         try:
             with ctx.active():
-                if self.hooks.has("zoryx_setup", ctx.name):
-                    impl = self.hooks.implementations("zoryx_setup", ctx.name)[0]
-                    args = {"bot": self.bot, "plugin": ctx}
-                    value = impl.function(*[args[n] for n in impl.argnames])
-                else:
-                    value = ctx.module.setup(self.bot)  # type: ignore[union-attr]
-                if asyncio.iscoroutine(value):
-                    await asyncio.wait_for(value, limit)
+                await self._call_own(ctx, "zoryx_setup", "setup", limit)
         except TimeoutError as error:
             return f"set-up did not finish within {limit:g} s (plugins.setup_timeout)", error
         except Exception as error:
@@ -370,36 +377,20 @@ class PluginHost:
 
     async def _take_down(self, ctx: PluginContext) -> None:
         """Teardown hook (or an extension's ``teardown(bot)``), then remove its registrations."""
-        with ctx.active():
-            if self.hooks.has("zoryx_teardown", ctx.name):
-                await self._call_teardown(ctx)
-            elif callable(teardown := getattr(ctx.module, "teardown", None)):
-                try:
-                    value = teardown(self.bot)
-                    if asyncio.iscoroutine(value):
-                        await asyncio.wait_for(value, self.options.teardown_timeout)
-                except Exception:
-                    log.exception("plugin %s: teardown(bot) failed", ctx.name)
+        limit = self.options.teardown_timeout
+        try:
+            with ctx.active():
+                await self._call_own(ctx, "zoryx_teardown", "teardown", limit)
+        except TimeoutError:
+            log.error("plugin %s: teardown did not finish within %g s", ctx.name, limit)
+        except Exception:
+            log.exception("plugin %s: teardown failed", ctx.name)
         for problem in await ctx.registrations.remove_from(self.bot):
             log.warning("plugin %s: %s", ctx.name, problem)
         self._unregister(ctx.name)
         self.contexts.pop(ctx.name, None)
         if ctx.name in self.load_order:
             self.load_order.remove(ctx.name)
-
-    async def _call_teardown(self, ctx: PluginContext) -> None:
-        impl = self.hooks.implementations("zoryx_teardown", ctx.name)[0]
-        args = {"bot": self.bot, "plugin": ctx}
-        try:
-            value = impl.function(*[args[n] for n in impl.argnames])
-            if asyncio.iscoroutine(value):
-                await asyncio.wait_for(value, self.options.teardown_timeout)
-        except TimeoutError:
-            log.error(
-                "plugin %s: teardown did not finish within %g s", ctx.name, self.options.teardown_timeout
-            )
-        except Exception:
-            log.exception("plugin %s: teardown failed", ctx.name)
 
     def _unregister(self, name: str) -> None:
         if self.manager.get_plugin(name) is not None or self.manager.is_blocked(name):
