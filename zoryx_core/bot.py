@@ -266,7 +266,7 @@ class ZoryxBot(commands.AutoShardedBot):
         await self.plugins.notify("zoryx_command_error", event=event, error=original)
 
 
-async def _prefix(bot: commands.Bot, message: discord.Message) -> list[str]:
+def _prefix(bot: commands.Bot, message: discord.Message) -> list[str]:
     assert isinstance(bot, ZoryxBot)
     return [str(bot.settings["prefix"])]
 

@@ -55,6 +55,8 @@ class PluginContext:
         self.registrations = Registrations()
         self.module: ModuleType | None = None
         self.conflicts: tuple[str, ...] = ()
+        self.module_root = spec.module
+        """The module prefix owned by the plugin (set by the host when it loads)."""
 
     @property
     def name(self) -> str:

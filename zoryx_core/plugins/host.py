@@ -87,7 +87,7 @@ class PluginHost:
         if not module:
             return None
         for name, ctx in self.contexts.items():
-            root = module_root(ctx.spec)
+            root = ctx.module_root
             if module == root or module.startswith(root + "."):
                 return name
         return None
@@ -307,6 +307,7 @@ class PluginHost:
             self._unregister(spec.name)
             purge_modules(module_root(spec))
             return self._finish(spec, PluginStatus.FAILED, reason, exc, record)
+        ctx.module_root = module_root(spec)
         self.contexts[spec.name] = ctx
         self.load_order.append(spec.name)
         hooks = tuple(sorted(caller.name for caller in self.manager.get_hookcallers(ctx.module) or []))

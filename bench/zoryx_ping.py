@@ -1,0 +1,356 @@
+"""``!ping`` throughput on the emulator: a ZoryxBot with its plugins vs a bare discord.py bot, same run.
+
+Both bots run in a child process against an emulator in this process, under the closed-loop load
+of ``bench/ping_roundtrip.py`` (its ``Load`` driver is reused): ``--concurrency`` users, each in
+its own channel, post ``!ping`` and wait for ``pong`` before posting again.
+
+- bare: ``bench/ping_bot.py``, a ``commands.Bot`` with one ``ping`` command;
+- zoryx: ``bench/zoryx_ping_bot.py``, a ``ZoryxBot`` (an ``AutoShardedBot``) loading every
+  installed plugin plus a single-file extension that adds ``ping`` in a cog and implements
+  ``zoryx_command_executed`` (so every command also goes through the hook fan-out).
+
+The two alternate for ``--repeat`` rounds in ABBA order (bare, zoryx, zoryx, bare, ...); each run
+has a fresh emulator and bot process, a warm-up, then ``--messages`` measured round trips. Figures
+are medians over the runs of each bot. The goal, zoryx / bare throughput >= 0.90, is judged on
+the median of the per-round ratios (the two runs of a round are adjacent in time) over the
+"clean" rounds: a run whose bot used under 85% of a core was slowed by something else on the
+machine (the bot is the bottleneck otherwise) and is marked ``*``; its round is left out.
+
+    python bench/zoryx_ping.py                 # 10 rounds of bare + zoryx, 3000 messages each
+    python bench/zoryx_ping.py --repeat 20 --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import statistics
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import psutil  # type: ignore[import-untyped,unused-ignore]
+from ping_roundtrip import Load, cpu_seconds, percentile
+
+from zoryx_core.testing import DiscordEmulator
+
+HERE = Path(__file__).resolve().parent
+BARE_SCRIPT = HERE / "ping_bot.py"
+ZORYX_SCRIPT = HERE / "zoryx_ping_bot.py"
+TOKEN_ENV = "ZORYX_BENCH_TOKEN"
+READY_LINE = b"READY"
+GOAL_RATIO = 0.90
+SATURATED = 0.85  # below this share of a core the bot was not the bottleneck of its run
+
+
+@dataclass
+class Run:
+    bot: str  # "bare" or "zoryx"
+    round: int
+    messages: int
+    errors: int
+    wall_s: float
+    round_trips_per_s: float
+    latency_ms: dict[str, float]
+    bot_cpu_ms_per_msg: float
+    bot_cpu_utilisation: float
+    hook_events: int | None = None  # zoryx only: zoryx_command_executed calls the extension saw
+    expected_hook_events: int | None = None
+    plugins: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Summary:
+    bot: str
+    runs: int
+    errors: int
+    round_trips_per_s: float
+    latency_ms: dict[str, float]
+    bot_cpu_ms_per_msg: float
+
+
+# -- child processes ------------------------------------------------------------------------------
+async def start_child(
+    emu: DiscordEmulator, script: Path, extra: list[str], ready_timeout: float
+) -> tuple[asyncio.subprocess.Process, list[str]]:
+    """Starts a bot script; returns it once it printed READY, with what it printed after READY
+    up to the first line that is read without waiting (the ``PLUGINS`` line of the Zoryx bot)."""
+    env = dict(os.environ)
+    env[TOKEN_ENV] = emu.token
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(script),
+        "--api-url",
+        emu.api_url,
+        "--gateway-url",
+        emu.gateway_url,
+        *extra,
+        stdout=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdout is not None
+    try:
+        async with asyncio.timeout(ready_timeout):
+            while True:
+                line = await proc.stdout.readline()
+                if not line:
+                    code = await proc.wait()
+                    raise RuntimeError(f"{script.name} exited before it was ready (code {code})")
+                if line.strip() == READY_LINE:
+                    break
+        after: list[str] = []
+        if script == ZORYX_SCRIPT:
+            async with asyncio.timeout(ready_timeout):
+                after.append((await proc.stdout.readline()).decode().strip())
+        return proc, after
+    except BaseException:
+        await stop_child(proc)
+        raise
+
+
+async def stop_child(proc: asyncio.subprocess.Process) -> list[str]:
+    """SIGTERM, then everything the child printed until it exited."""
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGTERM)
+    lines: list[str] = []
+    try:
+        async with asyncio.timeout(15):
+            if proc.stdout is not None:
+                lines = (await proc.stdout.read()).decode().splitlines()
+            await proc.wait()
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+    return lines
+
+
+# -- one run --------------------------------------------------------------------------------------
+async def run_once(bot_kind: str, index: int, args: argparse.Namespace) -> Run:
+    async with DiscordEmulator() as emu:
+        emu.gateway.compression_enabled = not args.no_compress
+        users = [emu.create_user(f"pinger-{i}") for i in range(args.concurrency)]
+        names = [f"bench-{i}" for i in range(args.concurrency)]
+        guild = emu.create_guild("Bench", text_channels=names, members=users)
+        pairs = [(user, emu.channel_named(guild, name)) for user, name in zip(users, names, strict=True)]
+        load = Load(emu, pairs, args.timeout)
+
+        extra = ["--guild-ready-timeout", str(args.guild_ready_timeout)]
+        if bot_kind == "zoryx":
+            script = ZORYX_SCRIPT
+            extra += ["--hook-style", args.hook_style]
+            extra.append("--members-intent" if args.members_intent else "--no-members-intent")
+        else:
+            script = BARE_SCRIPT
+        proc, after_ready = await start_child(emu, script, extra, args.ready_timeout)
+        try:
+            child = psutil.Process(proc.pid)
+            if args.warmup:
+                _, warm_errors = await load.run(args.warmup)
+                if warm_errors:
+                    raise RuntimeError(f"{bot_kind}: {warm_errors} of {args.warmup} warm-up pings unanswered")
+            cpu0, wall0 = cpu_seconds(child), time.perf_counter()
+            latencies, errors = await load.run(args.messages)
+            wall = time.perf_counter() - wall0
+            cpu = cpu_seconds(child) - cpu0
+        finally:
+            tail = await stop_child(proc)
+
+    done = len(latencies)
+    latencies.sort()
+    run = Run(
+        bot=bot_kind,
+        round=index,
+        messages=done,
+        errors=errors,
+        wall_s=round(wall, 4),
+        round_trips_per_s=round(done / wall, 1),
+        latency_ms={
+            "p50": round(percentile(latencies, 50) * 1000, 3),
+            "p99": round(percentile(latencies, 99) * 1000, 3),
+        },
+        bot_cpu_ms_per_msg=round(cpu * 1000 / max(done, 1), 4),
+        bot_cpu_utilisation=round(cpu / wall, 3),
+    )
+    if bot_kind == "zoryx":
+        plugins_line = next((line for line in after_ready if line.startswith("PLUGINS")), "PLUGINS")
+        run.plugins = plugins_line.split()[1:]
+        counted = [line for line in tail if line.startswith("HOOK_EVENTS ")]
+        run.hook_events = int(counted[-1].split()[1]) if counted else None
+        run.expected_hook_events = args.warmup + done
+    return run
+
+
+def summarise(bot_kind: str, runs: list[Run]) -> Summary:
+    def med(values: list[float]) -> float:
+        return round(statistics.median(values), 3)
+
+    return Summary(
+        bot=bot_kind,
+        runs=len(runs),
+        errors=sum(r.errors for r in runs),
+        round_trips_per_s=round(statistics.median(r.round_trips_per_s for r in runs), 1),
+        latency_ms={k: med([r.latency_ms[k] for r in runs]) for k in runs[0].latency_ms},
+        bot_cpu_ms_per_msg=med([r.bot_cpu_ms_per_msg for r in runs]),
+    )
+
+
+def describe_run(run: Run) -> str:
+    text = (
+        f"  round {run.round + 1} {run.bot:<5} {run.round_trips_per_s:>7.0f} round trips/s  "
+        f"p50 {run.latency_ms['p50']:6.2f} ms  p99 {run.latency_ms['p99']:6.2f} ms  "
+        f"bot CPU {run.bot_cpu_ms_per_msg:.3f} ms/msg ({run.bot_cpu_utilisation:.0%} of a core)  "
+        f"errors {run.errors}"
+    )
+    if run.bot_cpu_utilisation < SATURATED:
+        text += "  *"
+    if run.bot == "zoryx":
+        text += f"  hook events {run.hook_events}/{run.expected_hook_events}"
+    return text
+
+
+@dataclass
+class Verdict:
+    ratio_of_medians: float  # median zoryx throughput / median bare throughput
+    ratio_per_round: list[float]  # zoryx / bare of each round (the two runs of one round are adjacent)
+    clean_rounds: list[int]  # rounds in which both bots used >= SATURATED of a core
+    paired_ratio: float  # median of ratio_per_round over the clean rounds (all rounds if none is clean)
+    cpu_ratio: float  # median zoryx bot CPU per message / median bare bot CPU per message
+    met: bool
+
+
+def judge(runs: dict[str, list[Run]], bare: Summary, zoryx: Summary) -> Verdict:
+    """The goal is judged on the paired per-round ratio: the two runs of a round are next to each
+    other in time, so a slow patch of the shared machine hits both, and a round in which either bot
+    could not use a full core (something else was running) is left out."""
+    per_round = [
+        round(z.round_trips_per_s / b.round_trips_per_s, 3)
+        for b, z in zip(runs["bare"], runs["zoryx"], strict=True)
+    ]
+    clean = [
+        i
+        for i, (b, z) in enumerate(zip(runs["bare"], runs["zoryx"], strict=True))
+        if min(b.bot_cpu_utilisation, z.bot_cpu_utilisation) >= SATURATED
+    ]
+    paired = statistics.median([per_round[i] for i in clean] if clean else per_round)
+    errors = bare.errors + zoryx.errors
+    return Verdict(
+        ratio_of_medians=round(zoryx.round_trips_per_s / bare.round_trips_per_s, 3),
+        ratio_per_round=per_round,
+        clean_rounds=[i + 1 for i in clean],
+        paired_ratio=round(paired, 3),
+        cpu_ratio=round(zoryx.bot_cpu_ms_per_msg / bare.bot_cpu_ms_per_msg, 3),
+        met=paired >= GOAL_RATIO and errors == 0,
+    )
+
+
+def table(bare: Summary, zoryx: Summary, verdict: Verdict) -> str:
+    rows = [
+        "| bot   | round trips/s | p50 ms | p99 ms | bot CPU ms/msg | errors |",
+        "|-------|--------------:|-------:|-------:|---------------:|-------:|",
+    ]
+    for s in (bare, zoryx):
+        rows.append(
+            f"| {s.bot:<5} | {s.round_trips_per_s:>13,.0f} | {s.latency_ms['p50']:>6.2f} | "
+            f"{s.latency_ms['p99']:>6.2f} | {s.bot_cpu_ms_per_msg:>14.3f} | {s.errors:>6} |"
+        )
+    per_round = ", ".join(f"{r:.3f}" for r in verdict.ratio_per_round)
+    rounds = len(verdict.ratio_per_round)
+    over = f"{len(verdict.clean_rounds)} clean" if verdict.clean_rounds else "all (none clean)"
+    paired = f"median over {over} of {rounds} rounds"
+    rows += [
+        "",
+        f"{'zoryx / bare throughput, ratio of the medians':<48}{verdict.ratio_of_medians:.3f}",
+        f"{'zoryx / bare throughput per round':<48}{per_round}",
+        f"{'  ' + paired:<48}{verdict.paired_ratio:.3f}   goal >= {GOAL_RATIO:.2f}   "
+        f"{'MET' if verdict.met else 'NOT MET'}",
+        f"{'zoryx / bare bot CPU per message (medians)':<48}{verdict.cpu_ratio:.3f}",
+    ]
+    return "\n".join(rows)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--messages", type=int, default=3000, help="measured round trips per run (3000)")
+    parser.add_argument("--concurrency", type=int, default=32, help="pings in flight (default 32)")
+    parser.add_argument("--warmup", type=int, default=500, help="unmeasured round trips per run (500)")
+    parser.add_argument("--repeat", type=int, default=10, help="rounds of bare + zoryx (default 10)")
+    parser.add_argument("--no-compress", action="store_true", help="gateway sends plain text frames")
+    parser.add_argument(
+        "--hook-style",
+        choices=("sync", "async"),
+        default="sync",
+        help="the Zoryx extension's zoryx_command_executed implementation (default sync)",
+    )
+    parser.add_argument(
+        "--members-intent",
+        action="store_true",
+        help="give the Zoryx bot the members intent (its default config; the bare bot has it off)",
+    )
+    parser.add_argument("--guild-ready-timeout", type=float, default=0.05, help="both bots (default 0.05)")
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for one pong")
+    parser.add_argument("--ready-timeout", type=float, default=60.0, help="seconds for a bot to be ready")
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON only")
+    args = parser.parse_args(argv)
+    if args.messages < 1 or args.concurrency < 1 or args.repeat < 1 or args.warmup < 0:
+        parser.error("--messages, --concurrency and --repeat must be >= 1, --warmup >= 0")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    runs: dict[str, list[Run]] = {"bare": [], "zoryx": []}
+    if not args.json:
+        print(
+            f"!ping closed loop: {args.messages} measured + {args.warmup} warm-up round trips per run, "
+            f"{args.concurrency} in flight, {'plain' if args.no_compress else 'zlib-stream'} gateway, "
+            f"{args.repeat} rounds of bare and zoryx, ABBA (hook {args.hook_style}, members intent "
+            f"{'on' if args.members_intent else 'off'})",
+            flush=True,
+        )
+    for index in range(args.repeat):
+        # ABBA order (bare, zoryx, zoryx, bare, ...) so a drift in the machine's speed over the
+        # run does not always favour the same bot.
+        for kind in ("bare", "zoryx") if index % 2 == 0 else ("zoryx", "bare"):
+            run = asyncio.run(run_once(kind, index, args))
+            runs[kind].append(run)
+            if not args.json:
+                print(describe_run(run), flush=True)
+    bare, zoryx = summarise("bare", runs["bare"]), summarise("zoryx", runs["zoryx"])
+    verdict = judge(runs, bare, zoryx)
+    hooks_ok = all(r.hook_events == r.expected_hook_events for r in runs["zoryx"])
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "bare": asdict(bare),
+                    "zoryx": asdict(zoryx),
+                    "verdict": asdict(verdict),
+                    "goal": GOAL_RATIO,
+                    "hook_events_ok": hooks_ok,
+                    "runs": [asdict(r) for r in runs["bare"] + runs["zoryx"]],
+                },
+                indent=2,
+            )
+        )
+        return 0
+    print(f"\nmedians over {args.repeat} runs each:\n")
+    print(table(bare, zoryx, verdict))
+    plugins = runs["zoryx"][0].plugins
+    print(f"{'zoryx plugins loaded':<48}{', '.join(plugins) or 'none reported'}")
+    print(
+        f"{'zoryx_command_executed once per command':<48}"
+        + ("yes (extension counted every ping)" if hooks_ok else "NO: counts differ, see the runs above")
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
