@@ -107,7 +107,9 @@ async def test_sigterm_during_traffic_exits_cleanly(
     assert "SIGTERM received" in stderr.decode()
     assert "is online" in stderr.decode()  # the start-up panel
     lines = journal_lines(test_plugins)
-    assert lines[-3:] == [
+    # commands still in flight may complete after the shutdown hook (the gateway is still open)
+    ending = [line for line in lines if line.startswith(("shutdown-hook", "teardown"))]
+    assert ending == [
         "shutdown-hook zoryx-test-recorder",
         "teardown zoryx-test-second",
         "teardown zoryx-test-recorder",
