@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -11,6 +12,9 @@ from rich.table import Table
 from rich.text import Text
 
 from .plugins.outcome import PluginOutcome, PluginStatus
+
+if TYPE_CHECKING:
+    from .bot import ZoryxBot
 
 __all__ = ["plugin_table", "startup_panel"]
 
@@ -49,16 +53,13 @@ def plugin_table(outcomes: Iterable[PluginOutcome], *, title: str | None = "Plug
     return table
 
 
-def startup_panel(
-    *,
-    bot_name: str,
-    guilds: int,
-    shards: Iterable[int],
-    shard_count: int | None,
-    outcomes: list[PluginOutcome],
-    startup_seconds: float,
-) -> Panel:
-    """The panel ``zoryx run`` prints once the bot is ready."""
+def startup_panel(bot: ZoryxBot, startup_seconds: float) -> Panel:
+    """The panel shown once the bot is ready: guilds, shards, plugin outcomes, start-up time."""
+    outcomes = list(bot.plugins.outcomes.values())
+    shards = sorted(bot.shards)
+    shard_count = bot.shard_count
+    bot_name = str(bot.user)
+    guilds = len(bot.guilds)
     counts = {status: sum(1 for o in outcomes if o.status is status) for status in PluginStatus}
     shard_list = ", ".join(str(s) for s in shards) or "-"
     summary = Text.assemble(

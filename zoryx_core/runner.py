@@ -111,16 +111,7 @@ async def _serve(bot: ZoryxBot, deployment: Deployment, console: Console) -> Non
         ready = asyncio.create_task(bot.wait_until_ready())
         await asyncio.wait({runner, ready}, return_when=asyncio.FIRST_COMPLETED)
         if ready.done() and not runner.done():
-            console.print(
-                startup_panel(
-                    bot_name=str(bot.user),
-                    guilds=len(bot.guilds),
-                    shards=sorted(bot.shards),
-                    shard_count=bot.shard_count,
-                    outcomes=list(bot.plugins.outcomes.values()),
-                    startup_seconds=time.perf_counter() - started,
-                )
-            )
+            console.print(startup_panel(bot, time.perf_counter() - started))
         else:
             ready.cancel()
         await runner

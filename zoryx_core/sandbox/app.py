@@ -94,16 +94,7 @@ async def _converse(
     await start_bot(emulator, bot, timeout=60)
     try:
         await bot.tree.sync()
-        console.print(
-            startup_panel(
-                bot_name=str(bot.user),
-                guilds=len(bot.guilds),
-                shards=sorted(bot.shards),
-                shard_count=bot.shard_count,
-                outcomes=list(bot.plugins.outcomes.values()),
-                startup_seconds=time.perf_counter() - started,
-            )
-        )
+        console.print(startup_panel(bot, time.perf_counter() - started))
         console.print(
             f"[dim]You are alice (owner of {guild.name}) in #general. Prefix {settings['prefix']!r}; "
             "type :help for what you can do.[/]"
