@@ -31,6 +31,7 @@ import signal
 import statistics
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -126,16 +127,20 @@ def cpu_seconds(process: psutil.Process) -> float:
 
 
 # -- the bot process ----------------------------------------------------------------------------------
-async def start_bot_process(emu: DiscordEmulator, ready_timeout: float) -> asyncio.subprocess.Process:
+async def start_bot_process(
+    emu: DiscordEmulator, ready_timeout: float, script: Path = BOT_SCRIPT, extra: Sequence[str] = ()
+) -> asyncio.subprocess.Process:
+    """Starts a bot script pointed at ``emu`` and returns once it printed the READY line."""
     env = dict(os.environ)
     env[TOKEN_ENV] = emu.token
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
-        str(BOT_SCRIPT),
+        str(script),
         "--api-url",
         emu.api_url,
         "--gateway-url",
         emu.gateway_url,
+        *extra,
         stdout=asyncio.subprocess.PIPE,
         env=env,
     )
@@ -146,7 +151,7 @@ async def start_bot_process(emu: DiscordEmulator, ready_timeout: float) -> async
                 line = await proc.stdout.readline()
                 if not line:
                     code = await proc.wait()
-                    raise RuntimeError(f"the bot process exited before it was ready (code {code})")
+                    raise RuntimeError(f"{script.name} exited before it was ready (code {code})")
                 if line.strip() == READY_LINE:
                     return proc
     except BaseException:

@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import signal
 import statistics
 import sys
@@ -35,7 +34,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import psutil  # type: ignore[import-untyped,unused-ignore]
-from ping_roundtrip import Load, cpu_seconds, percentile
+from ping_roundtrip import Load, cpu_seconds, percentile, start_bot_process
 
 from zoryx_core.testing import DiscordEmulator
 
@@ -80,29 +79,9 @@ async def start_child(
 ) -> tuple[asyncio.subprocess.Process, list[str]]:
     """Starts a bot script; returns it once it printed READY, with what it printed after READY
     up to the first line that is read without waiting (the ``PLUGINS`` line of the Zoryx bot)."""
-    env = dict(os.environ)
-    env[TOKEN_ENV] = emu.token
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(script),
-        "--api-url",
-        emu.api_url,
-        "--gateway-url",
-        emu.gateway_url,
-        *extra,
-        stdout=asyncio.subprocess.PIPE,
-        env=env,
-    )
+    proc = await start_bot_process(emu, ready_timeout, script, extra)
     assert proc.stdout is not None
     try:
-        async with asyncio.timeout(ready_timeout):
-            while True:
-                line = await proc.stdout.readline()
-                if not line:
-                    code = await proc.wait()
-                    raise RuntimeError(f"{script.name} exited before it was ready (code {code})")
-                if line.strip() == READY_LINE:
-                    break
         after: list[str] = []
         if script == ZORYX_SCRIPT:
             async with asyncio.timeout(ready_timeout):
