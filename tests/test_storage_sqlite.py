@@ -1,0 +1,521 @@
+"""Storage and ConnectionPool on real SQLite files: documents and scopes, exact counters under
+concurrency (tasks and processes), the bounded pool over 10,000 guilds, migrations, backups,
+departed guilds, purge_user, integrity checks, and an event loop that is never blocked."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from storage_helpers.hammer import run_together
+
+from zoryx_core.storage import ConnectionPool, MigrationError, MigrationStep, Storage, StorageOptions
+
+QUIET = StorageOptions(backup_on_shutdown=False)
+
+
+@pytest.fixture
+async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
+    store = Storage(tmp_path / "data", QUIET)
+    await store.open()
+    yield store
+    await store.close()
+
+
+def _size(path: Path) -> int:
+    """The file's size, 0 when it does not exist."""
+    return path.stat().st_size if path.exists() else 0
+
+
+# --- open / close --------------------------------------------------------------------------------
+
+
+async def test_open_close_records_runs_and_is_idempotent(tmp_path: Path) -> None:
+    store = Storage(tmp_path / "data", QUIET)
+    assert not store.is_open
+    with pytest.raises(RuntimeError, match="not open"):
+        await store.get("ns", "key")
+    await store.open()
+    await store.open()
+    assert store.is_open and store.main_db_path == tmp_path / "data" / "main.db"
+    assert store.guild_db_path(42) == tmp_path / "data" / "guilds" / "42" / "guild.db"
+    await store.close()
+    await store.close()
+    assert not store.is_open and store.pool.open_count == 0
+    await store.open()  # reopening after a close works (new worker threads)
+    rows = await store.fetchall("SELECT clean FROM zoryx_runs ORDER BY rowid")
+    assert [row["clean"] for row in rows] == [1, None]
+    await store.close()
+
+
+# --- documents -----------------------------------------------------------------------------------
+
+
+async def test_scopes_are_separate(storage: Storage) -> None:
+    await storage.set("ns", "k", "global")
+    await storage.set("ns", "k", "user", user_id=7)
+    await storage.set("ns", "k", "guild", guild_id=1)
+    await storage.set("ns", "k", "member", guild_id=1, user_id=7)
+    await storage.set("other", "k", "other namespace")
+    assert await storage.get("ns", "k") == "global"
+    assert await storage.get("ns", "k", user_id=7) == "user"
+    assert await storage.get("ns", "k", guild_id=1) == "guild"
+    assert await storage.get("ns", "k", guild_id=1, user_id=7) == "member"
+    assert await storage.get("ns", "k", guild_id=2, user_id=7, default="none") == "none"
+    assert await storage.get("ns", "k", user_id=8) is None
+    assert storage.guild_db_path(1).exists()
+    assert await storage.delete("ns", "k", guild_id=1) is True
+    assert await storage.delete("ns", "k", guild_id=1) is False
+    assert await storage.get("ns", "k", guild_id=1, user_id=7) == "member"
+
+
+async def test_values_round_trip_and_items(storage: Storage) -> None:
+    values = {"dict": {"a": [1, 2.5, None, True]}, "int": 2**62, "float": 0.1, "str": "é", "big": 2**70}
+    for key, value in values.items():
+        await storage.set("types", key, value, guild_id=3)
+    assert await storage.items("types", guild_id=3) == values
+    assert await storage.items("types") == {}
+    first = await storage.get("types", "dict", guild_id=3)
+    first["a"].append("changed")  # results are fresh objects
+    assert await storage.get("types", "dict", guild_id=3) == values["dict"]
+
+
+async def test_bad_values_and_ids_are_clear_errors(storage: Storage) -> None:
+    with pytest.raises(TypeError, match="plug/when"):
+        await storage.set("plug", "when", object())
+    with pytest.raises(TypeError, match="plug/nan"):
+        await storage.set("plug", "nan", float("nan"), guild_id=1)
+    for bad in (0, -5, "12", True, 1.5, 2**63):
+        with pytest.raises(ValueError, match="guild_id"):
+            await storage.get("plug", "k", guild_id=bad)  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="user_id"):
+            await storage.set("plug", "k", 1, user_id=bad)  # type: ignore[arg-type]
+    await storage.set("plug", "text", "abc")
+    with pytest.raises(TypeError, match="plug/text"):
+        await storage.increment("plug", "text")
+    assert await storage.get("plug", "text") == "abc"
+
+
+async def test_increment_ints_and_floats(storage: Storage) -> None:
+    assert await storage.increment("c", "n", guild_id=9) == 1
+    assert await storage.increment("c", "n", 41, guild_id=9) == 42
+    assert await storage.increment("c", "f", 0.1, user_id=9) == pytest.approx(0.1)
+    assert await storage.increment("c", "f", 0.2, user_id=9) == 0.1 + 0.2
+    await storage.set("c", "set-int", 10)
+    assert await storage.increment("c", "set-int", -3) == 7
+    assert await storage.get("c", "n", guild_id=9) == 42
+
+
+async def test_eight_tasks_increment_exactly(storage: Storage) -> None:
+    async def bump() -> None:
+        for _ in range(1000):
+            await storage.increment("race", "hits", guild_id=77)
+
+    await asyncio.gather(*(bump() for _ in range(8)))
+    assert await storage.get("race", "hits", guild_id=77) == 8000
+
+
+def test_two_processes_increment_exactly(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    command = ["counter", str(data), "555", "500", str(tmp_path / "go")]
+    run_together(tmp_path / "go", command, command)
+    with sqlite3.connect(data / "guilds" / "555" / "guild.db") as conn:
+        (value,) = conn.execute("SELECT value FROM zoryx_documents WHERE key = 'hits'").fetchone()
+    assert value == 1000
+
+
+async def test_plugin_view(storage: Storage) -> None:
+    plugin = storage.for_plugin("zoryx-hello")
+    await plugin.set("greeting", "hi", guild_id=5)
+    assert await storage.get("zoryx-hello", "greeting", guild_id=5) == "hi"
+    assert await plugin.increment("count", 2, user_id=3) == 2
+    assert await plugin.items(user_id=3) == {"count": 2}
+    assert await plugin.delete("count", user_id=3) is True
+    assert await plugin.migrate(["CREATE TABLE hello_log (line TEXT)"]) == 1
+    assert plugin.json_path("state.json") == storage.data_dir / "plugins" / "zoryx-hello" / "state.json"
+    for bad in ("../x.json", "/etc/passwd", ""):
+        with pytest.raises(ValueError):
+            plugin.json_path(bad)
+    with pytest.raises(ValueError):
+        storage.for_plugin("../escape")
+
+
+# --- raw SQL -------------------------------------------------------------------------------------
+
+
+async def test_raw_sql_and_transactions(storage: Storage) -> None:
+    await storage.execute("CREATE TABLE scores (user INTEGER PRIMARY KEY, points INTEGER)", guild_id=4)
+    assert await storage.executemany("INSERT INTO scores VALUES (?, ?)", [(1, 10), (2, 20)], guild_id=4) == 2
+    assert await storage.execute("UPDATE scores SET points = points + 1", guild_id=4) == 2
+    rows = await storage.fetchall("SELECT user, points FROM scores ORDER BY user", guild_id=4)
+    assert [(row["user"], row["points"]) for row in rows] == [(1, 11), (2, 21)]
+    assert await storage.fetchone("SELECT * FROM scores WHERE user = ?", (9,), guild_id=4) is None
+
+    def move(conn: sqlite3.Connection) -> int:
+        conn.execute("UPDATE scores SET points = points - 5 WHERE user = 1")
+        conn.execute("UPDATE scores SET points = points + 5 WHERE user = 2")
+        return int(conn.execute("SELECT SUM(points) FROM scores").fetchone()[0])
+
+    assert await storage.transaction(move, guild_id=4) == 32
+
+    def broken(conn: sqlite3.Connection) -> None:
+        conn.execute("DELETE FROM scores")
+        raise RuntimeError("changed my mind")
+
+    with pytest.raises(RuntimeError, match="changed my mind"):
+        await storage.transaction(broken, guild_id=4)
+    row = await storage.fetchone("SELECT COUNT(*) AS n FROM scores", guild_id=4)
+    assert row is not None and row["n"] == 2
+    with pytest.raises(sqlite3.IntegrityError):
+        await storage.executemany("INSERT INTO scores VALUES (?, ?)", [(3, 1), (1, 1)], guild_id=4)
+    assert await storage.fetchone("SELECT * FROM scores WHERE user = 3", guild_id=4) is None
+
+
+# --- the pool ------------------------------------------------------------------------------------
+
+
+async def test_pool_pragmas_lru_and_counters(tmp_path: Path) -> None:
+    pool = ConnectionPool(max_open=2, busy_timeout_ms=1234)
+    a, b, c = (tmp_path / f"{name}.db" for name in "abc")
+    try:
+
+        def pragmas(conn: sqlite3.Connection) -> tuple[object, ...]:
+            names = ("journal_mode", "busy_timeout", "synchronous", "foreign_keys")
+            return tuple(conn.execute(f"PRAGMA {name}").fetchone()[0] for name in names)
+
+        assert await pool.run(a, pragmas) == ("wal", 1234, 1, 1)
+        await pool.run(b, pragmas)
+        await pool.run(a, pragmas)  # b is now the least recently used
+        await pool.run(c, pragmas)
+        assert pool.has_connection(a) and pool.has_connection(c) and not pool.has_connection(b)
+        assert (pool.open_count, pool.peak_open, pool.opened_total, pool.closed_total) == (2, 2, 3, 1)
+        assert await pool.close_idle(3600) == 0
+        assert await pool.close_idle(0) == 2
+        with pytest.raises(FileNotFoundError):
+            await pool.run(tmp_path / "nope.db", pragmas, create=False)
+        assert not (tmp_path / "nope.db").exists()
+    finally:
+        await pool.close_all()
+        pool.shutdown()
+
+
+async def test_pool_waits_when_every_connection_is_busy(tmp_path: Path) -> None:
+    pool = ConnectionPool(max_open=1, workers=4)
+    inside: dict[str, int] = {}
+    worst = {"per_path": 0, "open": 0}
+    guard = threading.Lock()
+
+    def slow(conn: sqlite3.Connection) -> None:
+        name = conn.execute("PRAGMA database_list").fetchone()[2]
+        with guard:
+            inside[name] = inside.get(name, 0) + 1
+            worst["per_path"] = max(worst["per_path"], inside[name])
+            worst["open"] = max(worst["open"], pool.open_count)
+        time.sleep(0.05)
+        with guard:
+            inside[name] -= 1
+
+    try:
+        paths = [tmp_path / "x.db", tmp_path / "y.db"] * 3
+        await asyncio.gather(*(pool.run(path, slow) for path in paths))
+        assert worst == {"per_path": 1, "open": 1}  # one thread per connection, never 2 open
+        assert pool.peak_open == 1 and pool.stats()["waits"] >= 1
+    finally:
+        await pool.close_all()
+        pool.shutdown()
+
+
+async def test_close_all_checkpoints(tmp_path: Path) -> None:
+    pool = ConnectionPool()
+    path = tmp_path / "wal.db"
+    await pool.run(path, lambda conn: conn.execute("CREATE TABLE t (x)"))
+    await pool.run(
+        path, lambda conn: conn.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(500)])
+    )
+    assert _size(Path(f"{path}-wal")) > 0
+    assert await pool.close_all(checkpoint=True) == 1
+    assert _size(Path(f"{path}-wal")) == 0
+    pool.shutdown()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 500
+
+
+async def test_ten_thousand_guilds_stay_within_the_pool(tmp_path: Path) -> None:
+    store = Storage(tmp_path / "data", QUIET)
+    await store.open()
+    baseline_threads = threading.active_count()
+    most_open = most_threads = 0
+    started = time.perf_counter()
+    guild_ids = iter(range(1, 10_001))
+
+    async def touch() -> None:  # several tasks take the guilds in turn, each one after the other
+        nonlocal most_open, most_threads
+        for guild_id in guild_ids:
+            await store.set("load", "seen", guild_id, guild_id=guild_id)
+            assert await store.get("load", "seen", guild_id=guild_id) == guild_id
+            most_open = max(most_open, store.pool.open_count)
+            most_threads = max(most_threads, threading.active_count())
+
+    try:
+        await asyncio.gather(*(touch() for _ in range(8)))
+        elapsed = time.perf_counter() - started
+        assert most_open <= 64 and store.pool.peak_open <= 64
+        assert store.pool.opened_total >= 10_000
+        assert most_threads <= baseline_threads + store.pool.workers
+        assert len(await asyncio.to_thread(store.guild_ids_on_disk)) == 10_000
+        peak = store.pool.peak_open
+        print(f"10,000 guilds touched in {elapsed:.1f} s; peak open {peak}; threads {most_threads}")
+    finally:
+        await store.close()
+
+
+# --- migrations ----------------------------------------------------------------------------------
+
+
+def _add_row(conn: sqlite3.Connection) -> None:
+    conn.execute("INSERT INTO notes (body, tag) VALUES ('first', 'x')")
+
+
+NOTES_STEPS: list[MigrationStep] = [
+    "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)",
+    "ALTER TABLE notes ADD COLUMN tag TEXT; CREATE INDEX notes_tag ON notes (tag);",
+    _add_row,
+]
+
+
+async def test_migrations_apply_once_and_record_versions(storage: Storage) -> None:
+    assert await storage.migrate("notes", NOTES_STEPS) == 3
+    assert await storage.migrate("notes", NOTES_STEPS) == 3
+    rows = await storage.fetchall(
+        "SELECT version FROM zoryx_migrations WHERE namespace = 'notes' ORDER BY version"
+    )
+    assert [row["version"] for row in rows] == [1, 2, 3]
+    count = await storage.fetchone("SELECT COUNT(*) AS n FROM notes")
+    assert count is not None and count["n"] == 1
+    assert await storage.migrate("notes", [*NOTES_STEPS, "ALTER TABLE notes ADD COLUMN stars INTEGER"]) == 4
+
+
+async def test_failing_migration_rolls_back_and_names_the_step(storage: Storage) -> None:
+    steps = [*NOTES_STEPS, "INSERT INTO notes (body) VALUES ('half'); INSERT INTO missing_table VALUES (1)"]
+    with pytest.raises(MigrationError) as caught:
+        await storage.migrate("notes", steps, guild_id=8)
+    error = caught.value
+    assert error.namespace == "notes" and error.step == 4
+    assert "notes" in str(error) and "step 4" in str(error) and "no such table: missing_table" in str(error)
+    count = await storage.fetchone("SELECT COUNT(*) AS n FROM notes", guild_id=8)
+    assert count is not None and count["n"] == 1  # the step's first insert was rolled back
+    version = await storage.fetchone(
+        "SELECT MAX(version) AS v FROM zoryx_migrations WHERE namespace = 'notes'", guild_id=8
+    )
+    assert version is not None and version["v"] == 3
+
+
+async def test_guild_migrations_run_when_a_guild_is_first_opened(storage: Storage) -> None:
+    await storage.set("early", "k", 1, guild_id=20)  # opened before the registration
+    storage.register_guild_migrations(
+        "levels", ["CREATE TABLE levels (user INTEGER PRIMARY KEY, xp INTEGER)"]
+    )
+    await storage.execute("INSERT INTO levels VALUES (1, 50)", guild_id=21)
+    await storage.execute("INSERT INTO levels VALUES (1, 60)", guild_id=20)
+    row = await storage.fetchone("SELECT xp FROM levels", guild_id=21)
+    assert row is not None and row["xp"] == 50
+    assert (
+        await storage.fetchone("SELECT name FROM sqlite_schema WHERE name = 'levels'") is None
+    )  # not main.db
+    storage.for_plugin("broken").register_guild_migrations(["CREATE TABLE oops (x"])
+    with pytest.raises(MigrationError, match="broken"):
+        await storage.get("any", "k", guild_id=22)
+
+
+# --- backups -------------------------------------------------------------------------------------
+
+
+async def test_backup_while_writing_and_pruning(tmp_path: Path) -> None:
+    store = Storage(tmp_path / "data", StorageOptions(backup_count=2, backup_on_shutdown=False))
+    await store.open()
+    await store.execute("CREATE TABLE log (n INTEGER)", guild_id=1)
+    await store.set("g", "name", "one", guild_id=1)
+    await store.set("global", "k", "v")
+    stop = threading.Event()
+    written = [0]
+
+    def outside_writer() -> None:  # another connection (a shard process, say) keeps writing
+        conn = sqlite3.connect(store.guild_db_path(1), timeout=10, isolation_level=None)
+        while not stop.is_set():
+            conn.execute("INSERT INTO log VALUES (?)", (written[0],))
+            written[0] += 1
+            time.sleep(0.0005)  # busy, but not starving every other writer of the lock
+        conn.close()
+
+    async def inside_writer() -> None:
+        while not stop.is_set():
+            await store.increment("g", "ticks", guild_id=1)
+            await asyncio.sleep(0)
+
+    thread = threading.Thread(target=outside_writer)
+    thread.start()
+    task = asyncio.create_task(inside_writer())
+    try:
+        while written[0] < 50:
+            await asyncio.sleep(0.01)
+        before = written[0]
+        sets = [await store.backup() for _ in range(4)]
+    finally:
+        stop.set()
+        await task
+        thread.join()
+    assert store.backup_sets() == sets[2:]  # pruned to backup_count, oldest first
+    assert all(not folder.exists() for folder in sets[:2])
+    newest = sets[-1]
+    with sqlite3.connect(newest / "guilds" / "1.db") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT COUNT(*) FROM log").fetchone()[0] >= before
+        assert conn.execute("SELECT value FROM zoryx_documents WHERE key = 'name'").fetchone()[0] == '"one"'
+    with sqlite3.connect(newest / "main.db") as conn:
+        assert conn.execute("SELECT value FROM zoryx_documents WHERE key = 'k'").fetchone()[0] == '"v"'
+    assert not [p for p in (tmp_path / "data" / "backups").iterdir() if p.name.startswith(".")]
+    await store.close()
+    assert store.backup_sets() == sets[2:]  # backup_on_shutdown is off
+
+
+async def test_backup_on_close(tmp_path: Path) -> None:
+    store = Storage(tmp_path / "data", StorageOptions(backup_count=3))
+    await store.open()
+    await store.set("g", "k", 1, guild_id=5)
+    await store.close()
+    (folder,) = store.backup_sets()
+    assert sorted(p.name for p in (folder / "guilds").iterdir()) == ["5.db"]
+    off = Storage(tmp_path / "other", StorageOptions(backup_count=0))
+    await off.open()
+    with pytest.raises(RuntimeError, match="turned off"):
+        await off.backup()
+    await off.close()
+    assert off.backup_sets() == []
+
+
+# --- departed guilds, users, integrity -----------------------------------------------------------
+
+
+async def test_departed_guilds_are_cleaned_after_the_grace_period(tmp_path: Path) -> None:
+    store = Storage(tmp_path / "data", StorageOptions(departed_grace_seconds=100, backup_on_shutdown=False))
+    await store.open()
+    try:
+        for guild_id in (1, 2, 3):
+            await store.set("g", "k", guild_id, guild_id=guild_id)
+        await store.guild_departed(1)
+        await store.guild_departed(2)
+        await store.guild_returned(2)
+        now = time.time()
+        assert await store.cleanup_departed(now=now + 50) == []
+        assert store.pool.has_connection(store.guild_db_path(1))
+        assert await store.cleanup_departed(now=now + 200) == [1]
+        assert not store.pool.has_connection(store.guild_db_path(1))
+        assert not (tmp_path / "data" / "guilds" / "1").exists()
+        assert await asyncio.to_thread(store.guild_ids_on_disk) == [2, 3]
+        assert await store.get("g", "k", guild_id=2) == 2
+        assert await store.cleanup_departed(now=now + 500) == []  # the record is forgotten
+        assert await store.get("g", "k", guild_id=1) is None  # a returning guild starts afresh
+    finally:
+        await store.close()
+
+
+async def test_purge_user_removes_only_that_users_documents(storage: Storage) -> None:
+    for namespace in ("a", "b"):
+        await storage.set(namespace, "profile", 1, user_id=7)
+        await storage.set(namespace, "profile", 1, user_id=8)
+    for guild_id in (1, 2):
+        await storage.set("a", "xp", 10, guild_id=guild_id, user_id=7)
+        await storage.set("a", "xp", 10, guild_id=guild_id, user_id=8)
+        await storage.set("a", "xp", 10, guild_id=guild_id)
+    await storage.set("a", "global", 7)
+    assert await storage.purge_user(7) == 4
+    assert await storage.get("a", "profile", user_id=7) is None
+    assert await storage.get("b", "profile", user_id=8) == 1
+    for guild_id in (1, 2):
+        assert await storage.get("a", "xp", guild_id=guild_id, user_id=7) is None
+        assert await storage.get("a", "xp", guild_id=guild_id, user_id=8) == 10
+        assert await storage.get("a", "xp", guild_id=guild_id) == 10
+    assert await storage.get("a", "global") == 7
+    assert await storage.purge_user(7) == 0
+
+
+async def test_integrity_check_finds_damaged_databases(tmp_path: Path) -> None:
+    store = Storage(tmp_path / "data", QUIET)
+    await store.open()
+    for guild_id in (1, 2, 3):
+        await store.execute("CREATE TABLE big (id INTEGER PRIMARY KEY, body TEXT)", guild_id=guild_id)
+        rows = [(i, f"{guild_id}-{i}-" + "x" * 200) for i in range(2000)]
+        await store.executemany("INSERT INTO big VALUES (?, ?)", rows, guild_id=guild_id)
+    await store.close()
+    damaged = store.guild_db_path(2)
+    size = damaged.stat().st_size
+    with damaged.open("r+b") as handle:  # three pages in the middle overwritten
+        handle.seek((size // 2) // 4096 * 4096)
+        handle.write(os.urandom(3 * 4096))
+    store.guild_db_path(3).write_bytes(b"this is not a database" * 300)
+    await store.open()
+    try:
+        checks = {check.path: check for check in await store.integrity_check()}
+        assert next(iter(checks)) == store.main_db_path
+        assert checks[store.main_db_path].ok and checks[store.guild_db_path(1)].ok
+        assert not checks[damaged].ok and checks[damaged].detail
+        garbage = checks[store.guild_db_path(3)]
+        assert not garbage.ok and "not a database" in garbage.detail
+    finally:
+        await store.close()
+
+
+# --- the event loop stays free -------------------------------------------------------------------
+
+
+async def test_storage_work_never_blocks_the_event_loop(tmp_path: Path) -> None:
+    store = Storage(tmp_path / "data", StorageOptions(backup_count=2, backup_on_shutdown=False))
+    await store.open()
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    worst = 0.0
+
+    async def ticker() -> None:
+        nonlocal worst
+        last = loop.time()
+        while not stop.is_set():
+            await asyncio.sleep(0.005)
+            now = loop.time()
+            worst = max(worst, now - last - 0.005)
+            last = now
+
+    async def guild_work(guild_id: int) -> None:
+        await store.set("load", "doc", {"blob": "y" * 5000, "id": guild_id}, guild_id=guild_id)
+        await store.increment("load", "n", guild_id=guild_id, user_id=guild_id)
+        await store.items("load", guild_id=guild_id)
+
+    async def json_work() -> None:
+        document = {"rows": [{"i": i, "text": "z" * 100} for i in range(1000)]}
+        for index in range(20):
+            await store.json.write(tmp_path / "json" / f"{index % 4}.json", document)
+            await store.json.read(tmp_path / "json" / f"{index % 4}.json", use_cache=False)
+
+    tick = asyncio.create_task(ticker())
+    try:
+        started = time.perf_counter()
+        await asyncio.gather(*(guild_work(guild_id) for guild_id in range(1, 301)), json_work())
+        await store.migrate("load", ["CREATE TABLE t (x)", "INSERT INTO t VALUES (1)"])
+        await store.backup()
+        await store.integrity_check()
+        await store.purge_user(5)
+        busy = time.perf_counter() - started
+    finally:
+        stop.set()
+        await tick
+        await store.close()
+    print(f"storage workload {busy:.2f} s; longest event loop stall {worst * 1000:.1f} ms")
+    assert busy > 0.2, "the workload was too small to show anything"
+    # done on the loop, the backup, integrity check and purge over 300 databases would each stall it
+    # for far longer; the margin absorbs a busy 2-core machine
+    assert worst < 0.3, f"the event loop was blocked for {worst * 1000:.0f} ms"

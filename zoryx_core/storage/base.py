@@ -1,0 +1,143 @@
+"""What every part of the :class:`~zoryx_core.storage.Storage` façade shares: options, paths, the
+pool and JSON files, and running a function on the right database in a worker thread."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from . import documents
+from .atomic_json import AtomicJsonFiles
+from .documents import check_id
+from .migrations import MigrationStep, apply_migrations
+from .pool import ConnectionPool
+
+__all__ = ["StorageOptions"]
+
+T = TypeVar("T")
+K = TypeVar("K")
+
+GUILD_DB_NAME = "guild.db"
+
+
+@dataclass(frozen=True)
+class StorageOptions:
+    """Tuning for :class:`~zoryx_core.storage.Storage` (the ``storage.*`` settings)."""
+
+    pool_size: int = 64
+    """Most SQLite connections open at once."""
+    busy_timeout_ms: int = 5000
+    json_cache_ttl: float = 300.0
+    json_cache_size: int = 1000
+    backup_count: int = 5
+    """Backup sets kept; 0 turns backups off."""
+    backup_on_shutdown: bool = True
+    departed_grace_seconds: float = 7 * 24 * 3600
+    """How long the data of a guild the bot left is kept before ``cleanup_departed`` deletes it."""
+
+
+class StorageBase:
+    """Paths, the connection pool, JSON files and guild preparation (schema and registered
+    guild migrations, applied the first time this process opens each guild database)."""
+
+    def __init__(self, data_dir: Path, options: StorageOptions | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.options = options or StorageOptions()
+        self.json = AtomicJsonFiles(
+            cache_ttl=self.options.json_cache_ttl, cache_size=self.options.json_cache_size
+        )
+        self.pool = ConnectionPool(
+            max_open=self.options.pool_size, busy_timeout_ms=self.options.busy_timeout_ms
+        )
+        self._state = "closed"  # "open", "closing"
+        self._run_id = 0
+        self._guild_migrations: dict[str, tuple[MigrationStep, ...]] = {}
+        self._migrations_generation = 0
+        self._prepared: dict[str, int] = {}  # guild db path -> migrations generation applied
+
+    @property
+    def main_db_path(self) -> Path:
+        return self.data_dir / "main.db"
+
+    @property
+    def guilds_dir(self) -> Path:
+        return self.data_dir / "guilds"
+
+    @property
+    def backups_dir(self) -> Path:
+        return self.data_dir / "backups"
+
+    def guild_db_path(self, guild_id: int) -> Path:
+        """``data_dir/guilds/<id>/guild.db``."""
+        return self.guilds_dir / str(check_id(guild_id, "guild_id")) / GUILD_DB_NAME
+
+    @property
+    def is_open(self) -> bool:
+        return self._state == "open"
+
+    def register_guild_migrations(self, namespace: str, steps: Sequence[MigrationStep]) -> None:
+        """Migrations applied to every guild database when this process first opens it (and to
+        those already opened, on their next use)."""
+        if not isinstance(namespace, str) or not namespace:
+            raise ValueError(f"namespace must be a non-empty str, got {namespace!r}")
+        self._guild_migrations[namespace] = tuple(steps)
+        self._migrations_generation += 1
+
+    # --- internals -------------------------------------------------------------------------------
+
+    def _require_open(self) -> None:
+        if self._state != "open":
+            raise RuntimeError(f"storage is not open ({self.data_dir})")
+
+    async def _run(
+        self,
+        guild_id: int | None,
+        fn: Callable[[sqlite3.Connection], T],
+        *,
+        create: bool = True,
+        fresh: bool = False,
+        prepare: bool = True,
+    ) -> T:
+        """``fn(conn)`` on main.db (``guild_id`` None) or the guild's database, in a pool worker."""
+        if guild_id is None:
+            return await self.pool.run(self.main_db_path, fn, create=create, fresh=fresh)
+        path = self.guild_db_path(guild_id)
+        if not prepare:
+            return await self.pool.run(path, fn, create=create, fresh=fresh)
+
+        def prepared(conn: sqlite3.Connection) -> T:
+            self._prepare_guild(path, conn)
+            return fn(conn)
+
+        return await self.pool.run(path, prepared, create=create, fresh=fresh)
+
+    def _prepare_guild(self, path: Path, conn: sqlite3.Connection) -> None:
+        key = str(path)
+        generation = self._migrations_generation
+        if self._prepared.get(key) == generation:
+            return
+        documents.create_schema(conn)
+        for namespace, steps in list(self._guild_migrations.items()):
+            apply_migrations(conn, namespace, steps)
+        self._prepared[key] = generation
+
+    async def _for_each(self, items: Iterable[K], fn: Callable[[K], Awaitable[T]]) -> list[T]:
+        """``fn`` over ``items``, as many at once as the pool has workers (times two)."""
+        pending = iter(items)
+        results: list[T] = []
+
+        async def worker() -> None:
+            for item in pending:
+                results.append(await fn(item))
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(self.pool.workers * 2):
+                    group.create_task(worker())
+        except BaseExceptionGroup as failed:  # the others were cancelled; raise the first error as is
+            raise failed.exceptions[0] from None
+        return results
