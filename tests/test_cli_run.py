@@ -142,6 +142,7 @@ def test_plugins_json_lists_everything(plugin_site: Path, tmp_path: Path) -> Non
     )
     assert report["zoryx-test-second"]["dependencies"] == ["zoryx-test-recorder>=1"]
     assert report["zoryx-test-cycle-a"]["reason"].startswith("dependency cycle")
+    assert report["core.help"]["kind"] == "builtin" and report["core.help"]["status"] == "available"
     table = zoryx("plugins", cwd=tmp_path, env=clean_env(COLUMNS="200"))
     assert "zoryx-hello" in table.stdout and "available" in table.stdout
 

@@ -12,6 +12,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 from .bot import ZoryxBot, ZoryxCommandTree
 from .events import CommandEvent, CustomEvent, HotReloadResult
 from .hookspecs import hookimpl, hookspec
+from .permissions import AccessDenied, guild_owner_only, owner_only, require_permissions
 from .plugins import (
     CliCommand,
     HealthResult,
@@ -25,6 +26,7 @@ from .plugins import (
 from .settings import Deployment, Setting, Settings, SettingsError
 
 __all__ = [
+    "AccessDenied",
     "CliCommand",
     "CommandEvent",
     "CustomEvent",
@@ -43,6 +45,9 @@ __all__ = [
     "ZoryxBot",
     "ZoryxCommandTree",
     "__version__",
+    "guild_owner_only",
     "hookimpl",
     "hookspec",
+    "owner_only",
+    "require_permissions",
 ]

@@ -14,15 +14,22 @@ from discord.ext.commands.hybrid import HybridAppCommand
 from discord.ui.view import BaseView
 
 from . import __version__
+from .builtin import BUILTIN_PLUGINS
+from .cooldowns import apply_default_cooldown
+from .error_handler import ErrorReporter
 from .event_bus import EventBus
 from .events import CommandEvent, CommandKind
+from .guild_config import GuildConfig, GuildConfigs
+from .maintenance import Maintenance
+from .metrics import Metrics
+from .permissions import Permissions
 from .plugins.context import current_plugin
 from .plugins.host import HostOptions, PluginHost
 from .plugins.registrations import AppCommandLike
 from .plugins.resolution import Selection
 from .plugins.watcher import HotReloader
 from .settings import Deployment, Settings
-from .storage import Storage
+from .storage import Storage, StorageOptions
 
 __all__ = ["ZoryxBot", "ZoryxCommandTree"]
 
@@ -53,10 +60,18 @@ class ZoryxCommandTree(app_commands.CommandTree["ZoryxBot"]):
                 ids = (None,)
             plugin.registrations.app_commands.append((command, ids))
 
+    async def interaction_check(self, interaction: discord.Interaction[ZoryxBot], /) -> bool:
+        """The permission check of application commands that are not hybrid."""
+        refusal = await self.client.permissions.interaction_refusal(interaction)
+        if refusal is None:
+            return True
+        await self.client.errors.send_ephemeral(interaction, refusal)
+        return False
+
     async def on_error(
         self, interaction: discord.Interaction[ZoryxBot], error: app_commands.AppCommandError
     ) -> None:
-        await self.client.report_app_command_error(interaction, error)
+        await self.client.errors.interaction_error(interaction, error)
 
 
 class ZoryxBot(commands.AutoShardedBot):
@@ -66,7 +81,9 @@ class ZoryxBot(commands.AutoShardedBot):
     - ``settings``: validated :class:`Settings`; ``deployment``: token, owners, shards.
     - ``plugins``: the :class:`PluginHost` (discover, load, unload, reload, hooks).
     - ``events``: the :class:`EventBus` for custom events.
-    - ``storage``: the data folder and global database, opened in ``setup_hook``.
+    - ``storage``: JSON files and SQLite databases under the data folder, opened in ``setup_hook``.
+    - ``permissions``, ``guild_configs`` (prefix, mention prefix, grants), ``metrics``, ``errors``:
+      the core services every command path uses.
 
     Relative paths in the settings (data folder, extensions folder) resolve against ``base_dir``
     (default: the current folder); ``extensions_dir`` overrides the configured folder.
@@ -95,9 +112,15 @@ class ZoryxBot(commands.AutoShardedBot):
         owners = set(settings["owner_ids"]) | set(self.deployment.owner_ids)
         if self.deployment.owner_id:
             owners.add(self.deployment.owner_id)
+        self.all_owner_ids: frozenset[int] = frozenset(owners)
+        """Bot owners: ``BOT_OWNER_ID``, ``BOT_OWNER_IDS`` and the ``owner_ids`` setting."""
+        self.permissions = Permissions(self)
+        self.metrics = Metrics()
+        self.errors = ErrorReporter(self)
         options.setdefault("intents", intents)
         options.setdefault("guild_ready_timeout", float(settings["startup.guild_ready_timeout"]))
         options.setdefault("case_insensitive", True)
+        options.setdefault("help_command", None)  # the built-in help plugin provides `help`
         if owners:
             options.setdefault("owner_ids", owners)
         if self.deployment.shard_count is not None:
@@ -116,11 +139,16 @@ class ZoryxBot(commands.AutoShardedBot):
                 teardown_timeout=float(settings["plugins.teardown_timeout"]),
                 hook_timeout=float(settings["plugins.hook_timeout"]),
                 data_root=self.data_dir,
+                builtins=BUILTIN_PLUGINS,
             ),
             __version__,
         )
         self.events = EventBus(self.plugins)
-        self.storage = Storage(self.data_dir)
+        self.storage = Storage(self.data_dir, _storage_options(settings))
+        self.guild_configs = GuildConfigs(self.storage)
+        self.maintenance = Maintenance(self)
+        self._prefix_lists: dict[int, tuple[GuildConfig, list[str]]] = {}
+        self.add_check(self.permissions.check_context)
         self.hot_reload_enabled = bool(settings["hot_reload.enabled"]) if hot_reload is None else hot_reload
         self.reloader: HotReloader | None = None
         self._ready_fired = False
@@ -140,7 +168,9 @@ class ZoryxBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         await self.storage.open()
+        await self.metrics.prepare(self.storage)
         await self.plugins.load_all()
+        self.maintenance.start()
         if self.hot_reload_enabled:
             self.reloader = HotReloader(
                 self.plugins, debounce_ms=int(self.settings["hot_reload.debounce_ms"])
@@ -160,6 +190,7 @@ class ZoryxBot(commands.AutoShardedBot):
         try:
             await self.plugins.shutdown()
         finally:
+            await self.maintenance.stop()
             try:
                 await self.storage.close()
             finally:
@@ -174,6 +205,7 @@ class ZoryxBot(commands.AutoShardedBot):
 
     def add_command(self, command: commands.Command[Any, ..., Any], /) -> None:
         super().add_command(command)
+        apply_default_cooldown(self, command)
         if (plugin := current_plugin()) is not None:
             plugin.registrations.prefix_commands.append(command)
 
@@ -198,10 +230,42 @@ class ZoryxBot(commands.AutoShardedBot):
         await self.plugins.notify("zoryx_bot_ready")
 
     async def _guild_joined(self, guild: discord.Guild) -> None:
+        await self.storage.guild_returned(guild.id)
         await self.plugins.notify("zoryx_guild_joined", guild=guild)
 
     async def _guild_left(self, guild: discord.Guild) -> None:
+        self.guild_configs.forget(guild.id)
+        self._prefix_lists.pop(guild.id, None)
+        await self.storage.guild_departed(guild.id)
         await self.plugins.notify("zoryx_guild_left", guild=guild)
+
+    # --- prefixes and messages ----------------------------------------------------------------------
+
+    async def get_prefix(self, message: discord.Message, /) -> list[str]:
+        """The prefixes a message may use: the server's prefix (or the global one) and, when the
+        mention prefix is on, the bot's mention. Served from a cache; a change through
+        ``guild_configs`` applies to the next message."""
+        guild = message.guild
+        if guild is None:
+            return self._prefix_list(GuildConfig(0))
+        config = self.guild_configs.cached(guild.id) or await self.guild_configs.get(guild.id)
+        entry = self._prefix_lists.get(guild.id)
+        if entry is not None and entry[0] is config:
+            return entry[1]
+        prefixes = self._prefix_list(config)
+        self._prefix_lists[guild.id] = (config, prefixes)
+        return prefixes
+
+    def _prefix_list(self, config: GuildConfig) -> list[str]:
+        prefix = config.prefix or str(self.settings["prefix"])
+        mention = self.settings["mention_prefix"] if config.mention_prefix is None else config.mention_prefix
+        if mention and self.user is not None:
+            return [f"<@{self.user.id}> ", f"<@!{self.user.id}> ", prefix]
+        return [prefix]
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        self.metrics.messages += 1
+        await self.process_commands(message)
 
     def command_event(
         self,
@@ -241,34 +305,37 @@ class ZoryxBot(commands.AutoShardedBot):
         )
 
     async def _command_completed(self, ctx: commands.Context[Any]) -> None:
+        if ctx.command is not None:
+            self.metrics.command_ran(ctx.command.qualified_name)
         await self.plugins.notify("zoryx_command_executed", event=self.command_event(ctx=ctx))
 
     async def _app_command_completed(self, interaction: discord.Interaction[Any], command: Any) -> None:
         if isinstance(command, HybridAppCommand):
             return  # reported through on_command_completion with its context
         event = self.command_event(interaction=interaction, command=command)
+        self.metrics.command_ran(event.name)
         await self.plugins.notify("zoryx_command_executed", event=event)
 
     async def on_command_error(self, ctx: commands.Context[Any], error: commands.CommandError, /) -> None:
-        original = getattr(error, "original", error)
-        if isinstance(error, commands.CommandNotFound):
-            return
-        log.error("command %s failed", ctx.command, exc_info=original)
-        await self.plugins.notify("zoryx_command_error", event=self.command_event(ctx=ctx), error=original)
-
-    async def report_app_command_error(
-        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
-    ) -> None:
-        """The error path of slash and context-menu commands."""
-        original = getattr(error, "original", error)
-        log.error("application command %s failed", interaction.command, exc_info=original)
-        event = self.command_event(interaction=interaction)
-        await self.plugins.notify("zoryx_command_error", event=event, error=original)
+        """Every prefix and hybrid command error, reported once (see :mod:`zoryx_core.error_handler`)."""
+        await self.errors.context_error(ctx, error)
 
 
-def _prefix(bot: commands.Bot, message: discord.Message) -> list[str]:
-    assert isinstance(bot, ZoryxBot)
+def _prefix(bot: Any, message: discord.Message) -> list[str]:
+    """Unused: :meth:`ZoryxBot.get_prefix` replaces discord.py's prefix callable."""
     return [str(bot.settings["prefix"])]
+
+
+def _storage_options(settings: Settings) -> StorageOptions:
+    return StorageOptions(
+        pool_size=int(settings["storage.pool_size"]),
+        busy_timeout_ms=int(settings["storage.busy_timeout_ms"]),
+        json_cache_ttl=float(settings["storage.json_cache_ttl"]),
+        json_cache_size=int(settings["storage.json_cache_size"]),
+        backup_count=int(settings["storage.backup_count"]),
+        backup_on_shutdown=bool(settings["storage.backup_on_shutdown"]),
+        departed_grace_seconds=float(settings["storage.departed_guild_grace_hours"]) * 3600,
+    )
 
 
 def _configured_selection(settings: Settings) -> Selection:

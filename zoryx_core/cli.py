@@ -147,6 +147,7 @@ def _plugins(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from . import __version__
+    from .builtin import BUILTIN_PLUGINS
     from .panel import plugin_table
     from .plugins.inspection import inspect_plugins
     from .runner import RunOptions, StartupError, load_configuration, selection_for
@@ -158,7 +159,7 @@ def _plugins(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     extensions = Path(settings["plugins.extensions_dir"])
-    report = inspect_plugins(extensions, selection_for(options, settings), __version__)
+    report = inspect_plugins(extensions, selection_for(options, settings), __version__, BUILTIN_PLUGINS)
     if args.json:
         print(json.dumps([outcome.as_dict() for outcome in report.outcomes], indent=2))
     else:

@@ -177,6 +177,14 @@ def zoryx_cli_commands() -> list[CliCommand]:
 
 
 @hookspec
+def zoryx_help_marker(bot: ZoryxBot, command: Any) -> str | None:
+    """*Fan-out, sync.* A marker for ``command`` (a discord.py command object) in the help menu,
+    or ``None``. The first non-``None`` answer is shown next to the command, in place of the
+    built-in hybrid / prefix-only / slash-only marker (the slash-limit plugin uses this to mark
+    commands it made prefix-only)."""
+
+
+@hookspec
 def zoryx_delete_user_data(bot: ZoryxBot, user_id: int) -> Any:
     """*Fan-out, sync or async.* Delete everything the plugin stores about the user ``user_id``
     (every guild). Return a short description of what was deleted, or ``None`` if nothing."""

@@ -47,7 +47,7 @@ def plugin_table(outcomes: Iterable[PluginOutcome], *, title: str | None = "Plug
         requires = ", ".join(str(r) for r in spec.plugin_requirements)
         if spec.core_requirement is not None:
             requires = ", ".join(filter(None, [str(spec.core_requirement), requires]))
-        name = spec.name + (" (extension)" if spec.kind == "extension" else "")
+        name = spec.name + (f" ({spec.kind})" if spec.kind != "distribution" else "")
         status = Text(outcome.status.value, style=_STYLE[outcome.status])
         table.add_row(name, spec.version or "-", status, detail, hooks, requires or "-")
     return table

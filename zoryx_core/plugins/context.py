@@ -16,6 +16,7 @@ from .registrations import Registrations
 
 if TYPE_CHECKING:
     from ..bot import ZoryxBot
+    from ..storage import PluginStorage
 
 __all__ = ["PluginContext", "current_plugin"]
 
@@ -61,6 +62,12 @@ class PluginContext:
     @property
     def name(self) -> str:
         return self.spec.name
+
+    @property
+    def storage(self) -> PluginStorage:
+        """The plugin's own namespace in the bot's storage: key/value documents by guild, member,
+        user or global, raw SQL for its own tables, and schema migrations."""
+        return self.bot.storage.for_plugin(self.name)
 
     @contextmanager
     def active(self) -> Iterator[None]:

@@ -50,6 +50,8 @@ class HostOptions:
     teardown_timeout: float = 10.0
     hook_timeout: float = 10.0
     data_root: Path = Path("data")
+    builtins: Sequence[tuple[str, str, str]] = ()
+    """The core's built-in plugins as ``(name, module, summary)``."""
 
 
 class PluginHost:
@@ -95,7 +97,12 @@ class PluginHost:
     def discover(self) -> list[PluginSpec]:
         """Read installed distributions and extension files afresh."""
         importlib.invalidate_caches()
-        specs = discover(self.options.search_path, self.options.extensions_dir)
+        specs = discover(
+            self.options.search_path,
+            self.options.extensions_dir,
+            builtins=self.options.builtins,
+            core_version=self.core_version,
+        )
         self._specs = {spec.name: spec for spec in specs}
         return specs
 

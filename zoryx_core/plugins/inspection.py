@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,11 +53,16 @@ class Inspection:
         return commands, warnings
 
 
-def inspect_plugins(extensions_dir: Path | None, selection: Selection, core_version: str) -> Inspection:
+def inspect_plugins(
+    extensions_dir: Path | None,
+    selection: Selection,
+    core_version: str,
+    builtins: Sequence[tuple[str, str, str]] = (),
+) -> Inspection:
     """Discover, resolve and import plugins (no set-up) to report what would load."""
     manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
     manager.add_hookspecs(hookspecs)
-    specs = discover(None, extensions_dir)
+    specs = discover(None, extensions_dir, builtins=builtins, core_version=core_version)
     resolution = resolve(specs, selection, core_version)
     outcomes: dict[str, PluginOutcome] = {}
     for spec in specs:

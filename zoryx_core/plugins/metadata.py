@@ -20,6 +20,7 @@ __all__ = [
     "EXTENSION_PACKAGE",
     "PluginSpec",
     "discover",
+    "discover_builtins",
     "discover_distributions",
     "discover_extensions",
     "extension_name",
@@ -30,7 +31,7 @@ CORE_DISTRIBUTION = "zoryx-core"
 EXTENSION_PACKAGE = "zoryx_extensions"
 """Synthetic package under which ``./extensions`` files are imported."""
 
-PluginKind = Literal["distribution", "extension"]
+PluginKind = Literal["builtin", "distribution", "extension"]
 
 
 @dataclass(frozen=True)
@@ -81,10 +82,17 @@ def extension_name(path: Path) -> str:
     return f"_{name}" if name[:1].isdigit() else name
 
 
-def discover(paths: Sequence[str] | None = None, extensions_dir: Path | None = None) -> list[PluginSpec]:
-    """All plugins: distributions with ``zoryx.plugins`` entry points on ``paths`` (default
-    ``sys.path``), then extension files; a name found twice is reported on the later one."""
-    specs = discover_distributions(paths)
+def discover(
+    paths: Sequence[str] | None = None,
+    extensions_dir: Path | None = None,
+    *,
+    builtins: Sequence[tuple[str, str, str]] = (),
+    core_version: str | None = None,
+) -> list[PluginSpec]:
+    """All plugins: the core's built-in plugins (``(name, module, summary)``), distributions with
+    ``zoryx.plugins`` entry points on ``paths`` (default ``sys.path``), then extension files; a
+    name found twice is reported on the later one."""
+    specs = discover_builtins(builtins, core_version) + discover_distributions(paths)
     if extensions_dir is not None:
         taken = {spec.name for spec in specs}
         for spec in discover_extensions(extensions_dir):
@@ -92,6 +100,16 @@ def discover(paths: Sequence[str] | None = None, extensions_dir: Path | None = N
                 spec = replace(spec, problem=f"the name {spec.name!r} is already used by an installed plugin")
             specs.append(spec)
     return specs
+
+
+def discover_builtins(builtins: Sequence[tuple[str, str, str]], core_version: str | None) -> list[PluginSpec]:
+    """The core's own features, written as plugins: versioned with zoryx-core."""
+    return [
+        PluginSpec(
+            name=name, kind="builtin", module=module, version=core_version, summary=summary, author="Zoryx"
+        )
+        for name, module, summary in builtins
+    ]
 
 
 def discover_extensions(directory: Path) -> list[PluginSpec]:

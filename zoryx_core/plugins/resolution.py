@@ -44,8 +44,11 @@ class Selection:
             disabled_source,
         )
 
-    def refusal(self, name: str) -> str | None:
-        """Why ``name`` may not load, or ``None``."""
+    def refusal(self, name: str, *, builtin: bool = False) -> str | None:
+        """Why ``name`` may not load, or ``None``. Built-in plugins are part of the core: only the
+        disabled list turns them off (``--no-plugins`` and the enabled list do not)."""
+        if builtin:
+            return f"disabled by {self.disabled_source}" if _key(name) in self.disabled else None
         if self.none:
             return "plugins are switched off (--no-plugins)"
         if _key(name) in self.disabled:
@@ -104,7 +107,7 @@ def resolve(
     for spec in specs:
         if spec.problem:
             result.failed[spec.name] = spec.problem
-        elif (reason := selection.refusal(spec.name)) or (
+        elif (reason := selection.refusal(spec.name, builtin=spec.kind == "builtin")) or (
             reason := _environment_problem(spec, core_version, version_of)
         ):
             result.skipped[spec.name] = reason

@@ -281,7 +281,9 @@ class GatewayHub:
             await self._resume(conn, data or {})
         elif op == Op.REQUEST_GUILD_MEMBERS:
             self._request_members(conn, data or {})
-        elif op in (Op.PRESENCE_UPDATE, Op.VOICE_STATE_UPDATE):
+        elif op == Op.PRESENCE_UPDATE:
+            self.emulator.presences.append(data or {})
+        elif op == Op.VOICE_STATE_UPDATE:
             return
         else:
             log.debug("gateway: ignoring op %s", op)

@@ -73,6 +73,8 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin):
         self.faults = FaultPlan()
         self.interactions = InteractionRegistry()
         self.requests: list[RequestRecord] = []
+        self.presences: list[dict[str, Any]] = []
+        """Presence updates (gateway op 3) the bot sent, oldest first."""
         self.record_bodies = True
         self._route_defs: dict[web.AbstractRoute, RouteDef] = {}
         self._runner: web.AppRunner | None = None

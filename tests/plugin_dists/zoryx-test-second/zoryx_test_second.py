@@ -28,3 +28,8 @@ async def zoryx_teardown() -> None:
 @hookimpl
 def zoryx_delete_user_data(user_id: int) -> str:
     return f"forgot {user_id}"
+
+
+@hookimpl
+def zoryx_help_marker(command: object) -> str | None:
+    return "🧪 marked by zoryx-test-second" if getattr(command, "name", None) == "recping" else None

@@ -1,0 +1,210 @@
+"""Built-in plugin ``core.guild``: setprefix, mentionprefix, serversettings and config (grants)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from zoryx_core import PluginContext, ZoryxBot, hookimpl
+from zoryx_core.hybrid import hybrid_command
+from zoryx_core.permissions import guild_owner_only, require_permissions, root_name
+from zoryx_core.ui import error_embed, info_embed, success_embed
+
+__all__ = ["GuildAdminCog"]
+
+MAX_PREFIX = 5
+RESET_WORD = "default"
+
+
+def prefix_problem(prefix: str) -> str | None:
+    """Why ``prefix`` cannot be a server prefix, or ``None``."""
+    if not prefix or len(prefix) > MAX_PREFIX:
+        return f"A prefix has 1 to {MAX_PREFIX} characters; `{prefix}` has {len(prefix)}."
+    if any(ch.isspace() for ch in prefix):
+        return "A prefix cannot contain spaces."
+    if prefix.startswith(("/", "<@", "@")):
+        return "A prefix cannot start with `/`, `@` or a mention."
+    return None
+
+
+class GuildAdminCog(commands.Cog, name="Server settings"):
+    """How the bot behaves in this server."""
+
+    def __init__(self, bot: ZoryxBot) -> None:
+        self.bot = bot
+
+    @hybrid_command(name="setprefix")
+    @commands.guild_only()
+    @require_permissions(manage_guild=True)
+    @app_commands.describe(prefix=f"1 to {MAX_PREFIX} characters, or '{RESET_WORD}' for the global prefix")
+    async def setprefix(self, ctx: commands.Context[ZoryxBot], prefix: str) -> None:
+        """Set this server's command prefix (`default` goes back to the global one)."""
+        assert ctx.guild is not None
+        if prefix.lower() == RESET_WORD:
+            await self.bot.guild_configs.set_prefix(ctx.guild.id, None)
+            shown = self.bot.settings["prefix"]
+            await ctx.send(
+                embed=success_embed("Prefix reset", f"This server uses the global prefix `{shown}`.")
+            )
+            return
+        if problem := prefix_problem(prefix):
+            await ctx.send(embed=error_embed("Prefix not changed", problem))
+            return
+        await self.bot.guild_configs.set_prefix(ctx.guild.id, prefix)
+        await ctx.send(
+            embed=success_embed(
+                "Prefix changed", f"Commands now start with `{prefix}` here, e.g. `{prefix}help`."
+            )
+        )
+
+    @hybrid_command(name="mentionprefix")
+    @commands.guild_only()
+    @require_permissions(manage_guild=True)
+    async def mentionprefix(
+        self, ctx: commands.Context[ZoryxBot], action: Literal["enable", "disable", "status"] = "status"
+    ) -> None:
+        """Turn mentioning the bot as a prefix on or off in this server, or show whether it is on."""
+        assert ctx.guild is not None
+        configs = self.bot.guild_configs
+        if action == "status":
+            config = await configs.get(ctx.guild.id)
+            on = (
+                self.bot.settings["mention_prefix"]
+                if config.mention_prefix is None
+                else config.mention_prefix
+            )
+            where = "the global default" if config.mention_prefix is None else "this server's choice"
+            await ctx.send(embed=info_embed("Mention prefix", f"{'On' if on else 'Off'} ({where})."))
+            return
+        await configs.set_mention_prefix(ctx.guild.id, action == "enable")
+        await ctx.send(
+            embed=success_embed(
+                "Mention prefix", f"Mentioning the bot as a prefix is now {action}d in this server."
+            )
+        )
+
+    @hybrid_command(name="serversettings")
+    @commands.guild_only()
+    @require_permissions(manage_guild=True)
+    async def serversettings(self, ctx: commands.Context[ZoryxBot]) -> None:
+        """This server's prefix, mention prefix and command grants."""
+        assert ctx.guild is not None
+        config = await self.bot.guild_configs.get(ctx.guild.id)
+        global_prefix = self.bot.settings["prefix"]
+        mention = (
+            self.bot.settings["mention_prefix"] if config.mention_prefix is None else config.mention_prefix
+        )
+        embed = info_embed(f"Settings of {ctx.guild.name}")
+        embed.add_field(
+            name="Prefix",
+            value=f"`{config.prefix}` (server)" if config.prefix else f"`{global_prefix}` (global default)",
+        )
+        embed.add_field(name="Mention prefix", value="on" if mention else "off")
+        embed.add_field(name="Shard", value=str(ctx.guild.shard_id))
+        embed.add_field(name="Command grants", value=_grant_lines(ctx.guild, config.grants), inline=False)
+        await ctx.send(embed=embed)
+
+    @hybrid_command(name="config")
+    @commands.guild_only()
+    @guild_owner_only()
+    @app_commands.describe(
+        command="the command to restrict or open", role="a role to grant, or 'none' to remove the grants"
+    )
+    async def config(
+        self, ctx: commands.Context[ZoryxBot], command: str | None = None, role: str | None = None
+    ) -> None:
+        """Grant a role a command in this server (`config <command> <role>`), remove the grants
+        (`config <command> none`) or list them (`config`)."""
+        guild = ctx.guild
+        assert guild is not None
+        configs = self.bot.guild_configs
+        if command is None:
+            config = await configs.get(guild.id)
+            await ctx.send(embed=info_embed("Command grants", _grant_lines(guild, config.grants)))
+            return
+        found: Any = self.bot.get_command(command) or self.bot.tree.get_command(command)
+        if found is None:
+            await ctx.send(embed=error_embed("Unknown command", f"There is no command named `{command}`."))
+            return
+        name = root_name(found)
+        if self.bot.permissions.is_owner_only(found):
+            await ctx.send(
+                embed=error_embed(
+                    "Not configurable", f"`{name}` is for the bot's owners only; no role can be granted it."
+                )
+            )
+            return
+        if role is None:
+            config = await configs.get(guild.id)
+            await ctx.send(
+                embed=info_embed(
+                    f"Grants of {name}", _grant_lines(guild, {name: config.grants.get(name, ())})
+                )
+            )
+            return
+        if role.lower() == "none":
+            await configs.clear_grants(guild.id, name)
+            await ctx.send(
+                embed=success_embed("Grants removed", f"`{name}` follows its default rules again.")
+            )
+            return
+        try:
+            target = await commands.RoleConverter().convert(ctx, role)
+        except commands.RoleNotFound:
+            await ctx.send(
+                embed=error_embed("Unknown role", f"No role `{role}` here; give a mention, an id or a name.")
+            )
+            return
+        await configs.grant(guild.id, name, target.id)
+        await ctx.send(
+            embed=success_embed(
+                "Role granted",
+                f"Members with {target.mention} may use `{name}` in this server; others follow its "
+                "default rules only while no role is granted, so now only granted roles (and owners) may.",
+            )
+        )
+
+    @config.autocomplete("command")
+    async def _config_command_choices(
+        self, interaction: discord.Interaction[ZoryxBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        names = sorted({c.name for c in self.bot.commands} | {c.name for c in self.bot.tree.get_commands()})
+        wanted = current.lower()
+        return [
+            app_commands.Choice(name=n, value=n)
+            for n in names
+            if wanted in n and not self.bot.permissions.is_owner_only(self.bot.get_command(n) or n)
+        ][:25]
+
+    @config.autocomplete("role")
+    async def _config_role_choices(
+        self, interaction: discord.Interaction[ZoryxBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        guild = interaction.guild
+        roles = [] if guild is None else [r for r in guild.roles if not r.is_default()]
+        wanted = current.lower()
+        choices = [app_commands.Choice(name="none (remove grants)", value="none")]
+        choices += [
+            app_commands.Choice(name=r.name, value=str(r.id)) for r in roles if wanted in r.name.lower()
+        ]
+        return choices[:25]
+
+
+def _grant_lines(guild: discord.Guild, grants: dict[str, tuple[int, ...]]) -> str:
+    lines = []
+    for name, role_ids in sorted(grants.items()):
+        if not role_ids:
+            continue
+        roles = ", ".join(
+            role.mention if (role := guild.get_role(rid)) else f"deleted role {rid}" for rid in role_ids
+        )
+        lines.append(f"`{name}`: {roles}")
+    return "\n".join(lines) or "No grants: every command follows its default rules."
+
+
+@hookimpl
+async def zoryx_setup(bot: ZoryxBot, plugin: PluginContext) -> None:
+    await bot.add_cog(GuildAdminCog(bot))

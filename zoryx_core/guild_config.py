@@ -1,0 +1,133 @@
+"""Per-server settings of the core: prefix, mention prefix and command grants, cached.
+
+Kept as documents of the ``core`` namespace in each server's database. Reads are served from an
+in-memory cache; a change made through this service updates the cache at once, so it applies to
+the very next message. Another process sharing the data folder sees it after ``ttl`` seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .storage import Storage
+
+__all__ = ["GuildConfig", "GuildConfigs"]
+
+NAMESPACE = "core"
+
+
+@dataclass(frozen=True)
+class GuildConfig:
+    """One server's choices; ``None`` means "use the global default"."""
+
+    guild_id: int
+    prefix: str | None = None
+    mention_prefix: bool | None = None
+    grants: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    """Command name -> role ids allowed to run it in this server."""
+
+    @classmethod
+    def from_documents(cls, guild_id: int, documents: dict[str, Any]) -> GuildConfig:
+        grants = documents.get("grants") or {}
+        return cls(
+            guild_id,
+            prefix=documents.get("prefix"),
+            mention_prefix=documents.get("mention_prefix"),
+            grants={str(k): tuple(int(r) for r in v) for k, v in grants.items() if v},
+        )
+
+
+class GuildConfigs:
+    """Reads and writes :class:`GuildConfig` through the storage, with a cache in front."""
+
+    def __init__(self, storage: Storage, *, ttl: float = 60.0) -> None:
+        self.storage = storage
+        self.ttl = ttl
+        self._cache: dict[int, tuple[float, GuildConfig]] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def cached(self, guild_id: int) -> GuildConfig | None:
+        """The cached config if it is fresh (no I/O)."""
+        entry = self._cache.get(guild_id)
+        if entry is not None and entry[0] > time.monotonic():
+            self.hits += 1
+            return entry[1]
+        return None
+
+    async def get(self, guild_id: int) -> GuildConfig:
+        """The server's config (from the cache, else from its database)."""
+        config = self.cached(guild_id)
+        if config is not None:
+            return config
+        self.misses += 1
+        documents = await self.storage.items(NAMESPACE, guild_id=guild_id)
+        return self._remember(GuildConfig.from_documents(guild_id, documents))
+
+    async def set_prefix(self, guild_id: int, prefix: str | None) -> GuildConfig:
+        """Set the server's prefix (``None``: back to the global default)."""
+        return await self._write(guild_id, "prefix", prefix)
+
+    async def set_mention_prefix(self, guild_id: int, enabled: bool | None) -> GuildConfig:
+        return await self._write(guild_id, "mention_prefix", enabled)
+
+    async def grant(self, guild_id: int, command: str, role_id: int) -> GuildConfig:
+        """Allow ``role_id`` to run ``command`` in the server (adds to earlier grants)."""
+        async with self._lock(guild_id):
+            grants = dict(await self.storage.get(NAMESPACE, "grants", {}, guild_id=guild_id) or {})
+            roles = [int(r) for r in grants.get(command, [])]
+            if role_id not in roles:
+                roles.append(role_id)
+            grants[command] = roles
+            await self.storage.set(NAMESPACE, "grants", grants, guild_id=guild_id)
+            return await self._refresh(guild_id)
+
+    async def clear_grants(self, guild_id: int, command: str) -> GuildConfig:
+        """Remove every grant of ``command`` in the server."""
+        async with self._lock(guild_id):
+            grants = dict(await self.storage.get(NAMESPACE, "grants", {}, guild_id=guild_id) or {})
+            grants.pop(command, None)
+            await self.storage.set(NAMESPACE, "grants", grants, guild_id=guild_id)
+            return await self._refresh(guild_id)
+
+    def forget(self, guild_id: int) -> None:
+        """Drop the cached entry (the server's data is going away)."""
+        self._cache.pop(guild_id, None)
+        self._locks.pop(guild_id, None)
+
+    def expire(self) -> int:
+        """Drop stale cache entries; returns how many."""
+        now = time.monotonic()
+        stale = [gid for gid, (expires, _) in self._cache.items() if expires <= now]
+        for gid in stale:
+            del self._cache[gid]
+        return len(stale)
+
+    def stats(self) -> dict[str, int]:
+        return {"entries": len(self._cache), "hits": self.hits, "misses": self.misses}
+
+    # --- internals ---------------------------------------------------------------------------------
+
+    def _lock(self, guild_id: int) -> asyncio.Lock:
+        return self._locks.setdefault(guild_id, asyncio.Lock())
+
+    async def _write(self, guild_id: int, key: str, value: Any) -> GuildConfig:
+        async with self._lock(guild_id):
+            if value is None:
+                await self.storage.delete(NAMESPACE, key, guild_id=guild_id)
+            else:
+                await self.storage.set(NAMESPACE, key, value, guild_id=guild_id)
+            return await self._refresh(guild_id)
+
+    async def _refresh(self, guild_id: int) -> GuildConfig:
+        documents = await self.storage.items(NAMESPACE, guild_id=guild_id)
+        return self._remember(GuildConfig.from_documents(guild_id, documents))
+
+    def _remember(self, config: GuildConfig) -> GuildConfig:
+        self._cache[config.guild_id] = (time.monotonic() + self.ttl, config)
+        return config

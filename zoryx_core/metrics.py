@@ -1,0 +1,105 @@
+"""Counters kept in memory (commands, errors, messages, uptime, top commands) and per-command
+usage counts persisted to the global database in batches, off the event loop."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .storage import Storage
+
+__all__ = ["Metrics", "MetricsSnapshot"]
+
+log = logging.getLogger("zoryx.metrics")
+
+USAGE_MIGRATIONS = (
+    "CREATE TABLE zoryx_command_usage ("
+    " command TEXT PRIMARY KEY, uses INTEGER NOT NULL DEFAULT 0, last_used REAL)",
+)
+
+
+@dataclass(frozen=True)
+class MetricsSnapshot:
+    """A consistent copy of the counters at one moment."""
+
+    uptime: float
+    messages: int
+    commands: int
+    errors: int
+    top_commands: list[tuple[str, int]]
+
+    @property
+    def error_rate(self) -> float:
+        """Errors per command run (0 when nothing ran)."""
+        return self.errors / self.commands if self.commands else 0.0
+
+
+class Metrics:
+    """The bot's counters (``bot.metrics``). Counting is a few integer additions; the usage counts
+    reach the database when :meth:`flush` runs (periodically and at shutdown)."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.messages = 0
+        self.commands = 0
+        self.errors = 0
+        self.per_command: Counter[str] = Counter()
+        self._unsaved: Counter[str] = Counter()
+        self._last_used: dict[str, float] = {}
+
+    def command_ran(self, name: str) -> None:
+        self.commands += 1
+        self.per_command[name] += 1
+        self._unsaved[name] += 1
+        self._last_used[name] = time.time()
+
+    def command_failed(self) -> None:
+        self.errors += 1
+
+    @property
+    def uptime(self) -> float:
+        return time.monotonic() - self.started
+
+    def snapshot(self, top: int = 10) -> MetricsSnapshot:
+        return MetricsSnapshot(
+            uptime=self.uptime,
+            messages=self.messages,
+            commands=self.commands,
+            errors=self.errors,
+            top_commands=self.per_command.most_common(top),
+        )
+
+    async def prepare(self, storage: Storage) -> None:
+        """Create the usage table (a core migration) in the global database."""
+        await storage.migrate("core.metrics", USAGE_MIGRATIONS)
+
+    async def flush(self, storage: Storage) -> int:
+        """Add the counts gathered since the last flush to the database; returns commands written."""
+        if not self._unsaved:
+            return 0
+        pending, self._unsaved = self._unsaved, Counter()
+        rows = [(name, count, self._last_used.get(name)) for name, count in pending.items()]
+        try:
+            await storage.executemany(
+                "INSERT INTO zoryx_command_usage (command, uses, last_used) VALUES (?, ?, ?) "
+                "ON CONFLICT(command) DO UPDATE SET uses = uses + excluded.uses, "
+                "last_used = excluded.last_used",
+                rows,
+            )
+        except (sqlite3.Error, RuntimeError):
+            self._unsaved.update(pending)  # keep them for the next flush
+            log.exception("could not save command usage counts; will retry")
+            raise
+        return len(rows)
+
+    async def usage(self, storage: Storage, limit: int = 10) -> list[tuple[str, int]]:
+        """Most used commands over all runs (saved counts plus those not yet flushed)."""
+        rows = await storage.fetchall("SELECT command, uses FROM zoryx_command_usage")
+        totals: Counter[str] = Counter({str(row[0]): int(row[1]) for row in rows})
+        totals.update(self._unsaved)
+        return totals.most_common(limit)

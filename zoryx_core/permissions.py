@@ -1,0 +1,257 @@
+"""Who may run a command: the one check every command path goes through.
+
+Tiers, highest first: bot owners (``BOT_OWNER_ID`` / ``BOT_OWNER_IDS`` / ``owner_ids``) > the
+server's owner > roles granted per server with ``config <command> <role>`` > Discord permissions
+the command declares. Commands on the owner-only list are for bot owners only, whatever is granted.
+
+Prefix and hybrid commands (typed or slashed) meet the check as a global bot check; application
+commands that are not hybrid meet it in the command tree's ``interaction_check``; component
+callbacks of :class:`zoryx_core.ui.ZoryxView` ask :meth:`Permissions.component_refusal`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+if TYPE_CHECKING:
+    from .bot import ZoryxBot
+
+__all__ = [
+    "OWNER_ONLY_COMMANDS",
+    "Access",
+    "AccessDenied",
+    "Decision",
+    "Permissions",
+    "Requirement",
+    "guild_owner_only",
+    "owner_only",
+    "require_permissions",
+    "requirement_of",
+]
+
+T = TypeVar("T")
+
+OWNER_ONLY_COMMANDS: frozenset[str] = frozenset(
+    {"load", "unload", "reload", "sync", "cachestats", "dbstats", "integritycheck", "cleanup", "atomictest"}
+)
+"""Commands only bot owners may run; no role grant opens them. Plugins add theirs with
+:func:`owner_only` (install and cluster commands do)."""
+
+_ATTRIBUTE = "__zoryx_requirement__"
+
+
+class Access(StrEnum):
+    """What a command asks of the user when no role is granted for it in the server."""
+
+    PUBLIC = "public"
+    PERMISSIONS = "permissions"
+    """Discord permissions in the channel (``Requirement.permissions``)."""
+    GUILD_OWNER = "guild owner"
+    BOT_OWNER = "bot owner"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A command's declared access level and, for ``PERMISSIONS``, the Discord permission names."""
+
+    access: Access = Access.PUBLIC
+    permissions: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        if self.access is Access.PERMISSIONS:
+            return "needs " + ", ".join(_permission_label(p) for p in self.permissions)
+        return {
+            Access.PUBLIC: "everyone",
+            Access.GUILD_OWNER: "the server owner",
+            Access.BOT_OWNER: "bot owners only",
+        }[self.access]
+
+
+class AccessDenied(commands.CheckFailure, app_commands.CheckFailure):
+    """Raised by the permission check; its message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The answer of the check: allowed or not, through which tier, and why."""
+
+    allowed: bool
+    tier: str
+    reason: str = ""
+
+
+def _mark(requirement: Requirement) -> Callable[[T], T]:
+    def decorate(func: T) -> T:
+        target = getattr(func, "callback", func)  # commands already built, or plain callbacks
+        setattr(target, _ATTRIBUTE, requirement)
+        return func
+
+    return decorate
+
+
+def owner_only() -> Callable[[T], T]:
+    """Mark a command bot-owner-only (like the fixed list: grants cannot open it). Put it above
+    or below ``@commands.hybrid_command``."""
+    return _mark(Requirement(Access.BOT_OWNER))
+
+
+def guild_owner_only() -> Callable[[T], T]:
+    """Mark a command for the server's owner (and bot owners, and roles granted with ``config``)."""
+    return _mark(Requirement(Access.GUILD_OWNER))
+
+
+def require_permissions(**permissions: bool) -> Callable[[T], T]:
+    """Mark a command as needing Discord permissions in the channel, e.g.
+    ``@require_permissions(manage_guild=True)``. Unlike ``commands.has_permissions``, bot owners,
+    the server owner and granted roles pass too."""
+    unknown = sorted(name for name in permissions if name not in discord.Permissions.VALID_FLAGS)
+    if unknown:
+        raise ValueError(f"unknown Discord permission(s) {', '.join(unknown)}")
+    wanted = tuple(name for name, value in permissions.items() if value)
+    return _mark(Requirement(Access.PERMISSIONS, wanted))
+
+
+def requirement_of(command: Any) -> Requirement:
+    """The requirement declared on a command (or its callback); public when none is."""
+    for target in (command, getattr(command, "callback", None)):
+        found = getattr(target, _ATTRIBUTE, None)
+        if isinstance(found, Requirement):
+            return found
+    return Requirement()
+
+
+def root_name(command: Any) -> str:
+    """The name grants and the owner-only list use: the top-level command's name."""
+    if isinstance(command, str):
+        qualified = command
+    else:
+        qualified = str(getattr(command, "qualified_name", None) or getattr(command, "name", ""))
+    return qualified.split(" ", 1)[0].lower()
+
+
+class Permissions:
+    """The bot's permission service (``bot.permissions``)."""
+
+    def __init__(self, bot: ZoryxBot) -> None:
+        self.bot = bot
+        self.owner_only_names: set[str] = set(OWNER_ONLY_COMMANDS)
+
+    # --- the decision ------------------------------------------------------------------------------
+
+    def is_owner_only(self, command: Any) -> bool:
+        return (
+            root_name(command) in self.owner_only_names or requirement_of(command).access is Access.BOT_OWNER
+        )
+
+    def is_bot_owner(self, user_id: int) -> bool:
+        return user_id in self.bot.all_owner_ids
+
+    async def decide(
+        self,
+        command: Any,
+        *,
+        user: discord.abc.User,
+        guild: discord.Guild | None,
+        channel: Any = None,
+    ) -> Decision:
+        """Whether ``user`` may run ``command`` in ``guild`` (``None``: a DM) and ``channel``."""
+        name = root_name(command)
+        requirement = requirement_of(command)
+        if self.is_bot_owner(user.id):
+            return Decision(True, "bot owner")
+        if self.is_owner_only(command):
+            return Decision(False, "bot owner", f"`{name}` is for the bot's owners only.")
+        if guild is None:
+            if requirement.access is not Access.PUBLIC:
+                return Decision(False, "server", f"`{name}` can only be used in a server.")
+            return Decision(True, "everyone")
+        if guild.owner_id == user.id:
+            return Decision(True, "server owner")
+        config = await self.bot.guild_configs.get(guild.id)
+        granted = config.grants.get(name)
+        if granted:
+            role_ids = {role.id for role in getattr(user, "roles", ())}
+            if role_ids & set(granted):
+                return Decision(True, "granted role")
+            roles = ", ".join(_role_label(guild, role_id) for role_id in granted)
+            return Decision(False, "granted role", f"`{name}` is limited to {roles} in this server.")
+        if requirement.access is Access.GUILD_OWNER:
+            return Decision(False, "server owner", f"`{name}` is for the server owner.")
+        if requirement.access is Access.PERMISSIONS:
+            missing = _missing_permissions(user, guild, channel, requirement.permissions)
+            if missing:
+                labels = ", ".join(_permission_label(p) for p in missing)
+                return Decision(
+                    False,
+                    "permissions",
+                    f"`{name}` needs the {labels} permission (or a role granted with `config`).",
+                )
+            return Decision(True, "permissions")
+        return Decision(True, "everyone")
+
+    # --- the paths ---------------------------------------------------------------------------------
+
+    async def check_context(self, ctx: commands.Context[Any]) -> bool:
+        """The global check of prefix and hybrid commands; raises :class:`AccessDenied`."""
+        if ctx.command is None:
+            return True
+        decision = await self.decide(ctx.command, user=ctx.author, guild=ctx.guild, channel=ctx.channel)
+        if not decision.allowed:
+            raise AccessDenied(decision.reason)
+        return True
+
+    async def interaction_refusal(self, interaction: discord.Interaction[Any]) -> str | None:
+        """For application commands that are not hybrid: the reason to refuse, or ``None``."""
+        command = interaction.command
+        if command is None or isinstance(command, commands.hybrid.HybridAppCommand):
+            return None  # hybrids meet check_context through their Context
+        decision = await self.decide(
+            command, user=interaction.user, guild=interaction.guild, channel=interaction.channel
+        )
+        return None if decision.allowed else decision.reason
+
+    async def component_refusal(self, interaction: discord.Interaction[Any], command_name: str) -> str | None:
+        """For a button or select of a view a command created: may the clicker still run it?"""
+        command: Any = self.bot.get_command(command_name) or self.bot.tree.get_command(command_name)
+        if command is None:
+            return None
+        decision = await self.decide(
+            command, user=interaction.user, guild=interaction.guild, channel=interaction.channel
+        )
+        return None if decision.allowed else decision.reason
+
+    async def can_run_app_command(self, ctx: commands.Context[Any], command: Any) -> bool:
+        """Whether the author of ``ctx`` may run an application command (for listings)."""
+        decision = await self.decide(command, user=ctx.author, guild=ctx.guild, channel=ctx.channel)
+        return decision.allowed
+
+
+def _missing_permissions(
+    user: discord.abc.User, guild: discord.Guild, channel: Any, wanted: Iterable[str]
+) -> list[str]:
+    if not isinstance(user, discord.Member):
+        member = guild.get_member(user.id)
+        if member is None:
+            return list(wanted)
+        user = member
+    if channel is not None and hasattr(channel, "permissions_for"):
+        have = channel.permissions_for(user)
+    else:
+        have = user.guild_permissions
+    return [name for name in wanted if not getattr(have, name, False)]
+
+
+def _permission_label(name: str) -> str:
+    return name.replace("_", " ").replace("guild", "server").title()
+
+
+def _role_label(guild: discord.Guild, role_id: int) -> str:
+    role = guild.get_role(role_id)
+    return f"@{role.name}" if role else f"role {role_id} (deleted)"
