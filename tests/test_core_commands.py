@@ -284,3 +284,30 @@ async def test_presence_fills_placeholders_and_rotates(
         await asyncio.sleep(0.05)
     activity = emu.presences[0]["activities"][0]
     assert activity["name"] == "in 1 servers" and activity["type"] == 0
+
+
+async def test_data_of_a_guild_the_bot_left_is_cleaned_after_the_grace_period(
+    discord_emulator: DiscordEmulator, zoryx_bot: BotFactory, people: tuple[Guild, Channel, User, User, User]
+) -> None:
+    emu = discord_emulator
+    guild, channel, boss, owner, _ = people
+    second = emu.create_guild("Second", owner=owner, members=[boss])
+    bot = await zoryx_bot(
+        no_plugins=True,
+        owner_id=boss.id,
+        config={"cooldowns.default_rate": 0, "storage.departed_guild_grace_hours": 0},
+    )
+    await emu.converse(emu.channel_named(second, "general"), owner, "!setprefix ?")
+    await emu.converse(channel, owner, "!setprefix $")
+    folder = bot.storage.guild_db_path(second.id).parent
+    assert folder.exists()
+    emu.remove_bot_from_guild(second)
+    for _ in range(100):
+        if bot.get_guild(second.id) is None:
+            break
+        await asyncio.sleep(0.05)
+    report = await emu.converse(channel, boss, "$cleanup")
+    assert "departed servers' data deleted: 1" in report.embeds[0]["description"]
+    assert not folder.exists()
+    assert bot.storage.guild_db_path(guild.id).exists()  # the guild the bot is still in keeps its data
+    assert (await emu.converse(channel, boss, "$about")).embeds
