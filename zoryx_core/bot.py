@@ -65,7 +65,8 @@ class ZoryxCommandTree(app_commands.CommandTree["ZoryxBot"]):
         refusal = await self.client.permissions.interaction_refusal(interaction)
         if refusal is None:
             return True
-        await self.client.errors.send_ephemeral(interaction, refusal)
+        if interaction.type is not discord.InteractionType.autocomplete:  # no message can answer those
+            await self.client.errors.send_ephemeral(interaction, refusal)
         return False
 
     async def on_error(
