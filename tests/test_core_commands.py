@@ -311,3 +311,50 @@ async def test_data_of_a_guild_the_bot_left_is_cleaned_after_the_grace_period(
     assert not folder.exists()
     assert bot.storage.guild_db_path(guild.id).exists()  # the guild the bot is still in keeps its data
     assert (await emu.converse(channel, boss, "$about")).embeds
+
+
+SLASH_ONLY_EXTENSION = """
+import discord
+from discord import app_commands
+from zoryx_core import owner_only, require_permissions
+
+
+@app_commands.command(description="Owner-only slash command")
+@owner_only()
+async def vault(interaction: discord.Interaction) -> None:
+    await interaction.response.send_message("vault opened")
+
+
+@app_commands.command(description="Needs Manage Messages")
+@require_permissions(manage_messages=True)
+async def tidy(interaction: discord.Interaction) -> None:
+    await interaction.response.send_message("tidied")
+
+
+async def setup(bot):
+    bot.tree.add_command(vault)
+    bot.tree.add_command(tidy)
+"""
+
+
+async def test_plain_slash_commands_meet_the_same_check(
+    discord_emulator: DiscordEmulator,
+    bot_runner: Runner,
+    tmp_path: Path,
+    people: tuple[Guild, Channel, User, User, User],
+) -> None:
+    emu = discord_emulator
+    _, channel, boss, owner, plain = people
+    (tmp_path / "extensions").mkdir()
+    (tmp_path / "extensions" / "slashy.py").write_text(SLASH_ONLY_EXTENSION)
+    bot = make_zoryx_bot(tmp_path, owner_id=boss.id, config={"cooldowns.default_rate": 0})
+    await bot_runner(bot)
+    await bot.tree.sync()
+    refused = await emu.run_slash("vault", channel=channel, user=owner)
+    assert refused.ephemeral and "owners only" in refused.embeds[0]["description"]
+    assert (await emu.run_slash("vault", channel=channel, user=boss)).content == "vault opened"
+    denied = await emu.run_slash("tidy", channel=channel, user=plain)
+    assert denied.ephemeral and "Manage Messages" in denied.embeds[0]["description"]
+    assert (await emu.run_slash("tidy", channel=channel, user=owner)).content == "tidied"
+    await emu.converse(channel, owner, "!config tidy @everyone")
+    assert (await emu.run_slash("tidy", channel=channel, user=plain)).content == "tidied"
