@@ -358,3 +358,34 @@ async def test_plain_slash_commands_meet_the_same_check(
     assert (await emu.run_slash("tidy", channel=channel, user=owner)).content == "tidied"
     await emu.converse(channel, owner, "!config tidy @everyone")
     assert (await emu.run_slash("tidy", channel=channel, user=plain)).content == "tidied"
+
+
+async def test_guild_config_reads_coalesce_and_stale_entries_refresh_in_the_background(tmp_path: Path) -> None:
+    from zoryx_core.guild_config import GuildConfigs
+    from zoryx_core.storage import Storage
+
+    storage = Storage(tmp_path / "data")
+    await storage.open()
+    try:
+        await storage.set("core", "prefix", "?", guild_id=42)
+        configs = GuildConfigs(storage, ttl=0.2)
+        reads = 0
+        original = storage.items
+
+        async def counting_items(*args: Any, **kwargs: Any) -> dict[str, Any]:
+            nonlocal reads
+            reads += 1
+            return await original(*args, **kwargs)
+
+        storage.items = counting_items  # type: ignore[method-assign]
+        results = await asyncio.gather(*(configs.get(42) for _ in range(200)))
+        assert {r.prefix for r in results} == {"?"} and reads == 1
+        await storage.set("core", "prefix", "%", guild_id=42)  # written by another process
+        await asyncio.sleep(0.25)
+        assert (await configs.get(42)).prefix == "?"  # stale, served at once while refreshing
+        await asyncio.sleep(0.05)
+        assert (await configs.get(42)).prefix == "%" and reads == 2
+        await configs.set_prefix(42, "$")
+        assert (await configs.get(42)).prefix == "$"
+    finally:
+        await storage.close()

@@ -49,6 +49,7 @@ class GuildConfigs:
         self.ttl = ttl
         self._cache: dict[int, tuple[float, GuildConfig]] = {}
         self._locks: dict[int, asyncio.Lock] = {}
+        self._loading: dict[int, asyncio.Future[GuildConfig]] = {}
         self.hits = 0
         self.misses = 0
 
@@ -61,13 +62,30 @@ class GuildConfigs:
         return None
 
     async def get(self, guild_id: int) -> GuildConfig:
-        """The server's config (from the cache, else from its database)."""
-        config = self.cached(guild_id)
-        if config is not None:
-            return config
+        """The server's config: from the cache; past its TTL the stale entry is served while one
+        background read refreshes it; on a miss, concurrent callers share one read."""
+        entry = self._cache.get(guild_id)
+        if entry is not None:
+            self.hits += 1
+            if entry[0] <= time.monotonic() and guild_id not in self._loading:
+                self._loading[guild_id] = asyncio.ensure_future(self._load(guild_id))
+            return entry[1]
         self.misses += 1
-        documents = await self.storage.items(NAMESPACE, guild_id=guild_id)
-        return self._remember(GuildConfig.from_documents(guild_id, documents))
+        pending = self._loading.get(guild_id)
+        if pending is None:
+            pending = self._loading[guild_id] = asyncio.ensure_future(self._load(guild_id))
+        return await asyncio.shield(pending)
+
+    async def _load(self, guild_id: int) -> GuildConfig:
+        started = time.monotonic()
+        try:
+            documents = await self.storage.items(NAMESPACE, guild_id=guild_id)
+            entry = self._cache.get(guild_id)
+            if entry is not None and entry[0] - self.ttl > started:
+                return entry[1]  # a write through this service landed meanwhile; it is newer
+            return self._remember(GuildConfig.from_documents(guild_id, documents))
+        finally:
+            self._loading.pop(guild_id, None)
 
     async def set_prefix(self, guild_id: int, prefix: str | None) -> GuildConfig:
         """Set the server's prefix (``None``: back to the global default)."""
