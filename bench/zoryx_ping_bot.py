@@ -80,6 +80,8 @@ def make_bot(home: Path, guild_ready_timeout: float, hook_style: str, members_in
             "startup.guild_ready_timeout": guild_ready_timeout,
             "intents.members": members_intent,
             "logging.level": "ERROR",
+            # the default per-user cooldown (3 uses / 5 s) would refuse a benchmark's pings
+            "cooldowns.default_rate": 0,
         },
     )
 
