@@ -360,7 +360,7 @@ async def test_plain_slash_commands_meet_the_same_check(
     assert (await emu.run_slash("tidy", channel=channel, user=plain)).content == "tidied"
 
 
-async def test_guild_config_reads_coalesce_and_stale_entries_refresh_in_the_background(tmp_path: Path) -> None:
+async def test_guild_config_reads_coalesce_and_stale_entries_refresh_later(tmp_path: Path) -> None:
     from zoryx_core.guild_config import GuildConfigs
     from zoryx_core.storage import Storage
 
