@@ -37,11 +37,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import gc
 import itertools
 import json
-import signal
 import statistics
 import sys
 import time
@@ -52,6 +50,7 @@ from pathlib import Path
 import aiohttp.web_app
 import psutil  # type: ignore[import-untyped,unused-ignore]
 from ping_roundtrip import Load, cpu_seconds, percentile, start_bot_process
+from zoryx_ping import stop_child
 
 from zoryx_core.testing import Channel, DiscordEmulator, User
 
@@ -210,23 +209,6 @@ def release_emulator() -> None:
     if cache is not None and hasattr(cache, "cache_clear"):
         cache.cache_clear()
     gc.collect()
-
-
-async def stop_child(proc: asyncio.subprocess.Process) -> list[str]:
-    """SIGTERM, then everything the child printed until it exited."""
-    if proc.returncode is None:
-        with contextlib.suppress(ProcessLookupError):
-            proc.send_signal(signal.SIGTERM)
-    lines: list[str] = []
-    try:
-        async with asyncio.timeout(20):
-            if proc.stdout is not None:
-                lines = (await proc.stdout.read()).decode().splitlines()
-            await proc.wait()
-    except TimeoutError:
-        proc.kill()
-        await proc.wait()
-    return lines
 
 
 async def run_once(kind: str, index: int, args: argparse.Namespace) -> Run:

@@ -29,10 +29,11 @@ import argparse
 import asyncio
 import logging
 import os
-import signal
 import sys
 import tempfile
 from pathlib import Path
+
+from zoryx_ping_bot import serve_until_signal
 
 from zoryx_core import ZoryxBot
 from zoryx_core.discord_redirect import point_discord_at
@@ -83,14 +84,7 @@ def make_bot(home: Path, guild_ready_timeout: float, members_intent: bool) -> Zo
 
 async def run(token: str, home: Path, guild_ready_timeout: float, members_intent: bool) -> int:
     bot = make_bot(home, guild_ready_timeout, members_intent)
-    loop = asyncio.get_running_loop()
-    stopping: list[asyncio.Task[None]] = []
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, lambda: stopping.append(loop.create_task(bot.close())))
-    async with bot:
-        await bot.start(token)
-    if stopping:
-        await asyncio.gather(*stopping)
+    await serve_until_signal(bot, token)
     print(f"COUNTS {bot.metrics.messages} {bot.metrics.commands}", flush=True)
     return 0
 

@@ -93,8 +93,8 @@ def make_bot(home: Path, guild_ready_timeout: float, hook_style: str, members_in
     return bot
 
 
-async def run(token: str, home: Path, guild_ready_timeout: float, hook_style: str, members: bool) -> int:
-    bot = make_bot(home, guild_ready_timeout, hook_style, members)
+async def serve_until_signal(bot: ZoryxBot, token: str) -> None:
+    """Run ``bot`` until SIGTERM or SIGINT, then let its close() finish."""
     loop = asyncio.get_running_loop()
     stopping: list[asyncio.Task[None]] = []
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -103,6 +103,11 @@ async def run(token: str, home: Path, guild_ready_timeout: float, hook_style: st
         await bot.start(token)
     if stopping:
         await asyncio.gather(*stopping)
+
+
+async def run(token: str, home: Path, guild_ready_timeout: float, hook_style: str, members: bool) -> int:
+    bot = make_bot(home, guild_ready_timeout, hook_style, members)
+    await serve_until_signal(bot, token)
     events = int(getattr(bot, COUNTER_ATTRIBUTE, -1))
     print(f"HOOK_EVENTS {events}", flush=True)
     return 0

@@ -166,7 +166,7 @@ class Permissions:
         requirement = requirement_of(command)
         if self.is_bot_owner(user.id):
             return Decision(True, "bot owner")
-        if self.is_owner_only(command):
+        if name in self.owner_only_names or requirement.access is Access.BOT_OWNER:
             return Decision(False, "bot owner", f"`{name}` is for the bot's owners only.")
         if guild is None:
             if requirement.access is not Access.PUBLIC:
