@@ -49,16 +49,34 @@ class ZoryxCommandTree(app_commands.CommandTree["ZoryxBot"]):
         guilds: Sequence[discord.abc.Snowflake] = discord.utils.MISSING,
         override: bool = False,
     ) -> None:
-        super().add_command(command, guild=guild, guilds=guilds, override=override)
         plugin = current_plugin()
+        if guilds:  # MISSING is falsy
+            ids: tuple[int | None, ...] = tuple(g.id for g in guilds)
+        elif guild:
+            ids = (guild.id,)
+        else:
+            ids = (None,)
+        if not self._admitted(command, plugin.name if plugin is not None else None, ids):
+            return
+        super().add_command(command, guild=guild, guilds=guilds, override=override)
         if plugin is not None:
-            if guilds:  # MISSING is falsy
-                ids: tuple[int | None, ...] = tuple(g.id for g in guilds)
-            elif guild:
-                ids = (guild.id,)
-            else:
-                ids = (None,)
             plugin.registrations.app_commands.append((command, ids))
+
+    def _admitted(
+        self, command: AppCommandLike, plugin: str | None, guild_ids: tuple[int | None, ...]
+    ) -> bool:
+        """Whether every ``zoryx_admit_app_command`` implementation lets ``command`` in."""
+        host: PluginHost | None = getattr(self.client, "plugins", None)
+        if host is None:
+            return True
+        calls = host.hooks.call_sync(
+            "zoryx_admit_app_command", bot=self.client, command=command, plugin=plugin, guild_ids=guild_ids
+        )
+        refused_by = [call.plugin for call in calls if call.value is False]
+        if refused_by:
+            log.info("application command %r kept out of the tree by %s", command.name, ", ".join(refused_by))
+            return False
+        return True
 
     async def interaction_check(self, interaction: discord.Interaction[ZoryxBot], /) -> bool:
         """The permission check of application commands that are not hybrid."""

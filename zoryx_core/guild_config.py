@@ -8,9 +8,12 @@ the very next message. Another process sharing the data folder sees it after ``t
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from .storage import documents
 
 if TYPE_CHECKING:
     from .storage import Storage
@@ -111,6 +114,42 @@ class GuildConfigs:
             grants = dict(await self.storage.get(NAMESPACE, "grants", {}, guild_id=guild_id) or {})
             grants.pop(command, None)
             await self.storage.set(NAMESPACE, "grants", grants, guild_id=guild_id)
+            return await self._refresh(guild_id)
+
+    async def export(self, guild_id: int) -> dict[str, Any]:
+        """The server's choices as plain JSON data (for backups)."""
+        config = await self._refresh(guild_id)
+        return {
+            "prefix": config.prefix,
+            "mention_prefix": config.mention_prefix,
+            "grants": {command: list(roles) for command, roles in sorted(config.grants.items())},
+        }
+
+    async def replace(
+        self,
+        guild_id: int,
+        *,
+        prefix: str | None,
+        mention_prefix: bool | None,
+        grants: dict[str, list[int]],
+    ) -> GuildConfig:
+        """Set all of the server's choices at once (a restore); ``None`` means the default."""
+        values: dict[str, Any] = {
+            "prefix": prefix,
+            "mention_prefix": mention_prefix,
+            "grants": {str(k): [int(r) for r in v] for k, v in grants.items() if v} or None,
+        }
+
+        def write_all(conn: sqlite3.Connection) -> None:
+            scope = documents.scope_for(guild_id, None)
+            for key, value in values.items():
+                if value is None:
+                    documents.delete(conn, NAMESPACE, scope, key)
+                else:
+                    documents.put(conn, NAMESPACE, scope, key, value)
+
+        async with self._lock(guild_id):
+            await self.storage.transaction(write_all, guild_id=guild_id)
             return await self._refresh(guild_id)
 
     def forget(self, guild_id: int) -> None:

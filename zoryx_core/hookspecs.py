@@ -185,6 +185,35 @@ def zoryx_help_marker(bot: ZoryxBot, command: Any) -> str | None:
 
 
 @hookspec
+def zoryx_admit_app_command(
+    bot: ZoryxBot, command: Any, plugin: str | None, guild_ids: tuple[int | None, ...]
+) -> bool | None:
+    """*Fan-out, sync.* Asked before an application command (``command``: a slash command, group
+    or context menu) is added to the bot's command tree, for the guilds ``guild_ids`` (``None``
+    meaning global), on behalf of ``plugin`` (the plugin whose set-up adds it, if any).
+
+    Return ``False`` to keep it out of the tree: a hybrid command then stays a prefix command
+    with every check it has; a plain application command is not registered. Any ``False`` wins;
+    ``None`` or ``True`` admit. The slash-limit plugin uses this to stay under Discord's cap.
+    """
+
+
+@hookspec
+def zoryx_export_guild_data(bot: ZoryxBot, guild_id: int) -> Any:
+    """*Fan-out, sync or async.* What the plugin keeps for the server ``guild_id`` that a backup
+    should carry: a JSON-serialisable value, or ``None`` for nothing. A backup stores each
+    plugin's answer under the plugin's name."""
+
+
+@hookspec
+def zoryx_import_guild_data(bot: ZoryxBot, guild_id: int, data: Any, id_map: dict[int, int]) -> Any:
+    """*Per plugin, sync or async.* Put back what :func:`zoryx_export_guild_data` gave for the
+    server ``guild_id`` (called only for the plugin that exported ``data``). ``id_map`` maps old
+    role and channel ids to the ids they have after a restore (ids not in it are unchanged).
+    Return a short description of what was restored, or ``None``."""
+
+
+@hookspec
 def zoryx_delete_user_data(bot: ZoryxBot, user_id: int) -> Any:
     """*Fan-out, sync or async.* Delete everything the plugin stores about the user ``user_id``
     (every guild). Return a short description of what was deleted, or ``None`` if nothing."""

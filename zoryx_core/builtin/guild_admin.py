@@ -208,3 +208,36 @@ def _grant_lines(guild: discord.Guild, grants: dict[str, tuple[int, ...]]) -> st
 @hookimpl
 async def zoryx_setup(bot: ZoryxBot, plugin: PluginContext) -> None:
     await bot.add_cog(GuildAdminCog(bot))
+
+
+@hookimpl
+async def zoryx_export_guild_data(bot: ZoryxBot, guild_id: int) -> dict[str, Any]:
+    """The server's prefix, mention prefix and command grants, for backups."""
+    return await bot.guild_configs.export(guild_id)
+
+
+@hookimpl
+async def zoryx_import_guild_data(bot: ZoryxBot, guild_id: int, data: Any, id_map: dict[int, int]) -> str:
+    """Put back what :func:`zoryx_export_guild_data` gave, with grants moved to the new role ids."""
+    if not isinstance(data, dict):
+        raise ValueError(f"server settings must be an object, got {type(data).__name__}")
+    prefix = data.get("prefix")
+    if prefix is not None:
+        problem = prefix_problem(prefix) if isinstance(prefix, str) else "it is not text"
+        if problem:
+            raise ValueError(f"prefix {prefix!r} cannot be restored: {problem}")
+    mention = data.get("mention_prefix")
+    if mention is not None and not isinstance(mention, bool):
+        raise ValueError(f"mention_prefix must be true, false or null, got {mention!r}")
+    raw_grants = data.get("grants") or {}
+    if not isinstance(raw_grants, dict):
+        raise ValueError("grants must map command names to lists of role ids")
+    grants: dict[str, list[int]] = {}
+    for command, roles in raw_grants.items():
+        if not isinstance(roles, list) or not all(isinstance(r, int) for r in roles):
+            raise ValueError(f"grants for {command!r} must be a list of role ids")
+        grants[str(command)] = [id_map.get(int(r), int(r)) for r in roles]
+    await bot.guild_configs.replace(guild_id, prefix=prefix, mention_prefix=mention, grants=grants)
+    granted = sum(len(r) for r in grants.values())
+    mention_text = "default" if mention is None else ("on" if mention else "off")
+    return f"prefix {prefix or 'default'}, mention prefix {mention_text}, {granted} grants"

@@ -67,19 +67,21 @@ class HookRunner:
         return bool(self.implementations(hook, plugin))
 
     async def call(
-        self, hook: str, /, *, plugin: str | None = None, timeout: float | None = None, **kwargs: Any
+        self, hook: str, /, *, only: str | None = None, timeout: float | None = None, **kwargs: Any
     ) -> list[HookCall]:
-        """Await every implementation of ``hook`` (only ``plugin``'s, if given) in turn."""
+        """Await every implementation of ``hook`` (only the plugin ``only``'s, if given) in turn;
+        ``kwargs`` are the hook's arguments."""
         limit = self._default_timeout() if timeout is None else timeout
         results = []
-        for impl in self.implementations(hook, plugin):
+        for impl in self.implementations(hook, only):
             results.append(await self._call_one(impl, hook, kwargs, limit))
         return results
 
-    def call_sync(self, hook: str, /, *, plugin: str | None = None, **kwargs: Any) -> list[HookCall]:
-        """Call a synchronous hook's implementations in turn (no event loop needed)."""
+    def call_sync(self, hook: str, /, *, only: str | None = None, **kwargs: Any) -> list[HookCall]:
+        """Call a synchronous hook's implementations (only the plugin ``only``'s, if given) in
+        turn (no event loop needed); ``kwargs`` are the hook's arguments."""
         results = []
-        for impl in self.implementations(hook, plugin):
+        for impl in self.implementations(hook, only):
             started = time.perf_counter()
             result = HookCall(impl.plugin_name, hook)
             try:

@@ -234,6 +234,47 @@ class PluginHost:
             report[call.plugin] = call.value if call.ok else f"failed: {call.error}"
         return report
 
+    async def export_guild_data(self, guild_id: int) -> tuple[dict[str, Any], dict[str, str]]:
+        """Every plugin's ``zoryx_export_guild_data`` answer for ``guild_id``, by plugin name
+        (``None`` answers left out), and the plugins whose export failed, with why."""
+        data: dict[str, Any] = {}
+        failures: dict[str, str] = {}
+        for call in await self.notify("zoryx_export_guild_data", guild_id=guild_id):
+            if not call.ok:
+                failures[call.plugin] = call.error or "failed"
+            elif call.value is not None:
+                data[call.plugin] = call.value
+        return data, failures
+
+    async def import_guild_data(
+        self, guild_id: int, data: dict[str, Any], id_map: dict[int, int]
+    ) -> dict[str, tuple[bool, str]]:
+        """Give each plugin back its part of ``data`` (as exported) through its own
+        ``zoryx_import_guild_data``: per plugin, whether it worked and what it said (or why not).
+        A plugin that is not loaded, or does not implement the hook, is reported as skipped."""
+        report: dict[str, tuple[bool, str]] = {}
+        for name, part in data.items():
+            if name not in self.contexts:
+                report[name] = (False, "skipped: the plugin is not loaded")
+                continue
+            if not self.hooks.has("zoryx_import_guild_data", name):
+                report[name] = (False, "skipped: the plugin cannot import server data")
+                continue
+            calls = await self.hooks.call(
+                "zoryx_import_guild_data",
+                only=name,
+                bot=self.bot,
+                guild_id=guild_id,
+                data=part,
+                id_map=id_map,
+            )
+            for call in calls:
+                if call.ok:
+                    report[name] = (True, str(call.value) if call.value is not None else "restored")
+                else:
+                    report[name] = (False, call.error or "failed")
+        return report
+
     # --- internals -------------------------------------------------------------------------------
 
     def _name(self, name: str) -> str:
@@ -328,7 +369,7 @@ class PluginHost:
     async def _prepare(self, ctx: PluginContext) -> tuple[PluginStatus, str] | None:
         """Conflicts and settings, after import and before set-up."""
         conflicts: list[str] = []
-        for call in self.hooks.call_sync("zoryx_conflicts", plugin=ctx.name):
+        for call in self.hooks.call_sync("zoryx_conflicts", only=ctx.name):
             if call.error:
                 return PluginStatus.FAILED, f"zoryx_conflicts raised {call.error}"
             conflicts.extend(call.value or [])
@@ -341,7 +382,7 @@ class PluginHost:
         if reason := self._conflict(ctx):
             return PluginStatus.SKIPPED, reason
         declared: list[Any] = []
-        for call in self.hooks.call_sync("zoryx_settings", plugin=ctx.name):
+        for call in self.hooks.call_sync("zoryx_settings", only=ctx.name):
             if call.error:
                 return PluginStatus.FAILED, f"zoryx_settings raised {call.error}"
             declared.extend(call.value or [])
