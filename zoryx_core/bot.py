@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -175,8 +177,7 @@ class ZoryxBot(commands.AutoShardedBot):
         self.add_listener(self._fire_ready, "on_ready")
         self.add_listener(self._guild_joined, "on_guild_join")
         self.add_listener(self._guild_left, "on_guild_remove")
-        self.add_listener(self._command_completed, "on_command_completion")
-        self.add_listener(self._app_command_completed, "on_app_command_completion")
+        self._reports: set[asyncio.Task[Any]] = set()
 
     @property
     def data_dir(self) -> Path:
@@ -323,17 +324,37 @@ class ZoryxBot(commands.AutoShardedBot):
             interaction=interaction,
         )
 
-    async def _command_completed(self, ctx: commands.Context[Any]) -> None:
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        # Completed commands are counted here, in line, rather than by a listener: a listener
+        # costs a task per command. A task is made only when a plugin implements the hook.
+        if event_name == "command_completion":
+            self._command_completed(args[0])
+        elif event_name == "app_command_completion":
+            self._app_command_completed(args[0], args[1])
+        super().dispatch(event_name, *args, **kwargs)
+
+    def _command_completed(self, ctx: commands.Context[Any]) -> None:
         if ctx.command is not None:
             self.metrics.command_ran(ctx.command.qualified_name)
-        await self.plugins.notify("zoryx_command_executed", event=self.command_event(ctx=ctx))
+        if impls := self.plugins.hooks.implementations("zoryx_command_executed"):
+            self._report(impls, self.command_event(ctx=ctx))
 
-    async def _app_command_completed(self, interaction: discord.Interaction[Any], command: Any) -> None:
+    def _app_command_completed(self, interaction: discord.Interaction[Any], command: Any) -> None:
         if isinstance(command, HybridAppCommand):
-            return  # reported through on_command_completion with its context
-        event = self.command_event(interaction=interaction, command=command)
-        self.metrics.command_ran(event.name)
-        await self.plugins.notify("zoryx_command_executed", event=event)
+            return  # reported as command_completion, with its context
+        self.metrics.command_ran(getattr(command, "qualified_name", "?"))
+        if impls := self.plugins.hooks.implementations("zoryx_command_executed"):
+            self._report(impls, self.command_event(interaction=interaction, command=command))
+
+    def _report(self, impls: list[Any], event: CommandEvent) -> None:
+        """``zoryx_command_executed``: plain functions are called at once; a task is made only
+        when an implementation is a coroutine function (it is awaited with the hook timeout)."""
+        if not any(inspect.iscoroutinefunction(impl.function) for impl in impls):
+            self.plugins.hooks.call_sync("zoryx_command_executed", bot=self, event=event)
+            return
+        task = asyncio.create_task(self.plugins.notify("zoryx_command_executed", event=event))
+        self._reports.add(task)
+        task.add_done_callback(self._reports.discard)
 
     async def on_command_error(self, ctx: commands.Context[Any], error: commands.CommandError, /) -> None:
         """Every prefix and hybrid command error, reported once (see :mod:`zoryx_core.error_handler`)."""

@@ -120,7 +120,9 @@ def zoryx_guild_left(bot: ZoryxBot, guild: discord.Guild) -> None:
 @hookspec
 def zoryx_command_executed(bot: ZoryxBot, event: CommandEvent) -> None:
     """*Fan-out, sync or async.* A prefix, slash, hybrid or context-menu command completed
-    without error; ``event`` names the command, its kind, who ran it and where."""
+    without error; ``event`` names the command, its kind, who ran it and where. Plain functions
+    are called as the command completes; when an implementation is ``async``, all run in a task
+    (keep plain ones quick: they run on every command)."""
 
 
 @hookspec
