@@ -55,6 +55,57 @@ async def setup(bot):
     await bot.add_cog(Pings())
 '''
 
+GUILD_SCOPED_EXTENSION = '''
+import os
+
+import discord
+from discord import app_commands
+
+
+@app_commands.command()
+@app_commands.guilds(int(os.environ["SCOPED_GUILD"]))
+async def localping(interaction: discord.Interaction) -> None:
+    """Only in one server."""
+    await interaction.response.send_message("local pong")
+
+
+async def setup(bot):
+    bot.tree.add_command(localping)
+'''
+
+FILL_THE_TREE_EXTENSION = '''
+import discord
+from discord import app_commands
+
+
+def make(name):
+    async def callback(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(name)
+
+    return app_commands.Command(name=name, description="filler", callback=callback)
+
+
+async def setup(bot):
+    free = 100 - len(bot.tree.get_commands(type=discord.AppCommandType.chat_input))
+    for index in range(free):
+        bot.tree.add_command(make(f"filler{index}"))
+'''
+
+ONE_MORE_EXTENSION = '''
+from discord.ext import commands
+
+
+class OneMore(commands.Cog):
+    @commands.hybrid_command()
+    async def onemore(self, ctx):
+        """The 101st."""
+        await ctx.send("one more")
+
+
+async def setup(bot):
+    await bot.add_cog(OneMore())
+'''
+
 KEEPER_EXTENSION = '''
 from zoryx_core import hookimpl
 
@@ -111,6 +162,41 @@ async def test_a_refused_hybrid_command_stays_a_prefix_command_with_its_checks(
     # Unloading the plugin removes the prefix command; the refused slash form was never there.
     await bot.plugins.unload("b_pings")
     assert bot.get_command("quietping") is None and bot.tree.get_command("loudping") is None
+
+
+async def test_guild_scoped_commands_are_asked_about_and_removed_for_their_guild(
+    discord_emulator: DiscordEmulator, bot_runner: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu = discord_emulator
+    guild = emu.create_guild("Scoped")
+    monkeypatch.setenv("SCOPED_GUILD", str(guild.id))
+    (tmp_path / "extensions").mkdir()
+    (tmp_path / "extensions" / "a_gate.py").write_text(GATE_EXTENSION)
+    (tmp_path / "extensions" / "b_scoped.py").write_text(GUILD_SCOPED_EXTENSION)
+    bot: ZoryxBot = make_zoryx_bot(tmp_path)
+    await bot_runner(bot)
+    gate = bot.plugins.context("a_gate").module
+    assert ("localping", "b_scoped", (guild.id,)) in gate.ASKED
+    assert bot.tree.get_command("localping", guild=guild) is not None
+    await bot.plugins.unload("b_scoped")
+    assert bot.tree.get_command("localping", guild=guild) is None
+
+
+async def test_a_hybrid_refused_by_a_full_tree_leaves_no_prefix_command_behind(
+    discord_emulator: DiscordEmulator, bot_runner: Runner, tmp_path: Path
+) -> None:
+    discord_emulator.create_guild("Full")
+    (tmp_path / "extensions").mkdir()
+    (tmp_path / "extensions" / "a_fill.py").write_text(FILL_THE_TREE_EXTENSION)
+    (tmp_path / "extensions" / "b_more.py").write_text(ONE_MORE_EXTENSION)
+    bot: ZoryxBot = make_zoryx_bot(tmp_path)
+    await bot_runner(bot)
+    outcome = bot.plugins.outcomes["b_more"]
+    assert outcome.status.value == "failed" and "CommandLimitReached" in outcome.reason
+    assert bot.get_command("onemore") is None, "the prefix half of the refused hybrid must go too"
+    await bot.plugins.unload("a_fill")
+    assert (await bot.plugins.load("b_more")).status.value == "loaded"
+    assert bot.get_command("onemore") is not None and bot.tree.get_command("onemore") is not None
 
 
 async def test_guild_data_round_trips_through_export_and_import(

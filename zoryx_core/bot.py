@@ -52,12 +52,7 @@ class ZoryxCommandTree(app_commands.CommandTree["ZoryxBot"]):
         override: bool = False,
     ) -> None:
         plugin = current_plugin()
-        if guilds:  # MISSING is falsy
-            ids: tuple[int | None, ...] = tuple(g.id for g in guilds)
-        elif guild:
-            ids = (guild.id,)
-        else:
-            ids = (None,)
+        ids = _scope_ids(command, guild, guilds)
         if not self._admitted(command, plugin.name if plugin is not None else None, ids):
             return
         super().add_command(command, guild=guild, guilds=guilds, override=override)
@@ -224,7 +219,14 @@ class ZoryxBot(commands.AutoShardedBot):
             plugin.registrations.cogs.append(cog)
 
     def add_command(self, command: commands.Command[Any, ..., Any], /) -> None:
-        super().add_command(command)
+        try:
+            super().add_command(command)
+        except Exception:
+            # discord.py adds the prefix form of a hybrid before its slash form; when the tree
+            # refuses the latter, take the former away too so that nothing half-registered stays.
+            if self.all_commands.get(command.name) is command:
+                self.remove_command(command.name)
+            raise
         apply_default_cooldown(self, command)
         if (plugin := current_plugin()) is not None:
             plugin.registrations.prefix_commands.append(command)
@@ -359,6 +361,21 @@ class ZoryxBot(commands.AutoShardedBot):
     async def on_command_error(self, ctx: commands.Context[Any], error: commands.CommandError, /) -> None:
         """Every prefix and hybrid command error, reported once (see :mod:`zoryx_core.error_handler`)."""
         await self.errors.context_error(ctx, error)
+
+
+def _scope_ids(
+    command: AppCommandLike,
+    guild: discord.abc.Snowflake | None,
+    guilds: Sequence[discord.abc.Snowflake],
+) -> tuple[int | None, ...]:
+    """Where ``tree.add_command`` puts ``command`` (``None``: global), as discord.py decides it:
+    ``guild`` / ``guilds`` if given, else the ``@app_commands.guilds(...)`` of the command."""
+    if guild is not discord.utils.MISSING:
+        return (None,) if guild is None else (guild.id,)
+    if isinstance(guilds, Sequence):  # MISSING is not one
+        return tuple(g.id for g in guilds) or (None,)
+    declared: set[int] | None = getattr(command, "_guild_ids", None)
+    return tuple(sorted(declared)) if declared else (None,)
 
 
 def _prefix(bot: Any, message: discord.Message) -> list[str]:
