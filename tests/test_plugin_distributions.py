@@ -1,0 +1,106 @@
+"""Every framework plugin in ``plugins/`` is its own distribution: it installs alone with pip next
+to zoryx-core, its requirements are met (``pip check``), and its own test suite passes there with
+no other plugin installed.
+
+One base environment holds zoryx-core (editable, with the ``testing`` extra) and nothing else;
+each plugin gets a fresh environment layered on it (a ``.pth`` file adds the base's
+site-packages), into which pip installs the plugin from its folder, as a user would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PLUGIN_DIRS = sorted(path.parent for path in (ROOT / "plugins").glob("*/pyproject.toml"))
+PLUGIN_DISTRIBUTIONS = [path.name for path in PLUGIN_DIRS]
+FRAMEWORK_PLUGINS = {"zoryx-event-hooks", "zoryx-diagnostics", "zoryx-slash-limiter"}
+
+
+def _python(env: Path) -> Path:
+    return env / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def _run(command: list[str | Path], *, cwd: Path = ROOT, timeout: float = 600) -> str:
+    result = subprocess.run(
+        [str(part) for part in command], cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
+    assert result.returncode == 0, f"{' '.join(map(str, command))} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def _site_packages(python: Path) -> str:
+    return _run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).strip()
+
+
+@pytest.fixture(scope="session")
+def core_environment(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A virtual environment with zoryx-core[testing] (editable) and no plugin at all."""
+    env = tmp_path_factory.mktemp("core-only") / "env"
+    venv.EnvBuilder(with_pip=True).create(env)
+    _run(
+        [_python(env), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e",
+         f"{ROOT}[testing]", "setuptools>=77"],
+    )  # fmt: skip
+    return env
+
+
+def _layered_environment(base: Path, where: Path) -> Path:
+    """A fresh environment that sees the base's packages behind its own."""
+    env = where / "env"
+    venv.EnvBuilder(with_pip=False).create(env)
+    site = Path(_site_packages(_python(env)))
+    base_site = _site_packages(_python(base))
+    # An "import" line runs at start-up: addsitedir also reads the base's own .pth files (the
+    # editable zoryx-core install lives in one).
+    (site / "zoryx-core-base.pth").write_text(f"import site; site.addsitedir({base_site!r})\n")
+    return env
+
+
+def test_the_framework_plugins_are_all_here() -> None:
+    assert FRAMEWORK_PLUGINS <= set(PLUGIN_DISTRIBUTIONS)
+
+
+@pytest.mark.parametrize("plugin_dir", PLUGIN_DIRS, ids=PLUGIN_DISTRIBUTIONS)
+def test_plugin_installs_alone_and_its_tests_pass(
+    plugin_dir: Path, core_environment: Path, tmp_path: Path
+) -> None:
+    env = _layered_environment(core_environment, tmp_path)
+    python = _python(env)
+    _run(
+        [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-build-isolation",
+         f"{plugin_dir}[test]"],
+    )  # fmt: skip
+    _run([python, "-m", "pip", "check"])
+
+    listing = _run([python, "-m", "pip", "list", "--format", "json"])
+    installed = {entry["name"].lower() for entry in json.loads(listing)}
+    plugins_present = {name for name in installed if name.startswith("zoryx-") and name != "zoryx-core"}
+    assert plugins_present == {plugin_dir.name}, f"other plugins are visible: {plugins_present}"
+    discovered = _run(
+        [python, "-c",
+         "from importlib.metadata import entry_points;"
+         "print(sorted(ep.name for ep in entry_points(group='zoryx.plugins')))"],
+    )  # fmt: skip
+    assert discovered.strip() == repr([plugin_dir.name])
+
+    result = subprocess.run(
+        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=plugin_dir,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    summary = result.stdout.strip().splitlines()[-1:] or ["(no output)"]
+    assert result.returncode == 0, (
+        f"{plugin_dir.name}'s tests failed in an environment with only zoryx-core:\n"
+        f"{result.stdout[-20000:]}\n{result.stderr[-5000:]}"
+    )
+    print(f"{plugin_dir.name}: {summary[0]}", file=sys.stderr)
