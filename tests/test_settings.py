@@ -64,6 +64,14 @@ CORE_KEYS = [
     "storage.departed_guild_grace_hours",
     "storage.maintenance_minutes",
     "metrics.flush_seconds",
+    "marketplace.catalog_url",
+    "marketplace.index_url",
+    "marketplace.cache_seconds",
+    "marketplace.timeout",
+    "marketplace.send_instance_id",
+    "marketplace.max_retries",
+    "marketplace.max_retry_wait",
+    "marketplace.pip_timeout",
     "startup.guild_ready_timeout",
 ]
 

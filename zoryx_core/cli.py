@@ -9,9 +9,12 @@ import os
 import sys
 from pathlib import Path
 
+from .marketplace_cli import COMMANDS as MARKETPLACE_COMMANDS
+from .marketplace_cli import add_marketplace_commands, run_marketplace_command
+
 __all__ = ["main"]
 
-BUILTIN_COMMANDS = {"run", "sandbox", "plugins", "demo", "emulator", "version"}
+BUILTIN_COMMANDS = {"run", "sandbox", "plugins", "demo", "emulator", "version"} | MARKETPLACE_COMMANDS
 
 
 def _plugin_list(text: str) -> tuple[str, ...]:
@@ -76,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     emulator = sub.add_parser("emulator", help="run the Discord emulator as a standalone server")
     emulator.add_argument("args", nargs=argparse.REMAINDER, help="options of python -m zoryx_core.testing")
     sub.add_parser("version", help="print the installed version")
+    add_marketplace_commands(sub)
     return parser
 
 
@@ -110,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
 
         emulator_main(args.args)
         return 0
+    if args.command in MARKETPLACE_COMMANDS:
+        return run_marketplace_command(args)
     if args.command == "version":
         from . import __version__
 

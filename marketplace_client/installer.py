@@ -1,0 +1,593 @@
+"""Install, upgrade, uninstall and fixdeps: verified wheels installed with the target
+interpreter's pip, dependencies resolved together from the configured index, and every failure
+rolled back so the environment ends as it began."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from importlib import metadata
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from .client import MarketplaceClient
+from .environment import Backup, DistRecord, EnvSnapshot, TargetEnvironment, TargetError
+from .errors import CatalogError, InstallError, InstallStep, MarketplaceError, PluginNotFoundError, WheelError
+from .http import FetchError
+from .locking import exclusive
+from .models import Catalog, CatalogPlugin, CatalogVersion
+from .progress import Progress, ProgressCallback, report
+from .results import (
+    ActivationRequest,
+    Activator,
+    DistChange,
+    FixdepsResult,
+    InstallAction,
+    InstalledPlugin,
+    InstallResult,
+    MissingRequirement,
+    UninstallResult,
+    Update,
+)
+from .wheel import CORE_DISTRIBUTION, WheelInfo, read_wheel
+
+__all__ = ["DOWNLOADS_DIR", "Installer", "parse_install_request"]
+
+DOWNLOADS_DIR = "wheels"
+"""Verified wheels of installed plugins, under ``data_dir/marketplace``."""
+
+Step = InstallStep
+
+
+class _Failure(Exception):
+    def __init__(self, step: InstallStep, reason: str) -> None:
+        super().__init__(reason)
+        self.step = step
+        self.reason = reason
+
+
+def parse_install_request(text: str) -> tuple[str, str | None]:
+    """``"zoryx-dice"`` -> (``"zoryx-dice"``, None); ``"zoryx-dice==0.2"`` -> (..., ``"0.2"``).
+    Anything else raises :class:`ValueError` saying what is accepted."""
+    try:
+        requirement = Requirement(text.strip())
+    except InvalidRequirement:
+        raise ValueError(f"{text!r} is not a plugin name, nor NAME==VERSION") from None
+    if requirement.extras or requirement.marker or requirement.url:
+        raise ValueError(f"{text!r}: give only a name, or NAME==VERSION")
+    specs = list(requirement.specifier)
+    if not specs:
+        return canonicalize_name(requirement.name), None
+    if len(specs) == 1 and specs[0].operator == "==" and "*" not in specs[0].version:
+        return canonicalize_name(requirement.name), specs[0].version
+    raise ValueError(f"{text!r}: only an exact version is accepted (NAME==VERSION)")
+
+
+class Installer:
+    """Changes the bot's environment (``python``, default this interpreter) from a marketplace.
+
+    One operation runs at a time per data folder (also across processes). Every method reports
+    progress through ``progress`` (see :class:`Progress`) and raises :class:`InstallError` naming
+    the step that failed; ``InstallError.restored`` tells whether the environment is as before.
+
+    ``core_version`` is the zoryx-core version plugins must support (default: the one installed
+    in the target environment). ``import_check`` imports the plugin in a fresh target interpreter
+    after pip (step ``import``); by default only when no activation step is given (activating
+    imports it anyway). ``pip_isolated`` runs pip without user configuration.
+    """
+
+    def __init__(
+        self,
+        client: MarketplaceClient,
+        *,
+        python: str | os.PathLike[str] | None = None,
+        core_version: str | None = None,
+        import_check: bool | None = None,
+        pip_isolated: bool = False,
+    ) -> None:
+        self.client = client
+        self.options = client.options
+        self.environment = TargetEnvironment(
+            python, pip_timeout=self.options.pip_timeout, pip_isolated=pip_isolated
+        )
+        self.core_version = core_version
+        self.import_check = import_check
+        self._lock = asyncio.Lock()
+
+    # --- reading the environment -------------------------------------------------------------------
+
+    async def installed_plugins(self) -> list[InstalledPlugin]:
+        """Distributions in the target environment with a ``zoryx.plugins`` entry point."""
+        snapshot = await self._snapshot(Step.CHECK)
+        return [
+            InstalledPlugin(record.name, record.version, record.plugin_module, record.requires)
+            for record in snapshot.plugins()
+        ]
+
+    async def outdated(self, *, refresh: bool = False) -> list[Update]:
+        """Installed plugins whose catalog entry has a newer version supporting this zoryx-core."""
+        catalog = await self._catalog(refresh=refresh)
+        snapshot = await self._snapshot(Step.CHECK)
+        core = self._core_version(snapshot)
+        updates = []
+        for record in snapshot.plugins():
+            if record.name not in catalog:
+                continue
+            best = catalog.get(record.name).latest_compatible(core)
+            if best is not None and best.parsed > Version(record.version):
+                updates.append(Update(record.name, record.version, best.version))
+        return updates
+
+    # --- install / upgrade -------------------------------------------------------------------------
+
+    async def install(
+        self,
+        request: str,
+        *,
+        activate: Activator | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> InstallResult:
+        """Install ``NAME`` (the newest version supporting this zoryx-core) or ``NAME==VERSION``.
+
+        An installed plugin is upgraded (or downgraded to a pinned version); the same version
+        already installed gives :attr:`InstallAction.UNCHANGED`. ``activate`` runs last (load or
+        reload the plugin in the running bot); if it raises, the install is rolled back.
+        """
+        try:
+            name, pinned = parse_install_request(request)
+        except ValueError as error:
+            raise InstallError(Step.CATALOG, str(error), name=request) from None
+        return await self._install(name, pinned, activate, progress, require_installed=False)
+
+    async def upgrade(
+        self,
+        name: str,
+        *,
+        version: str | None = None,
+        activate: Activator | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> InstallResult:
+        """Upgrade an installed plugin to ``version`` or the newest version supporting this
+        zoryx-core; :attr:`InstallAction.UNCHANGED` when it is already the newest."""
+        return await self._install(
+            canonicalize_name(name), version, activate, progress, require_installed=True
+        )
+
+    async def _install(
+        self,
+        name: str,
+        pinned: str | None,
+        activate: Activator | None,
+        progress: ProgressCallback | None,
+        *,
+        require_installed: bool,
+    ) -> InstallResult:
+        async with self._lock, exclusive(self.options.marketplace_dir):
+            started = time.monotonic()
+            await report(progress, Progress(Step.CATALOG, f"looking up {name} in the catalog"))
+            catalog, before = await asyncio.gather(
+                self._catalog(name=name), self._snapshot(Step.CHECK, name=name)
+            )
+            try:
+                plugin = catalog.get(name)
+            except PluginNotFoundError as error:
+                raise InstallError(Step.CATALOG, str(error), name=name) from None
+            installed = before.dists.get(plugin.name)
+            if require_installed and installed is None:
+                raise InstallError(
+                    Step.CATALOG, f"{plugin.name} is not installed; install it first", name=name
+                )
+            entry = self._choose(plugin, pinned, self._core_version(before))
+            previous = installed.version if installed is not None else None
+            if (
+                previous is not None
+                and Version(previous) >= entry.parsed
+                and (pinned is None or Version(previous) == entry.parsed)
+            ):
+                return InstallResult(
+                    plugin.name,
+                    previous,
+                    previous,
+                    InstallAction.UNCHANGED,
+                    (),
+                    False,
+                    time.monotonic() - started,
+                )
+            self._check_python(plugin.name, entry, before)
+            wheel = await self._download(plugin, entry, progress)
+            try:
+                info = await self._verify_wheel(plugin, entry, wheel, self._core_version(before), progress)
+            except InstallError:
+                await asyncio.to_thread(wheel.unlink, missing_ok=True)
+                raise
+            module = info.plugin_module or ""
+            request = ActivationRequest(plugin.name, entry.version, previous, module)
+
+            async def finish(after: EnvSnapshot) -> None:
+                record = after.dists.get(plugin.name)
+                if record is None or Version(record.version) != entry.parsed:
+                    found = record.version if record else "nothing"
+                    raise _Failure(
+                        Step.INSTALL,
+                        f"pip succeeded but {plugin.name} {entry.version} is not installed ({found} is)",
+                    )
+                if self.import_check or (self.import_check is None and activate is None):
+                    await report(progress, Progress(Step.IMPORT, f"importing {module}"))
+                    try:
+                        await self.environment.import_check(module)
+                    except TargetError as error:
+                        raise _Failure(Step.IMPORT, str(error)) from None
+                if activate is not None:
+                    await report(
+                        progress, Progress(Step.ACTIVATE, f"activating {plugin.name} {entry.version}")
+                    )
+                    try:
+                        await activate(request)
+                    except Exception as error:
+                        raise _Failure(Step.ACTIVATE, _describe(error)) from None
+
+            try:
+                _, changes = await self._apply(
+                    [str(wheel)],
+                    before,
+                    name=plugin.name,
+                    version=entry.version,
+                    progress=progress,
+                    finish=finish,
+                )
+            except InstallError:
+                await asyncio.to_thread(wheel.unlink, missing_ok=True)
+                raise
+            await asyncio.to_thread(self._prune_wheels, plugin.name, keep=wheel)
+            if previous is None:
+                action = InstallAction.INSTALLED
+            elif Version(previous) < entry.parsed:
+                action = InstallAction.UPGRADED
+            else:
+                action = InstallAction.DOWNGRADED
+            return InstallResult(
+                plugin.name,
+                entry.version,
+                previous,
+                action,
+                tuple(changes),
+                activate is not None,
+                time.monotonic() - started,
+            )
+
+    def _choose(self, plugin: CatalogPlugin, pinned: str | None, core: str) -> CatalogVersion:
+        if pinned is not None:
+            try:
+                entry = plugin.version(pinned)
+            except PluginNotFoundError as error:
+                raise InstallError(Step.CATALOG, str(error), name=plugin.name, version=pinned) from None
+            if not entry.supports_core(core):
+                raise InstallError(
+                    Step.COMPATIBILITY,
+                    f"it supports zoryx-core {entry.requires_core}; this bot runs zoryx-core {core}",
+                    name=plugin.name,
+                    version=entry.version,
+                )
+            return entry
+        entry_or_none = plugin.latest_compatible(core)
+        if entry_or_none is None:
+            latest = plugin.latest
+            raise InstallError(
+                Step.COMPATIBILITY,
+                f"no version supports zoryx-core {core} (the newest, {latest.version}, needs zoryx-core "
+                f"{latest.requires_core})",
+                name=plugin.name,
+            )
+        return entry_or_none
+
+    def _check_python(self, name: str, entry: CatalogVersion, before: EnvSnapshot) -> None:
+        if not entry.requires_python:
+            return
+        try:
+            ok = SpecifierSet(entry.requires_python).contains(before.python, prereleases=True)
+        except InvalidSpecifier:
+            ok = True  # pip applies Requires-Python itself
+        if not ok:
+            raise InstallError(
+                Step.COMPATIBILITY,
+                f"it needs Python {entry.requires_python}; the bot runs Python {before.python}",
+                name=name,
+                version=entry.version,
+            )
+
+    async def _download(
+        self, plugin: CatalogPlugin, entry: CatalogVersion, progress: ProgressCallback | None
+    ) -> Path:
+        await report(progress, Progress(Step.DOWNLOAD, f"downloading {entry.filename}", 0, entry.size))
+
+        async def on_bytes(done: int, total: int | None) -> None:
+            await report(
+                progress, Progress(Step.DOWNLOAD, f"downloading {entry.filename}", done, total or entry.size)
+            )
+
+        try:
+            body = await self.client.fetch_wheel(plugin.name, entry, on_progress=on_bytes)
+        except (FetchError, MarketplaceError) as error:
+            raise InstallError(Step.DOWNLOAD, str(error), name=plugin.name, version=entry.version) from None
+        await report(progress, Progress(Step.HASH, f"checking the sha256 of {entry.filename}"))
+        digest = await asyncio.to_thread(lambda: hashlib.sha256(body).hexdigest())
+        if entry.size is not None and len(body) != entry.size:
+            raise InstallError(
+                Step.HASH,
+                f"{entry.filename} is {len(body)} bytes; the catalog says {entry.size}",
+                name=plugin.name,
+                version=entry.version,
+            )
+        if digest != entry.sha256:
+            raise InstallError(
+                Step.HASH,
+                f"the sha256 of {entry.filename} is {digest}; the catalog says {entry.sha256} (file refused)",
+                name=plugin.name,
+                version=entry.version,
+            )
+        return await asyncio.to_thread(self._store_wheel, entry.filename, body)
+
+    def _store_wheel(self, filename: str, body: bytes) -> Path:
+        folder = self.options.marketplace_dir / DOWNLOADS_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / filename
+        temporary = folder / f".{filename}.{os.getpid()}.part"
+        with temporary.open("wb") as handle:
+            handle.write(body)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+        return path
+
+    def _prune_wheels(self, name: str, *, keep: Path | None) -> None:
+        folder = self.options.marketplace_dir / DOWNLOADS_DIR
+        if not folder.is_dir():
+            return
+        for path in folder.glob("*.whl"):
+            if path != keep and canonicalize_name(path.name.split("-")[0]) == name:
+                path.unlink(missing_ok=True)
+
+    async def _verify_wheel(
+        self,
+        plugin: CatalogPlugin,
+        entry: CatalogVersion,
+        wheel: Path,
+        core: str,
+        progress: ProgressCallback | None,
+    ) -> WheelInfo:
+        await report(progress, Progress(Step.METADATA, f"checking the metadata of {entry.filename}"))
+        try:
+            info = await asyncio.to_thread(read_wheel, wheel)
+        except WheelError as error:
+            raise InstallError(Step.METADATA, str(error), name=plugin.name, version=entry.version) from None
+        if info.name != plugin.name or Version(info.version) != entry.parsed:
+            raise InstallError(
+                Step.METADATA,
+                f"the wheel is {info.name} {info.version}, not {plugin.name} {entry.version} (the catalog's)",
+                name=plugin.name,
+                version=entry.version,
+            )
+        problem = info.plugin_problem()
+        if problem:
+            raise InstallError(
+                Step.METADATA, f"the wheel is refused: {problem}", name=plugin.name, version=entry.version
+            )
+        requirement = info.core_requirement
+        if requirement is not None and not requirement.specifier.contains(core, prereleases=True):
+            raise InstallError(
+                Step.COMPATIBILITY,
+                f"the wheel requires {requirement}; this bot runs zoryx-core {core}",
+                name=plugin.name,
+                version=entry.version,
+            )
+        return info
+
+    # --- uninstall ---------------------------------------------------------------------------------
+
+    async def uninstall(self, name: str, *, progress: ProgressCallback | None = None) -> UninstallResult:
+        """Remove plugin ``name`` (the caller unloads it first). Its dependencies stay; its data
+        folder is reported, never deleted. Refused when another installed plugin requires it."""
+        key = canonicalize_name(name)
+        async with self._lock, exclusive(self.options.marketplace_dir):
+            await report(progress, Progress(Step.UNINSTALL, f"removing {key}"))
+            before = await self._snapshot(Step.UNINSTALL, name=key)
+            record = before.dists.get(key)
+            if record is None:
+                raise InstallError(Step.UNINSTALL, "it is not installed", name=key)
+            if not record.is_plugin:
+                raise InstallError(
+                    Step.UNINSTALL,
+                    "it is not a Zoryx plugin (no zoryx.plugins entry point); only plugins are removed",
+                    name=key,
+                )
+            if not record.in_env:
+                raise InstallError(
+                    Step.UNINSTALL, f"it is installed outside this environment ({record.site})", name=key
+                )
+            dependents = sorted(
+                other.name
+                for other in before.plugins()
+                if other.name != key and any(_requirement_name(line) == key for line in other.requires)
+            )
+            if dependents:
+                raise InstallError(
+                    Step.UNINSTALL, f"{', '.join(dependents)} require it; uninstall them first", name=key
+                )
+            try:
+                await self.environment.uninstall([record.raw_name])
+            except TargetError as error:
+                raise InstallError(Step.UNINSTALL, str(error), name=key, version=record.version) from None
+            after = await self._snapshot(Step.UNINSTALL, name=key)
+            if key in after.dists:
+                raise InstallError(
+                    Step.UNINSTALL, f"pip succeeded but {after.dists[key].version} is still visible", name=key
+                )
+            await asyncio.to_thread(self._prune_wheels, key, keep=None)
+            data_dir = self.options.data_dir / "plugins" / key
+            exists = await asyncio.to_thread(data_dir.is_dir)
+            return UninstallResult(key, record.version, data_dir, exists)
+
+    # --- fixdeps -----------------------------------------------------------------------------------
+
+    async def check_requirements(self) -> list[MissingRequirement]:
+        """Declared requirements of installed plugins (and their libraries) that are not met."""
+        try:
+            return await self.environment.unmet_requirements()
+        except TargetError as error:
+            raise InstallError(Step.CHECK, str(error), name="fixdeps") from None
+
+    async def fixdeps(self, *, progress: ProgressCallback | None = None) -> FixdepsResult:
+        """Install what installed plugins declare but lack, in one pip resolution (together with
+        every installed plugin at its version, so their other requirements hold); rolled back if
+        it fails. What to install comes from distribution metadata only, never from log text."""
+        async with self._lock, exclusive(self.options.marketplace_dir):
+            await report(progress, Progress(Step.CHECK, "checking the requirements of installed plugins"))
+            before = await self._snapshot(Step.CHECK, name="fixdeps")
+            missing = await self.check_requirements()
+            fixable = [item for item in missing if item.problem != "cannot be parsed"]
+            changes: list[DistChange] = []
+            if fixable:
+                requirements = list(dict.fromkeys(item.requirement for item in fixable))
+                # Every installed plugin pinned in the same resolution, so what fixes one plugin
+                # cannot break another's requirements.
+                requirements += [f"{record.raw_name}=={record.version}" for record in before.plugins()]
+                _, changes = await self._apply(
+                    requirements, before, name="fixdeps", version=None, progress=progress
+                )
+            remaining = await self.check_requirements() if fixable else missing
+            pip_check = await self.environment.pip_check()
+            return FixdepsResult(tuple(missing), tuple(changes), tuple(remaining), tuple(pip_check))
+
+    # --- the transaction ---------------------------------------------------------------------------
+
+    async def _apply(
+        self,
+        requirements: Sequence[str],
+        before: EnvSnapshot,
+        *,
+        name: str,
+        version: str | None,
+        progress: ProgressCallback | None,
+        finish: Callable[[EnvSnapshot], Awaitable[None]] | None = None,
+    ) -> tuple[EnvSnapshot, list[DistChange]]:
+        """Resolve, back up what will be replaced, install, then ``finish``; any failure restores
+        ``before`` and raises :class:`InstallError`."""
+        index = self.options.index_url
+        await report(progress, Progress(Step.RESOLVE, f"resolving dependencies from {index}"))
+        try:
+            plan = await self.environment.dry_run(requirements, index)
+        except TargetError as error:
+            raise InstallError(Step.RESOLVE, str(error), name=name, version=version) from None
+        planned = [canonicalize_name(str(item["metadata"]["name"])) for item in plan]
+        replaced = [before.dists[n] for n in planned if n in before.dists and before.dists[n].in_env]
+        backup = Backup(Path(tempfile.mkdtemp(prefix="zoryx-marketplace-backup-")))
+        try:
+            try:
+                await asyncio.to_thread(_back_up, backup, replaced)
+            except (MarketplaceError, OSError) as error:
+                raise InstallError(
+                    Step.RESOLVE, f"cannot back up before installing: {error}", name=name
+                ) from None
+            shown = ", ".join(f"{item['metadata']['name']} {item['metadata']['version']}" for item in plan)
+            await report(progress, Progress(Step.INSTALL, f"installing {shown or 'nothing new'}"))
+            try:
+                try:
+                    await self.environment.install(requirements, index)
+                except TargetError as error:
+                    raise _Failure(Step.INSTALL, str(error)) from None
+                try:
+                    after = await self.environment.snapshot()
+                except TargetError as error:
+                    raise _Failure(Step.INSTALL, str(error)) from None
+                if finish is not None:
+                    await finish(after)
+            except _Failure as failure:
+                rollback_error = await self._rollback(before, backup, progress)
+                raise InstallError(
+                    failure.step,
+                    failure.reason,
+                    name=name,
+                    version=version,
+                    restored=rollback_error is None,
+                    rollback_error=rollback_error,
+                ) from None
+            except BaseException:
+                await self._rollback(before, backup, progress)
+                raise
+            return after, before.changes_to(after)
+        finally:
+            await asyncio.to_thread(backup.discard)
+
+    async def _rollback(
+        self, before: EnvSnapshot, backup: Backup, progress: ProgressCallback | None
+    ) -> str | None:
+        """Put ``before`` back: uninstall what is new or changed, copy back what was replaced.
+        Returns None when the environment matches ``before`` again, else why not."""
+        await report(progress, Progress(Step.ROLLBACK, "restoring the environment"))
+        try:
+            now = await self.environment.snapshot()
+            new = [
+                now.dists[change.name].raw_name
+                for change in before.changes_to(now)
+                if change.after is not None and now.dists[change.name].in_env
+            ]
+            if new:
+                await self.environment.uninstall(new)
+            await asyncio.to_thread(backup.restore)
+            final = await self.environment.snapshot()
+        except (MarketplaceError, OSError) as error:
+            return str(error)
+        if final.key() != before.key():
+            differences = "; ".join(change.describe() for change in before.changes_to(final))
+            return f"it still differs: {differences or 'distributions moved'}"
+        return None
+
+    # --- helpers -----------------------------------------------------------------------------------
+
+    async def _catalog(self, *, refresh: bool = False, name: str = "") -> Catalog:
+        try:
+            return await self.client.catalog(refresh=refresh)
+        except CatalogError as error:
+            raise InstallError(Step.CATALOG, str(error), name=name) from None
+
+    async def _snapshot(self, step: InstallStep, *, name: str = "") -> EnvSnapshot:
+        try:
+            return await self.environment.snapshot()
+        except TargetError as error:
+            raise InstallError(step, str(error), name=name) from None
+
+    def _core_version(self, snapshot: EnvSnapshot) -> str:
+        if self.core_version is not None:
+            return self.core_version
+        found = snapshot.version(CORE_DISTRIBUTION)
+        if found is not None:
+            return found
+        try:
+            return metadata.version(CORE_DISTRIBUTION)
+        except metadata.PackageNotFoundError:
+            return "0"
+
+
+def _back_up(backup: Backup, records: Sequence[DistRecord]) -> None:
+    for record in records:
+        backup.add(record)
+
+
+def _requirement_name(line: str) -> str | None:
+    try:
+        return canonicalize_name(Requirement(line).name)
+    except InvalidRequirement:
+        return None
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__

@@ -1,0 +1,1 @@
+"""A marketplace test plugin whose distribution declares no zoryx.plugins entry point."""
