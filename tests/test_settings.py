@@ -598,6 +598,7 @@ def test_missing_keys_are_added_keeping_user_values_and_unknown_keys(config: Pat
         "status",
         "storage",
         "metrics",
+        "marketplace",
         "startup",
         "prefix",
         "owner_ids",
