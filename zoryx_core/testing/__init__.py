@@ -14,6 +14,7 @@ from .actions import InteractionResult
 from .bots import running_bot, start_bot, stop_bot
 from .errors import DiscordError, ErrorCode
 from .gateway import Intents
+from .images import sample_gif, sample_png
 from .interactions_state import CallbackType
 from .models import (
     ApplicationCommand,
@@ -57,6 +58,8 @@ __all__ = [
     "Sticker",
     "User",
     "running_bot",
+    "sample_gif",
+    "sample_png",
     "start_bot",
     "stop_bot",
 ]

@@ -183,9 +183,9 @@ _FORUM_FIELDS = frozenset(
         "default_reaction_emoji",
         "default_sort_order",
         "default_forum_layout",
-        "default_thread_rate_limit_per_user",
     }
 )
+_THREAD_FIELDS = frozenset({"default_thread_rate_limit_per_user"})  # channels that hold threads
 
 
 @dataclass
@@ -232,6 +232,8 @@ class Channel:
             if key in _VOICE_FIELDS and not voice:
                 continue
             if key in _FORUM_FIELDS and not forum:
+                continue
+            if key in _THREAD_FIELDS and voice:
                 continue
             if key == "topic" and voice:
                 continue

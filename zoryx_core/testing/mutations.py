@@ -30,6 +30,7 @@ __all__ = [
     "post_message",
     "publish_message",
     "remove_member",
+    "renumber_roles",
     "update_message",
 ]
 
@@ -221,6 +222,14 @@ def delete_role(emu: DiscordEmulator, guild: Guild, role: Role) -> None:
     for channel in emu.state.guild_channels(guild):
         channel.overwrites = [ow for ow in channel.overwrites if ow.id != role.id]
     emu.dispatch("GUILD_ROLE_DELETE", {"guild_id": str(guild.id), "role_id": str(role.id)}, guild_id=guild.id)
+
+
+def renumber_roles(guild: Guild) -> None:
+    """Keeps role positions 1..n-1 without gaps, in their order (ties by id, like Discord); @everyone is 0."""
+    ordered = sorted((r for r in guild.roles.values() if r.id != guild.id), key=lambda r: (r.position, r.id))
+    for position, role in enumerate(ordered, start=1):
+        role.position = position
+    guild.roles[guild.id].position = 0
 
 
 def add_member(emu: DiscordEmulator, guild: Guild, user: User, roles: list[int] | None = None) -> Member:

@@ -2,19 +2,42 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from .models import Channel, ChannelType, Guild, Member, Message, Overwrite, Role, User
+from .images import sample_gif, sample_png
+from .models import (
+    CHANNEL_OPTIONAL_FIELDS,
+    Channel,
+    ChannelType,
+    Emoji,
+    Guild,
+    Member,
+    Message,
+    Overwrite,
+    Role,
+    Sticker,
+    User,
+)
 from .mutations import (
     add_member,
     create_channel,
     create_role,
+    delete_channel,
+    delete_role,
     emit_channel_update,
+    emit_emojis_update,
+    emit_guild_update,
     emit_member_update,
     emit_role_update,
+    emit_stickers_update,
+    remove_member,
+    renumber_roles,
 )
 from .permissions import DEFAULT_BOT_PERMISSIONS, DEFAULT_EVERYONE_PERMISSIONS
+from .routes.channels import forum_tags
+from .routes.guilds import apply_guild_settings
 
 if TYPE_CHECKING:
     from .gateway import GatewayHub
@@ -135,6 +158,8 @@ class ScenarioMixin:
     ) -> Channel:
         """Adds a channel of any guild type (text 0, voice 2, category 4, stage 13, forum 15...)."""
         channels = self.state.guild_channels(guild)
+        if options.get("available_tags") is not None:
+            options["available_tags"] = forum_tags(self, Channel(id=0, type=type), options["available_tags"])  # type: ignore[arg-type]
         channel = Channel(
             id=self.state.ids.next(),
             type=type,
@@ -187,6 +212,119 @@ class ScenarioMixin:
         emit_member_update(self, guild, member)  # type: ignore[arg-type]
         return member
 
+    def create_emoji(
+        self,
+        guild: Guild,
+        name: str,
+        *,
+        image: bytes | None = None,
+        animated: bool = False,
+        roles: Iterable[Role] = (),
+    ) -> Emoji:
+        """Adds a custom emoji: ``image``, or a small generated PNG (GIF when ``animated``)."""
+        emoji_id = self.state.ids.next()
+        if image is None:
+            image = sample_gif(emoji_id % 997) if animated else sample_png(emoji_id % 997)
+        emoji = Emoji(
+            id=emoji_id,
+            guild_id=guild.id,
+            name=name,
+            image=image,
+            animated=animated,
+            roles=[r.id for r in roles],
+        )
+        guild.emojis[emoji.id] = emoji
+        emit_emojis_update(self, guild)  # type: ignore[arg-type]
+        return emoji
+
+    def create_sticker(
+        self,
+        guild: Guild,
+        name: str,
+        *,
+        tags: str = "star",
+        description: str | None = None,
+        image: bytes | None = None,
+    ) -> Sticker:
+        """Adds a guild sticker (a small generated PNG unless ``image`` is given)."""
+        sticker_id = self.state.ids.next()
+        sticker = Sticker(
+            id=sticker_id,
+            guild_id=guild.id,
+            name=name,
+            tags=tags,
+            image=image if image is not None else sample_png(sticker_id % 997, size=8),
+            description=description,
+        )
+        guild.stickers[sticker.id] = sticker
+        emit_stickers_update(self, guild)  # type: ignore[arg-type]
+        return sticker
+
+    def edit_guild(self, guild: Guild, **settings: Any) -> None:
+        """Changes server settings as an admin would, with Discord's checks (``PATCH /guilds/{id}``):
+        ``name``, ``verification_level``, ``afk_channel_id``, ... ; images (``icon``, ``banner``) as bytes."""
+        body = {}
+        for key, value in settings.items():
+            if isinstance(value, bytes):
+                kind = "image/gif" if value[:3] == b"GIF" else "image/png"
+                value = f"data:{kind};base64,{base64.b64encode(value).decode()}"
+            body[key] = value
+        apply_guild_settings(self, guild, body)  # type: ignore[arg-type]
+        emit_guild_update(self, guild)  # type: ignore[arg-type]
+
+    def edit_role(self, guild: Guild, role: Role, **fields: Any) -> Role:
+        """Changes a role as an admin would: ``name``, ``permissions``, ``color``, ``hoist``,
+        ``mentionable``; GUILD_ROLE_UPDATE is sent."""
+        allowed = {"name", "permissions", "color", "hoist", "mentionable", "unicode_emoji"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise TypeError(
+                f"edit_role() cannot change {', '.join(sorted(unknown))}; it changes {sorted(allowed)}"
+            )
+        for key, value in fields.items():
+            setattr(role, key, value)
+        emit_role_update(self, guild, role)  # type: ignore[arg-type]
+        return role
+
+    def edit_channel(self, channel: Channel, **fields: Any) -> Channel:
+        """Changes a channel as an admin would: ``name``, ``position``, ``parent`` (a category or
+        None) and any channel option (``topic``, ``bitrate``...); CHANNEL_UPDATE is sent."""
+        for key, value in fields.items():
+            if key == "name":
+                channel.name = value
+            elif key == "position":
+                channel.position = int(value)
+            elif key == "parent":
+                channel.parent_id = value.id if value is not None else None
+            elif key in CHANNEL_OPTIONAL_FIELDS:
+                channel.options[key] = value
+            else:
+                raise TypeError(f"edit_channel() cannot change {key!r}")
+        emit_channel_update(self, channel)  # type: ignore[arg-type]
+        return channel
+
+    # -- removing, as an admin would ---------------------------------------------------------------
+    def delete_role(self, guild: Guild, role: Role) -> None:
+        """Deletes a role: members lose it, overwrites for it go, positions close up."""
+        delete_role(self, guild, role)  # type: ignore[arg-type]
+        renumber_roles(guild)
+
+    def delete_channel(self, channel: Channel) -> None:
+        """Deletes a channel (a category's channels stay, without a category)."""
+        delete_channel(self, channel)  # type: ignore[arg-type]
+
+    def delete_emoji(self, guild: Guild, emoji: Emoji) -> None:
+        del guild.emojis[emoji.id]
+        emit_emojis_update(self, guild)  # type: ignore[arg-type]
+
+    def delete_sticker(self, guild: Guild, sticker: Sticker) -> None:
+        del guild.stickers[sticker.id]
+        emit_stickers_update(self, guild)  # type: ignore[arg-type]
+
+    def remove_member(self, guild: Guild, user: User | Member | int) -> None:
+        """The member leaves (or is kicked); GUILD_MEMBER_REMOVE is sent."""
+        remove_member(self, guild, object_id(user))  # type: ignore[arg-type]
+
     def set_overwrite(
         self, channel: Channel, target: Role | User | Member, *, allow: int = 0, deny: int = 0
     ) -> None:
@@ -203,6 +341,12 @@ class ScenarioMixin:
             if channel.name == name:
                 return channel
         raise LookupError(f"guild {guild.name!r} has no channel named {name!r}")
+
+    def emoji_named(self, guild: Guild, name: str) -> Emoji:
+        for emoji in guild.emojis.values():
+            if emoji.name == name:
+                return emoji
+        raise LookupError(f"guild {guild.name!r} has no emoji named {name!r}")
 
     def role_named(self, guild: Guild, name: str) -> Role:
         for role in guild.roles.values():

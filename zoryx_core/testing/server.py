@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from .actions import UserActionsMixin
+from .cdn import add_cdn_routes
 from .control import add_control_routes
 from .errors import DiscordError, Unauthorized
 from .fast_http import FastHttpProtocol, RouteTrie
@@ -93,6 +94,11 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin):
         return self.base_url + API_PREFIX
 
     @property
+    def cdn_url(self) -> str:
+        """Base URL of the emulator's CDN (emoji and sticker images, server icons and banners)."""
+        return self.base_url
+
+    @property
     def gateway_url(self) -> str:
         return f"ws://{self.host}:{self.port}/gateway"
 
@@ -156,6 +162,7 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin):
             )
             self._route_defs[aio_route] = route
         app.router.add_get("/attachments/{attachment_id}/{filename}", self._serve_attachment)
+        add_cdn_routes(app, self)
         add_control_routes(app, self)
         return app
 

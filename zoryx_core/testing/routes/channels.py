@@ -69,9 +69,47 @@ def _check_int_range(key: str, value: Any, low: int, high: int) -> int:
     return value
 
 
-def _check_options(guild: Guild, channel: Channel, body: dict[str, Any]) -> dict[str, Any]:
+MAX_FORUM_TAGS = 20
+
+
+def forum_tags(emu: DiscordEmulator, channel: Channel, tags: Any) -> list[dict[str, Any]]:
+    """``available_tags`` as Discord stores them: each tag with an id (kept when the tag already
+    had one on this channel, new otherwise), ``name``, ``moderated``, ``emoji_id``, ``emoji_name``."""
+    if not isinstance(tags, list):
+        raise InvalidFormBody("available_tags", "BASE_TYPE_ARRAY", "Must be an array.")
+    if len(tags) > MAX_FORUM_TAGS:
+        raise InvalidFormBody(
+            "available_tags", "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_FORUM_TAGS} or fewer in length."
+        )
+    existing = {str(t.get("id")) for t in channel.option("available_tags") or [] if isinstance(t, dict)}
+    result = []
+    for index, tag in enumerate(tags):
+        name = tag.get("name") if isinstance(tag, dict) else None
+        if not isinstance(name, str) or not 1 <= len(name) <= 20:
+            raise InvalidFormBody(
+                f"available_tags.{index}.name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 20 in length."
+            )
+        tag_id = str(tag.get("id")) if tag.get("id") is not None and str(tag.get("id")) in existing else None
+        emoji_id = tag.get("emoji_id")
+        result.append(
+            {
+                "id": tag_id or str(emu.state.ids.next()),
+                "name": name,
+                "moderated": bool(tag.get("moderated", False)),
+                "emoji_id": str(emoji_id) if emoji_id not in (None, "", 0) else None,
+                "emoji_name": tag.get("emoji_name") or None,
+            }
+        )
+    return result
+
+
+def _check_options(
+    emu: DiscordEmulator, guild: Guild, channel: Channel, body: dict[str, Any]
+) -> dict[str, Any]:
     """The optional fields of a create/edit body, checked against Discord's limits for the channel's type."""
     options = {key: body[key] for key in CHANNEL_OPTIONAL_FIELDS if key in body}
+    if options.get("available_tags") is not None:
+        options["available_tags"] = forum_tags(emu, channel, options["available_tags"])
     forum = channel.type in (ChannelType.GUILD_FORUM, ChannelType.GUILD_MEDIA)
     topic = options.get("topic")
     if topic is not None:
@@ -135,7 +173,7 @@ def apply_channel_fields(emu: DiscordEmulator, guild: Guild, channel: Channel, b
     if body.get("permission_overwrites") is not None:
         overwrites = _overwrites(body["permission_overwrites"])
         require_grantable(emu, guild, channel, overwrites)
-    options = _check_options(guild, channel, body)
+    options = _check_options(emu, guild, channel, body)
     channel.name, channel.position, channel.parent_id = name, position, parent_id
     channel.overwrites = overwrites
     channel.options.update(options)

@@ -8,7 +8,7 @@ from ..access import require_bot_in_guild, require_guild_permission, require_rol
 from ..errors import DiscordError, ErrorCode, Forbidden, InvalidFormBody
 from ..http_utils import Request, RouteSet, read_body, snowflake
 from ..models import Guild, Role
-from ..mutations import create_role, delete_role, emit_role_update
+from ..mutations import create_role, delete_role, emit_role_update, renumber_roles
 from ..permissions import ALL_PERMISSIONS, P, guild_permissions
 
 if TYPE_CHECKING:
@@ -94,19 +94,11 @@ async def role_positions(emu: DiscordEmulator, request: Request) -> Any:
     before = {r.id: r.position for r in guild.roles.values()}
     for role, position in moves:
         role.position = position
-    _renumber(guild)
+    renumber_roles(guild)
     for role in guild.roles.values():  # like Discord, only roles whose position changed are updated
         if role.position != before[role.id]:
             emit_role_update(emu, guild, role)
     return [r.payload() for r in sorted(guild.roles.values(), key=lambda r: r.position)]
-
-
-def _renumber(guild: Guild) -> None:
-    """Keeps positions 0..n-1 without gaps, ordered as requested (ties by id, like Discord)."""
-    ordered = sorted((r for r in guild.roles.values() if r.id != guild.id), key=lambda r: (r.position, r.id))
-    for position, role in enumerate(ordered, start=1):
-        role.position = position
-    guild.roles[guild.id].position = 0
 
 
 @routes.get("/guilds/{guild_id}/roles/{role_id}")
@@ -137,5 +129,5 @@ async def remove_role(emu: DiscordEmulator, request: Request) -> Any:
         raise DiscordError(400, 50028, "Invalid Role")
     require_role_below(emu, guild, role)
     delete_role(emu, guild, role)
-    _renumber(guild)
+    renumber_roles(guild)
     return None

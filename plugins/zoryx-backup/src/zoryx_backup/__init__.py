@@ -1,0 +1,159 @@
+"""zoryx-backup: versioned, checksummed snapshots of a Discord server and a selective restore.
+
+The engine is :class:`~zoryx_backup.service.BackupService`; other code (the backup commands and
+dashboard, other plugins) reaches a bot's service with :func:`backup_service`::
+
+    service = backup_service(bot)
+    record = await service.create(guild, "before the reorganisation", author_id=ctx.author.id)
+    plan = await service.preview(guild, record.id, RestoreOptions.of(["roles", "channels"]))
+    report = await service.restore(guild, record.id, user_id=ctx.author.id, progress=show_progress)
+"""
+
+from __future__ import annotations
+
+from zoryx_core import HealthResult, PluginContext, Setting, ZoryxBot, hookimpl
+
+from .audit_trail import AUDIT_KEEP, AuditAction, AuditEntry
+from .codec import (
+    SCHEMA_PATH,
+    SCHEMA_VERSION,
+    SUPPORTED_SCHEMA_VERSIONS,
+    snapshot_from_json,
+    snapshot_to_json,
+)
+from .diffing import FieldChange, ItemChange, MemberRoleChange, MembersDiff, SectionDiff, SnapshotDiff, diff
+from .errors import (
+    BackupError,
+    BackupFileMissing,
+    BackupLimitReached,
+    BackupNotFound,
+    BackupPinned,
+    ChecksumMismatch,
+    InvalidBackupInput,
+    RestoreInProgress,
+    SnapshotFormatError,
+    UnknownSchemaVersion,
+)
+from .models import (
+    ChannelData,
+    EmojiData,
+    GuildSettingsData,
+    ImageData,
+    MembersSection,
+    OverwriteData,
+    RoleData,
+    Snapshot,
+    SnapshotCounts,
+    StickerData,
+)
+from .options import ALL_COMPONENTS, Component, ProgressCallback, RestoreOptions
+from .planner import Action, PlannedItem, RestorePlan
+from .records import BackupRecord, BackupStats
+from .report import DiscordFailure, ItemResult, Outcome, RestoreReport
+from .schedules import MAX_INTERVAL_HOURS, MIN_INTERVAL_HOURS, Schedule
+from .service import (
+    MAX_LABEL_LENGTH,
+    MAX_NOTE_LENGTH,
+    BackupService,
+    ConsistencyReport,
+    RestoreStatus,
+    VerifyResult,
+    backup_service,
+    find_backup_service,
+)
+from .settings import SETTINGS, BackupSettings
+
+__all__ = [
+    "ALL_COMPONENTS",
+    "AUDIT_KEEP",
+    "MAX_INTERVAL_HOURS",
+    "MAX_LABEL_LENGTH",
+    "MAX_NOTE_LENGTH",
+    "MIN_INTERVAL_HOURS",
+    "SCHEMA_PATH",
+    "SCHEMA_VERSION",
+    "SUPPORTED_SCHEMA_VERSIONS",
+    "Action",
+    "AuditAction",
+    "AuditEntry",
+    "BackupError",
+    "BackupFileMissing",
+    "BackupLimitReached",
+    "BackupNotFound",
+    "BackupPinned",
+    "BackupRecord",
+    "BackupService",
+    "BackupSettings",
+    "BackupStats",
+    "ChannelData",
+    "ChecksumMismatch",
+    "Component",
+    "ConsistencyReport",
+    "DiscordFailure",
+    "EmojiData",
+    "FieldChange",
+    "GuildSettingsData",
+    "ImageData",
+    "InvalidBackupInput",
+    "ItemChange",
+    "ItemResult",
+    "MemberRoleChange",
+    "MembersDiff",
+    "MembersSection",
+    "Outcome",
+    "OverwriteData",
+    "PlannedItem",
+    "ProgressCallback",
+    "RestoreInProgress",
+    "RestoreOptions",
+    "RestorePlan",
+    "RestoreReport",
+    "RestoreStatus",
+    "RoleData",
+    "Schedule",
+    "SectionDiff",
+    "Snapshot",
+    "SnapshotCounts",
+    "SnapshotDiff",
+    "SnapshotFormatError",
+    "StickerData",
+    "UnknownSchemaVersion",
+    "VerifyResult",
+    "backup_service",
+    "diff",
+    "find_backup_service",
+    "snapshot_from_json",
+    "snapshot_to_json",
+]
+
+
+@hookimpl
+def zoryx_settings() -> list[Setting]:
+    return list(SETTINGS)
+
+
+@hookimpl
+async def zoryx_setup(bot: ZoryxBot, plugin: PluginContext) -> None:
+    service = BackupService(bot, plugin, BackupSettings.from_mapping(plugin.settings))
+    await service.prepare()
+    service.start()
+
+
+@hookimpl
+def zoryx_teardown(bot: ZoryxBot) -> None:
+    service = find_backup_service(bot)
+    if service is not None:
+        service.stop()
+
+
+@hookimpl
+async def zoryx_health_check(bot: ZoryxBot) -> list[HealthResult]:
+    service = find_backup_service(bot)
+    return [await service.health()] if service is not None else []
+
+
+@hookimpl
+async def zoryx_delete_user_data(bot: ZoryxBot, user_id: int) -> None:
+    service = find_backup_service(bot)
+    if service is not None:
+        await service.forget_user(user_id)
