@@ -22,7 +22,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN_DIRS = sorted(path.parent for path in (ROOT / "plugins").glob("*/pyproject.toml"))
 PLUGIN_DISTRIBUTIONS = [path.name for path in PLUGIN_DIRS]
-FRAMEWORK_PLUGINS = {"zoryx-event-hooks", "zoryx-diagnostics", "zoryx-slash-limiter"}
+FRAMEWORK_PLUGINS = {
+    "zoryx-event-hooks",
+    "zoryx-diagnostics",
+    "zoryx-slash-limiter",
+    "zoryx-backup",
+    "zoryx-marketplace",
+}
 
 
 def _python(env: Path) -> Path:

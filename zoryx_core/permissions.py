@@ -162,15 +162,16 @@ class Permissions:
         channel: Any = None,
     ) -> Decision:
         """Whether ``user`` may run ``command`` in ``guild`` (``None``: a DM) and ``channel``."""
-        name = root_name(command)
+        name = root_name(command)  # grants and the owner-only list are per top-level command
+        shown = getattr(command, "qualified_name", None) or name  # refusals name the subcommand
         requirement = requirement_of(command)
         if self.is_bot_owner(user.id):
             return Decision(True, "bot owner")
         if name in self.owner_only_names or requirement.access is Access.BOT_OWNER:
-            return Decision(False, "bot owner", f"`{name}` is for the bot's owners only.")
+            return Decision(False, "bot owner", f"`{shown}` is for the bot's owners only.")
         if guild is None:
             if requirement.access is not Access.PUBLIC:
-                return Decision(False, "server", f"`{name}` can only be used in a server.")
+                return Decision(False, "server", f"`{shown}` can only be used in a server.")
             return Decision(True, "everyone")
         if guild.owner_id == user.id:
             return Decision(True, "server owner")
@@ -181,9 +182,9 @@ class Permissions:
             if role_ids & set(granted):
                 return Decision(True, "granted role")
             roles = ", ".join(_role_label(guild, role_id) for role_id in granted)
-            return Decision(False, "granted role", f"`{name}` is limited to {roles} in this server.")
+            return Decision(False, "granted role", f"`{shown}` is limited to {roles} in this server.")
         if requirement.access is Access.GUILD_OWNER:
-            return Decision(False, "server owner", f"`{name}` is for the server owner.")
+            return Decision(False, "server owner", f"`{shown}` is for the server owner.")
         if requirement.access is Access.PERMISSIONS:
             missing = _missing_permissions(user, guild, channel, requirement.permissions)
             if missing:
@@ -191,7 +192,7 @@ class Permissions:
                 return Decision(
                     False,
                     "permissions",
-                    f"`{name}` needs the {labels} permission (or a role granted with `config`).",
+                    f"`{shown}` needs the {labels} permission (or a role granted with `config`).",
                 )
             return Decision(True, "permissions")
         return Decision(True, "everyone")

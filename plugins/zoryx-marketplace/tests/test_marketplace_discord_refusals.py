@@ -1,0 +1,76 @@
+"""What must not install: a member's attempts (the command, the menu's button, the owner's
+confirmation), a wheel whose sha256 is not the catalog's, and a plugin whose set-up fails. Each
+shows why, and ``pip freeze`` stays as it was."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from conftest import ECHO, FAULTY, INFO, accept_terms, confirm_twice, entry_of, fields, labels, title
+
+if TYPE_CHECKING:
+    from conftest import World
+
+
+async def test_a_member_can_neither_install_nor_confirm_the_owners_install(
+    world: World, catalog: Any
+) -> None:
+    emu, boss, member, general = world.emu, world.boss, world.member, world.general
+    bot = await world.start(catalog)
+
+    refused = await emu.converse(general, member, f"!marketplace install {ECHO}")
+    assert "is for the bot's owners only" in refused.embeds[0]["description"]
+
+    menu = await accept_terms(world, member)  # browsing is for everyone
+    await emu.click(menu, user=member, label="Browse")
+    await emu.choose(menu, [ECHO], user=member)
+    attempt = await emu.click(menu, user=member, label="Install")
+    assert attempt.ephemeral and title(attempt.message) == "❌ Bot owners only"  # type: ignore[arg-type]
+
+    confirm = await accept_terms(world, boss, f"!marketplace install {ECHO}")
+    assert title(confirm) == f"⚠️ Install {ECHO} 0.2.0?"
+    intruder = await emu.click(confirm, user=member, label="Confirm")
+    assert intruder.ephemeral and "Only boss can use these controls" in intruder.content
+    assert labels(world.current(confirm))[0] == "Confirm"  # not armed by the member's click
+    await emu.click(confirm, user=boss, label="Cancel")
+    cancelled = await world.until(confirm, lambda m: title(m) == f"{INFO} Cancelled", "the cancellation")
+    assert cancelled.components == []
+
+    assert ECHO not in bot.plugins.loaded and bot.get_command("mptecho") is None
+    assert await world.env.freeze() == world.env.before
+
+
+async def test_a_refused_wheel_and_a_failing_plugin_show_the_failed_step_and_change_nothing(
+    world: World, catalog: Any, market_wheels: Path
+) -> None:
+    emu, boss, general = world.emu, world.boss, world.general
+    wrong = hashlib.sha256((market_wheels / "zoryx_mpt_dice-0.1.0-py3-none-any.whl").read_bytes()).hexdigest()
+    entry_of(catalog, ECHO, "0.2.0")["sha256"] = wrong  # the catalog names another file's digest
+    bot = await world.start(catalog)
+
+    question = await accept_terms(world, boss, f"!marketplace install {ECHO}")
+    await confirm_twice(world, question, boss)
+    failed = await world.until(question, lambda m: "failed" in title(m), "the refusal")
+    assert title(failed) == f"❌ Installing {ECHO} failed"
+    description = failed.embeds[0]["description"]
+    assert description.startswith(
+        "Failed at step **hash**: the sha256 of zoryx_mpt_echo-0.2.0-py3-none-any.whl is "
+    )
+    assert f"the catalog says {wrong} (file refused)" in description
+    assert "❌ **hash**" in fields(failed)["Steps"] and "✅ **download**" in fields(failed)["Steps"]
+    assert fields(failed)["Environment"] == "The environment was left as it was."
+    assert await world.env.freeze() == world.env.before
+
+    question = await emu.converse(general, boss, f"!marketplace install {FAULTY}")
+    await confirm_twice(world, question, boss)
+    failed = await world.until(question, lambda m: "failed" in title(m), "the failed activation")
+    description = failed.embeds[0]["description"]
+    assert (
+        description.startswith("Failed at step **activate**: ") and "its set-up always fails" in description
+    )
+    assert "✅ **rollback**" in fields(failed)["Steps"]
+    assert fields(failed)["Environment"] == "The environment was left as it was."
+    assert FAULTY not in bot.plugins.loaded
+    assert await world.env.freeze() == world.env.before
