@@ -20,7 +20,7 @@ async def test_emoji_sticker_and_icon_images_download_through_discord_py(
     emoji = emu.create_emoji(guild, "wave", image=sample_png(7))
     sticker = emu.create_sticker(guild, "star", image=sample_png(8))
     emu.edit_guild(guild, icon=sample_png(9))
-    assert discord.Asset.BASE == emu.cdn_url
+    assert emu.cdn_url == discord.Asset.BASE
 
     bot = discord.Client(intents=discord.Intents.default())
     await bot_runner(bot)
