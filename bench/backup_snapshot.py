@@ -133,7 +133,6 @@ async def run(args: argparse.Namespace) -> int:
     )
     home = Path(tempfile.mkdtemp(prefix="zoryx-backup-bench-"))
     config = {
-        "plugin_settings.zoryx-backup.cdn_url": emu.cdn_url,
         "plugin_settings.zoryx-backup.max_backups": 100,
         "startup.guild_ready_timeout": 0.5,
         "logging.level": "WARNING",

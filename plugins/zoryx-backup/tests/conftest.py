@@ -59,8 +59,7 @@ def backup_bot(discord_emulator: DiscordEmulator, zoryx_bot: BotFactory) -> Back
     async def start(
         *, config: dict[str, Any] | None = None, **options: Any
     ) -> tuple[ZoryxBot, BackupService]:
-        settings = {"plugin_settings.zoryx-backup.cdn_url": discord_emulator.cdn_url, **(config or {})}
-        bot = await zoryx_bot(plugins=["zoryx-backup"], config=settings, **options)
+        bot = await zoryx_bot(plugins=["zoryx-backup"], config=config or {}, **options)
         return bot, backup_service(bot)
 
     return start

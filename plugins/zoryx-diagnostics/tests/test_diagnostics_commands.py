@@ -92,7 +92,8 @@ async def test_non_owners_are_refused_and_the_refusals_are_logged_as_user_errors
     diag = diagnostics(bot)
     for text in ("!diagnostics", "!diagnostics history", "!diagnostics errors"):
         refused = await emu.converse(world.general, world.plain, text)
-        assert "`diagnostics` is for the bot's owners only." in refused.embeds[0]["description"], text
+        # The refusal names the subcommand typed (``diagnostics history``), not only the group.
+        assert f"`{text[1:]}` is for the bot's owners only." in refused.embeds[0]["description"], text
     for command in ("diagnostics show", "diagnostics history", "diagnostics errors"):
         refused_slash = await emu.run_slash(command, channel=world.general, user=world.plain)
         assert refused_slash.ephemeral, command

@@ -38,7 +38,10 @@ __all__ = ["DISCORD_CDN", "ImageFetcher", "capture_guild", "sniff_content_type"]
 
 log = logging.getLogger("zoryx.plugin.zoryx-backup.capture")
 
-DISCORD_CDN = discord.Asset.BASE
+DISCORD_CDN = "https://cdn.discordapp.com"
+"""Discord's own CDN. Images are fetched from ``discord.Asset.BASE``, read when they are fetched
+(it is another host when discord.py is pointed elsewhere, e.g. at the emulator); GIF stickers
+come from Discord's media host only when that is Discord's CDN."""
 SLICE = 500
 """Roles or members handled between two yields to the event loop (a few milliseconds)."""
 CHANNEL_SLICE = 50
@@ -69,14 +72,18 @@ def sniff_content_type(data: bytes) -> str:
 
 
 class ImageFetcher:
-    """Downloads images from Discord's CDN (or ``cdn_url``) through the bot's HTTP client, a few
-    at a time; a failure becomes a note in the snapshot instead of failing it."""
+    """Downloads images from the CDN discord.py uses (``discord.Asset.BASE``) through the bot's
+    HTTP client, a few at a time; a failure becomes a note in the snapshot instead of failing it."""
 
-    def __init__(self, http: discord.http.HTTPClient, cdn_url: str = "", *, concurrency: int = 4) -> None:
+    def __init__(self, http: discord.http.HTTPClient, *, concurrency: int = 4) -> None:
         self.http = http
-        self.cdn = (cdn_url or DISCORD_CDN).rstrip("/")
         self._gate = asyncio.Semaphore(concurrency)
         self.notes: list[str] = []
+
+    @property
+    def cdn(self) -> str:
+        """The CDN's base URL, read from discord.py now (never captured at import)."""
+        return str(discord.Asset.BASE).rstrip("/")
 
     async def fetch(self, path: str, what: str, key: str | None = None) -> ImageData | None:
         url = path if path.startswith(("http://", "https://")) else f"{self.cdn}/{path}"

@@ -7,6 +7,7 @@ __all__ = [
     "BackupFileMissing",
     "BackupLimitReached",
     "BackupNotFound",
+    "BackupOnCooldown",
     "BackupPinned",
     "ChecksumMismatch",
     "InvalidBackupInput",
@@ -52,6 +53,30 @@ class BackupLimitReached(BackupError):
             f"this server already keeps {limit} backups (the most allowed) and none can be rotated out; "
             "delete or unpin one first"
         )
+
+
+class BackupOnCooldown(BackupError):
+    """The server made a manual backup less than ``cooldown_seconds`` ago."""
+
+    def __init__(self, guild_id: int, retry_after: float, cooldown: float) -> None:
+        self.guild_id = guild_id
+        self.retry_after = retry_after
+        self.cooldown = cooldown
+        super().__init__(
+            f"this server made a backup less than {_duration(cooldown)} ago; "
+            f"the next one can be made in {_duration(retry_after)}"
+        )
+
+
+def _duration(seconds: float) -> str:
+    whole = max(1, round(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    minutes, rest = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
 
 class BackupFileMissing(BackupError):

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .audit_trail import AuditAction, add_entry
-from .errors import BackupLimitReached, BackupNotFound, BackupPinned
+from .errors import BackupLimitReached, BackupNotFound, BackupOnCooldown, BackupPinned
 from .models import SnapshotCounts
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "get_record",
     "has_room",
     "insert_record",
+    "last_manual_ts",
     "list_records",
     "read_stats",
     "set_note",
@@ -198,11 +199,33 @@ def expire_records(
     return expired
 
 
+def last_manual_ts(conn: sqlite3.Connection, guild_id: int) -> float | None:
+    """When the server's latest manual backup was made (a Unix time), or ``None``."""
+    row = conn.execute(
+        "SELECT MAX(created_ts) FROM zoryx_backup_records WHERE guild_id = ? AND automatic = 0", (guild_id,)
+    ).fetchone()
+    return float(row[0]) if row is not None and row[0] is not None else None
+
+
 def insert_record(
-    conn: sqlite3.Connection, new: NewRecord, *, max_backups: int, retention_days: int, now_ts: float
+    conn: sqlite3.Connection,
+    new: NewRecord,
+    *,
+    max_backups: int,
+    retention_days: int,
+    now_ts: float,
+    cooldown_seconds: float = 0.0,
 ) -> InsertOutcome:
     """Add ``new`` after applying retention and, at the limit, rotating out the oldest unpinned
-    backups (automatic ones first; a manual backup only rotates automatic ones out)."""
+    backups (automatic ones first; a manual backup only rotates automatic ones out).
+
+    With ``cooldown_seconds``, a manual backup is refused (:class:`BackupOnCooldown`) when the
+    server's latest manual backup is more recent than that: checked in the same transaction as
+    the insert, so two backups racing (in one process or several) cannot both pass."""
+    if cooldown_seconds > 0 and not new.automatic:
+        last = last_manual_ts(conn, new.guild_id)
+        if last is not None and now_ts - last < cooldown_seconds:
+            raise BackupOnCooldown(new.guild_id, cooldown_seconds - (now_ts - last), cooldown_seconds)
     removed = expire_records(conn, new.guild_id, retention_days, now_ts)
     existing = count_records(conn, new.guild_id)
     if existing >= max_backups:

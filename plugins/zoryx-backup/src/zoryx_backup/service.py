@@ -38,6 +38,7 @@ from .errors import (
     BackupFileMissing,
     BackupLimitReached,
     BackupNotFound,
+    BackupOnCooldown,
     ChecksumMismatch,
     InvalidBackupInput,
     RestoreInProgress,
@@ -261,7 +262,7 @@ class BackupService:
 
     async def capture(self, guild: discord.Guild, *, images: bool = True) -> Snapshot:
         """A snapshot of ``guild`` now, not stored (``images=False`` downloads no image)."""
-        fetcher = ImageFetcher(self.bot.http, self.settings.cdn_url) if images else None
+        fetcher = ImageFetcher(self.bot.http) if images else None
         return await capture_guild(
             self.bot,
             guild,
@@ -271,15 +272,29 @@ class BackupService:
         )
 
     async def create(
-        self, guild: discord.Guild, label: str | None, author_id: int, *, automatic: bool = False
+        self,
+        guild: discord.Guild,
+        label: str | None,
+        author_id: int,
+        *,
+        automatic: bool = False,
+        enforce_cooldown: bool = False,
     ) -> BackupRecord:
         """Snapshot ``guild`` and store it; returns the new record.
 
         At the limit (``max_backups``) the oldest unpinned backup is rotated out (a manual backup
-        only rotates automatic ones); :class:`BackupLimitReached` when none can go.
+        only rotates automatic ones); :class:`BackupLimitReached` when none can go. With
+        ``enforce_cooldown`` a manual backup made less than ``cooldown_seconds`` after the
+        server's previous manual one is refused with :class:`BackupOnCooldown`, decided in the
+        transaction that stores it (so of two racing backups one is refused).
         """
         clean = self._clean_label(label, automatic)
         limit = self.settings.max_backups
+        cooldown = float(self.settings.cooldown_seconds) if enforce_cooldown and not automatic else 0.0
+        if cooldown:
+            remaining = await self.cooldown_remaining(guild.id)
+            if remaining > 0:
+                raise BackupOnCooldown(guild.id, remaining, cooldown)
         if not await self._read(
             lambda conn: has_room(conn, guild.id, max_backups=limit, automatic=automatic)
         ):
@@ -312,6 +327,7 @@ class BackupService:
                     max_backups=settings.max_backups,
                     retention_days=settings.retention_days,
                     now_ts=time.time(),
+                    cooldown_seconds=cooldown,
                 ),
             )
         except BaseException:

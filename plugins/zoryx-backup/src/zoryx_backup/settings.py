@@ -11,12 +11,6 @@ from zoryx_core import Setting
 __all__ = ["SETTINGS", "BackupSettings"]
 
 
-def _url_problem(value: Any) -> str | None:
-    if value and not str(value).startswith(("http://", "https://")):
-        return "must be empty or start with http:// or https://"
-    return None
-
-
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "max_backups",
@@ -73,14 +67,6 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=0.0,
         maximum=60.0,
     ),
-    Setting(
-        "cdn_url",
-        "",
-        "str",
-        "Base URL images (emojis, stickers, icon, banner) are downloaded from; empty: Discord's CDN.",
-        max_length=200,
-        validator=_url_problem,
-    ),
 )
 
 
@@ -93,7 +79,6 @@ class BackupSettings:
     member_roles: bool = True
     restore_concurrency: int = 4
     progress_interval: float = 2.0
-    cdn_url: str = ""
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> BackupSettings:
@@ -105,5 +90,4 @@ class BackupSettings:
             member_roles=bool(values["member_roles"]),
             restore_concurrency=int(values["restore_concurrency"]),
             progress_interval=float(values["progress_interval"]),
-            cdn_url=str(values["cdn_url"]),
         )
