@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
 import pytest
+import pytest_asyncio
+from commands_world import BotStarter, Staff, bot_starter, make_staff
 from zoryx_backup import BackupService, Snapshot, backup_service
 
 from zoryx_core import ZoryxBot
@@ -25,6 +27,7 @@ from zoryx_core.testing import (
     Sticker,
     User,
     sample_png,
+    stop_bot,
 )
 
 BotFactory = Callable[..., Awaitable[ZoryxBot]]
@@ -314,3 +317,22 @@ def assert_matches_snapshot(
         member = guild.members.get(user_id)
         if member is not None:
             assert sorted(member.roles) == sorted(id_map[r] for r in role_ids), user_id
+
+
+@pytest.fixture
+def staff(discord_emulator: DiscordEmulator) -> Staff:
+    """A server with its owner, an administrator, a plain member and the bot's owner."""
+    return make_staff(discord_emulator)
+
+
+@pytest_asyncio.fixture
+async def start_staff_bot(
+    discord_emulator: DiscordEmulator, staff: Staff
+) -> AsyncIterator[BotStarter]:
+    """``await start_staff_bot(home, **settings)``; every bot started is stopped at the end."""
+    started: list[ZoryxBot] = []
+    try:
+        yield bot_starter(discord_emulator, staff, started)
+    finally:
+        for bot in reversed(started):
+            await stop_bot(bot)

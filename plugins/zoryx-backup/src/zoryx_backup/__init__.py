@@ -1,7 +1,8 @@
 """zoryx-backup: versioned, checksummed snapshots of a Discord server and a selective restore.
 
-The engine is :class:`~zoryx_backup.service.BackupService`; other code (the backup commands and
-dashboard, other plugins) reaches a bot's service with :func:`backup_service`::
+The engine is :class:`~zoryx_backup.service.BackupService`; the commands and the ``backup``
+dashboard (:class:`BackupCog`) and the automatic backup scheduler (:class:`AutoBackups`) are
+built on it. Other code (other plugins) reaches a bot's service with :func:`backup_service`::
 
     service = backup_service(bot)
     record = await service.create(guild, "before the reorganisation", author_id=ctx.author.id)
@@ -21,6 +22,8 @@ from .codec import (
     snapshot_from_json,
     snapshot_to_json,
 )
+from .cog import COG_NAME, BackupCog
+from .dashboard import TABS, BackupDashboard
 from .diffing import FieldChange, ItemChange, MemberRoleChange, MembersDiff, SectionDiff, SnapshotDiff, diff
 from .errors import (
     BackupError,
@@ -51,6 +54,8 @@ from .options import ALL_COMPONENTS, Component, ProgressCallback, RestoreOptions
 from .planner import Action, PlannedItem, RestorePlan
 from .records import BackupRecord, BackupStats
 from .report import DiscordFailure, ItemResult, Outcome, RestoreReport
+from .restore_flow import ProgressMessage, RestoreSetup
+from .scheduler import AutoBackups, SchedulerRun
 from .schedules import MAX_INTERVAL_HOURS, MIN_INTERVAL_HOURS, Schedule
 from .service import (
     MAX_LABEL_LENGTH,
@@ -67,6 +72,7 @@ from .settings import SETTINGS, BackupSettings
 __all__ = [
     "ALL_COMPONENTS",
     "AUDIT_KEEP",
+    "COG_NAME",
     "MAX_INTERVAL_HOURS",
     "MAX_LABEL_LENGTH",
     "MAX_NOTE_LENGTH",
@@ -74,9 +80,13 @@ __all__ = [
     "SCHEMA_PATH",
     "SCHEMA_VERSION",
     "SUPPORTED_SCHEMA_VERSIONS",
+    "TABS",
     "Action",
     "AuditAction",
     "AuditEntry",
+    "AutoBackups",
+    "BackupCog",
+    "BackupDashboard",
     "BackupError",
     "BackupFileMissing",
     "BackupLimitReached",
@@ -106,13 +116,16 @@ __all__ = [
     "OverwriteData",
     "PlannedItem",
     "ProgressCallback",
+    "ProgressMessage",
     "RestoreInProgress",
     "RestoreOptions",
     "RestorePlan",
     "RestoreReport",
+    "RestoreSetup",
     "RestoreStatus",
     "RoleData",
     "Schedule",
+    "SchedulerRun",
     "SectionDiff",
     "Snapshot",
     "SnapshotCounts",
@@ -139,6 +152,10 @@ async def zoryx_setup(bot: ZoryxBot, plugin: PluginContext) -> None:
     service = BackupService(bot, plugin, BackupSettings.from_mapping(plugin.settings))
     await service.prepare()
     service.start()
+    scheduler = AutoBackups(service, service.settings.schedule_check_seconds)
+    service.scheduler = scheduler
+    plugin.create_task(scheduler.loop(), name="zoryx-backup:scheduler")
+    await bot.add_cog(BackupCog(service))
 
 
 @hookimpl

@@ -82,6 +82,8 @@ from .settings import BackupSettings
 if TYPE_CHECKING:
     from zoryx_core import PluginContext, ZoryxBot
 
+    from .scheduler import AutoBackups
+
 __all__ = [
     "MAX_LABEL_LENGTH",
     "MAX_NOTE_LENGTH",
@@ -198,6 +200,8 @@ class BackupService:
         self._holder = f"{os.getpid()}-{secrets.token_hex(6)}"
         self.last_reports: dict[int, RestoreReport] = {}
         """The latest restore report of each server (this process, since start)."""
+        self.scheduler: AutoBackups | None = None
+        """The automatic backup scheduler, once the plugin has started it."""
 
     @property
     def generator(self) -> str:

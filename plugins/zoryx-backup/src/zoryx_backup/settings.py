@@ -67,6 +67,14 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=0.0,
         maximum=60.0,
     ),
+    Setting(
+        "schedule_check_seconds",
+        60.0,
+        "float",
+        "Seconds between two checks for servers whose automatic backup is due.",
+        minimum=1.0,
+        maximum=3600.0,
+    ),
 )
 
 
@@ -79,6 +87,7 @@ class BackupSettings:
     member_roles: bool = True
     restore_concurrency: int = 4
     progress_interval: float = 2.0
+    schedule_check_seconds: float = 60.0
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> BackupSettings:
@@ -90,4 +99,5 @@ class BackupSettings:
             member_roles=bool(values["member_roles"]),
             restore_concurrency=int(values["restore_concurrency"]),
             progress_interval=float(values["progress_interval"]),
+            schedule_check_seconds=float(values["schedule_check_seconds"]),
         )
