@@ -177,8 +177,10 @@ class BackupDashboard(ZoryxView):
             self.add_item(ActionSelect(self._delete_chosen, options, placeholder="Delete a backup…", row=2))
 
     async def show(self, interaction: discord.Interaction[Any]) -> None:
-        """Read the current tab's data and show it on the dashboard's message."""
-        if not interaction.response.is_done():
+        """Read the current tab's data and show it on the dashboard's message. The Compare tab
+        captures the server first, so its click is acknowledged before and edited after."""
+        slow = self.tab == "compare"
+        if slow:
             await interaction.response.defer()
         try:
             await self.load()
@@ -186,7 +188,10 @@ class BackupDashboard(ZoryxView):
         except BackupError as error:
             embed = error_embed("The dashboard could not read that", sentence(error))
         self.render()
-        await interaction.edit_original_response(embed=embed, view=self)
+        if slow:
+            await interaction.edit_original_response(embed=embed, view=self)
+        else:
+            await interaction.response.edit_message(embed=embed, view=self)
 
     def _tab_handler(self, tab: Tab) -> Any:
         async def handler(interaction: discord.Interaction[Any]) -> None:

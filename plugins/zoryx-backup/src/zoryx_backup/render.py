@@ -248,7 +248,7 @@ def compare_embed(record: BackupRecord | None, result: SnapshotDiff | None) -> d
         )
     return make_embed(
         EmbedKind.WARNING,
-        f"Compare: {result.change_count} changes since backup #{record.id}",
+        f"Compare: {_plural(result.change_count, 'change')} since backup #{record.id}",
         f"Backup `#{record.id}` **{truncate(record.label, 60)}** ({when(record.created_at)}) → now.",
         fields=_diff_fields(result),
     )
@@ -259,7 +259,8 @@ def diff_embed(first: BackupRecord, second: BackupRecord, result: SnapshotDiff) 
     head = f"`#{first.id}` ({when(first.created_at)}) → `#{second.id}` ({when(second.created_at)})"
     if result.is_empty:
         return make_embed(EmbedKind.SUCCESS, "The backups are the same", head)
-    return make_embed(EmbedKind.INFO, f"{result.change_count} differences", head, fields=_diff_fields(result))
+    title = _plural(result.change_count, "difference")
+    return make_embed(EmbedKind.INFO, title, head, fields=_diff_fields(result))
 
 
 def audit_embed(entries: Sequence[AuditEntry], *, page: int, pages: int) -> discord.Embed:
@@ -441,6 +442,10 @@ def paged_records(
         )
         for i in range(pages)
     ]
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def _duration(seconds: float) -> str:
