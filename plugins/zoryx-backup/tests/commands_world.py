@@ -61,13 +61,15 @@ BotStarter = Callable[..., Awaitable[tuple[ZoryxBot, BackupService]]]
 
 
 def bot_starter(emu: DiscordEmulator, staff: Staff, started: list[ZoryxBot]) -> BotStarter:
-    """``await start(home, **config)``: a bot with zoryx-backup living in ``home`` (the same home
-    twice is a restart), with ``staff.boss`` as its owner."""
+    """``await start(home, core={...}, **settings)``: a bot with zoryx-backup (``settings``) living
+    in ``home`` (the same home twice is a restart), with ``staff.boss`` as its owner; ``core``
+    holds other dotted config keys."""
 
-    async def start(home: Path, **settings: Any) -> tuple[ZoryxBot, BackupService]:
-        bot = make_zoryx_bot(
-            home, plugins=["zoryx-backup"], config=backup_config(**settings), owner_id=staff.boss.id
-        )
+    async def start(
+        home: Path, *, core: dict[str, Any] | None = None, **settings: Any
+    ) -> tuple[ZoryxBot, BackupService]:
+        config = {**backup_config(**settings), **(core or {})}
+        bot = make_zoryx_bot(home, plugins=["zoryx-backup"], config=config, owner_id=staff.boss.id)
         await start_bot(emu, bot)
         started.append(bot)
         return bot, backup_service(bot)

@@ -231,3 +231,16 @@ async def test_export_goes_by_direct_message_and_stats_are_for_owners(
     assert fields["Backups"].startswith("1 in 1 servers")
     entries = await service.audit_log(staff.guild.id)
     assert [e.action.value for e in entries][:2] == ["export", "create"]
+
+
+async def test_backupcreate_says_when_member_roles_could_not_be_saved(
+    staff: Staff, start_staff_bot: BotStarter, tmp_path: Path
+) -> None:
+    emu = staff.emu
+    await start_staff_bot(tmp_path, core={"intents.members": False})
+    made = staff.embed(await emu.converse(staff.general, staff.admin, "!backupcreate no members"))
+    assert made["title"] == "✅ Backup #1 made"
+    contents = next(f["value"] for f in made["fields"] if f["name"] == "Contents")
+    assert contents.endswith("no member roles")
+    notes = next(f["value"] for f in made["fields"] if f["name"] == "Notes")
+    assert notes == "Member roles were not saved: the bot lacks the Server Members intent."
