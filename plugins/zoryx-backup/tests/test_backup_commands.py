@@ -99,6 +99,18 @@ async def test_members_may_delete_only_their_own_backups(
     theirs = await service.create(guild, "made while admin", author_id=staff.plain.id)
     admins = await service.create(guild, "the admin's", author_id=staff.admin.id)
 
+    # the slash form suggests only their own backups to them, every backup to an administrator
+    await bot.tree.sync()
+    mine = await emu.autocomplete(
+        "backupdelete", focused="backup_id", value="", channel=staff.general, user=staff.plain
+    )
+    assert [c["value"] for c in mine] == [theirs.id]
+    every = await emu.autocomplete(
+        "backupdelete", focused="backup_id", value="", channel=staff.general, user=staff.admin
+    )
+    assert [c["value"] for c in every] == [admins.id, theirs.id]
+    assert every[0]["name"].startswith(f"#{admins.id} the admin's (")
+
     refused = staff.embed(await emu.converse(staff.general, staff.plain, f"!backupdelete {admins.id}"))
     assert "you may only delete backups you made" in refused["description"]
 

@@ -60,14 +60,13 @@ async def reported(ctx: Context, title: str) -> AsyncIterator[None]:
         await ctx.send(embed=error_embed(title, sentence(error)), ephemeral=True)
 
 
-def _is_admin(ctx: Context) -> bool:
-    author = ctx.author
-    if ctx.bot.permissions.is_bot_owner(author.id):
+def _may_delete_any(bot: ZoryxBot, user: discord.abc.User, guild: discord.Guild | None) -> bool:
+    """Bot owners, the server's owner and administrators may delete anyone's backups."""
+    if bot.permissions.is_bot_owner(user.id):
         return True
-    guild = ctx.guild
-    if guild is not None and guild.owner_id == author.id:
+    if guild is not None and guild.owner_id == user.id:
         return True
-    return isinstance(author, discord.Member) and author.guild_permissions.administrator
+    return isinstance(user, discord.Member) and user.guild_permissions.administrator
 
 
 class BackupCog(commands.Cog, name=COG_NAME):
@@ -85,8 +84,16 @@ class BackupCog(commands.Cog, name=COG_NAME):
         if interaction.guild_id is None:
             return []
         typed = current.strip().lower().lstrip("#")
+        # backupdelete is open to every member, for their own backups: list only those to them
+        only_own = (
+            interaction.command is not None
+            and interaction.command.name == "backupdelete"
+            and not _may_delete_any(self.service.bot, interaction.user, interaction.guild)
+        )
         choices = []
         for record in await self.service.list_backups(interaction.guild_id):
+            if only_own and record.author_id != interaction.user.id:
+                continue
             if typed and typed not in str(record.id) and typed not in record.label.lower():
                 continue
             mark = "📌 " if record.pinned else ""
@@ -255,7 +262,7 @@ class BackupCog(commands.Cog, name=COG_NAME):
         guild = _guild(ctx)
         async with reported(ctx, "Backup not deleted"):
             record = await self.service.get(guild.id, backup_id)
-            if not _is_admin(ctx) and record.author_id != ctx.author.id:
+            if not _may_delete_any(ctx.bot, ctx.author, guild) and record.author_id != ctx.author.id:
                 await ctx.send(
                     embed=error_embed(
                         "Backup not deleted",

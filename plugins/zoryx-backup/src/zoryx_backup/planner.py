@@ -68,18 +68,20 @@ class RestorePlan:
     def items_for(self, component: Component, action: Action | None = None) -> list[PlannedItem]:
         return [i for i in self.items if i.component == component and (action is None or i.action == action)]
 
+    def describe(self, component: Component) -> str:
+        """What would happen to ``component``, e.g. ``"3 to create, 1 to change, 36 left alone"``."""
+        per = self.counts().get(component, {a: 0 for a in Action})
+        parts = [
+            f"{per[Action.CREATE]} to create" if per[Action.CREATE] else "",
+            f"{per[Action.UPDATE]} to change" if per[Action.UPDATE] else "",
+            f"{per[Action.KEEP]} left alone" if per[Action.KEEP] else "",
+            f"{per[Action.SKIP]} skipped" if per[Action.SKIP] else "",
+        ]
+        return ", ".join(p for p in parts if p) or "nothing"
+
     def summary(self) -> list[str]:
         """One line per component, e.g. ``"roles: 3 to create, 1 to change, 36 left alone"``."""
-        lines = []
-        for component, per in self.counts().items():
-            parts = [
-                f"{per[Action.CREATE]} to create" if per[Action.CREATE] else "",
-                f"{per[Action.UPDATE]} to change" if per[Action.UPDATE] else "",
-                f"{per[Action.KEEP]} left alone" if per[Action.KEEP] else "",
-                f"{per[Action.SKIP]} skipped" if per[Action.SKIP] else "",
-            ]
-            lines.append(f"{component.label}: " + (", ".join(p for p in parts if p) or "nothing"))
-        return lines
+        return [f"{component.label}: {self.describe(component)}" for component in self.counts()]
 
 
 @dataclass(slots=True)

@@ -362,14 +362,8 @@ def _options_text(options: RestoreOptions) -> str:
 def plan_embed(record: BackupRecord, plan: RestorePlan, *, armed: bool = False) -> discord.Embed:
     """The preview of a restore: per component, what would be created, changed and left alone."""
     fields: list[tuple[str, str, bool]] = []
-    for component, per in plan.counts().items():
-        parts = [
-            f"{per[Action.CREATE]} to create" if per[Action.CREATE] else "",
-            f"{per[Action.UPDATE]} to change" if per[Action.UPDATE] else "",
-            f"{per[Action.KEEP]} left alone" if per[Action.KEEP] else "",
-            f"{per[Action.SKIP]} skipped" if per[Action.SKIP] else "",
-        ]
-        lines = [", ".join(p for p in parts if p) or "nothing"]
+    for component in plan.counts():
+        lines = [plan.describe(component)]
         for item in plan.items_for(component)[:50]:
             if item.action in (Action.CREATE, Action.UPDATE) and len(lines) < 6:
                 changed = f" ({truncate(', '.join(item.changes), 60)})" if item.changes else ""
