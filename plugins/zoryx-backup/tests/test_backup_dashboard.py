@@ -51,7 +51,7 @@ async def test_tabs_pagination_refresh_and_delete_from_the_dropdown(
 
     await emu.click(dashboard, user=staff.admin, label="Backups")
     page = emu.state.messages[staff.general.id][dashboard.id]
-    assert title_of(page).endswith("📦 Backups")
+    assert title_of(page).endswith(" Backups")
     assert "Page 1/2" in page.embeds[0]["footer"]["text"]
     assert page.embeds[0]["description"].count("\n`#") == 4  # five lines, newest first
     assert page.embeds[0]["description"].startswith("`#7` 📌")

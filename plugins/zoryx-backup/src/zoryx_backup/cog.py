@@ -158,7 +158,7 @@ class BackupCog(commands.Cog, name=COG_NAME):
         guild = _guild(ctx)
         records = await self.service.list_backups(guild.id)
         pages = paged_records(
-            records, title="📦 Backups", total=len(records), limit=self.service.settings.max_backups
+            records, title="Backups", total=len(records), limit=self.service.settings.max_backups
         )
         await Paginator(pages, author=ctx.author, command_name="backuplist").send(ctx)
 

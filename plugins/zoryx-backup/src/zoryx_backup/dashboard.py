@@ -108,7 +108,7 @@ class BackupDashboard(ZoryxView):
                 pages=self.page_count(),
                 total=len(self.records),
                 limit=limit,
-                title="📦 Backups",
+                title="Backups",
             )
         if self.tab == "compare":
             return compare_embed(self.records[0] if self.records else None, self.drift)

@@ -110,11 +110,16 @@ def record_line(record: BackupRecord) -> str:
 
 def _counts_text(record: BackupRecord) -> str:
     c = record.counts
-    members = f"{c.members} members" if c.members_included else "no member roles"
-    return (
-        f"{c.roles} roles · {c.categories} categories · {c.channels} channels · "
-        f"{c.emojis} emojis · {c.stickers} stickers · {members}"
-    )
+    members = _plural(c.members, "member") if c.members_included else "no member roles"
+    parts = [
+        _plural(c.roles, "role"),
+        _plural(c.categories, "category", "categories"),
+        _plural(c.channels, "channel"),
+        _plural(c.emojis, "emoji"),
+        _plural(c.stickers, "sticker"),
+        members,
+    ]
+    return " · ".join(parts)
 
 
 def record_embed(record: BackupRecord, *, title: str | None = None) -> discord.Embed:
@@ -438,8 +443,8 @@ def paged_records(
     ]
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+def _plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {many or word + 's'}"
 
 
 def _duration(seconds: float) -> str:
