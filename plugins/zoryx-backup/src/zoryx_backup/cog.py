@@ -70,7 +70,7 @@ def _may_delete_any(bot: ZoryxBot, user: discord.abc.User, guild: discord.Guild 
 
 
 class BackupCog(commands.Cog, name=COG_NAME):
-    """Server backups: snapshots, selective restore, schedule, integrity checks and the dashboard."""
+    """Server backups: snapshots, selective restore, schedules and the dashboard."""
 
     def __init__(self, service: BackupService) -> None:
         self.service = service
