@@ -121,6 +121,17 @@ async def test_eight_tasks_increment_exactly(storage: Storage) -> None:
     assert await storage.get("race", "hits", guild_id=77) == 8000
 
 
+def test_two_processes_creating_the_databases_at_once_both_open(tmp_path: Path) -> None:
+    # Both switch the new main.db to WAL at the same moment; SQLite answers one of them "database
+    # is locked" at once (no busy wait, to avoid a deadlock), which the pool retries.
+    for round_number in range(8):
+        data = tmp_path / f"data-{round_number}"
+        go = tmp_path / f"go-{round_number}"
+        command = ["open", str(data), str(go)]
+        run_together(go, command, command)
+        assert (data / "main.db").exists()
+
+
 def test_two_processes_increment_exactly(tmp_path: Path) -> None:
     data = tmp_path / "data"
     command = ["counter", str(data), "555", "500", str(tmp_path / "go")]

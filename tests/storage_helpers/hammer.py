@@ -2,9 +2,11 @@
 
     python hammer.py json <file> <count> <go-file>
     python hammer.py counter <data-dir> <guild-id> <count> <go-file>
+    python hammer.py open <data-dir> <go-file>
 
 Prints "ready" once set up, waits for <go-file> to exist (so both processes start together),
-then runs <count> increments and exits 0.
+then runs <count> increments and exits 0; ``open`` waits first, then opens the storage (a data
+folder both processes create at the same moment) and closes it.
 """
 
 from __future__ import annotations
@@ -45,6 +47,13 @@ async def hammer_counter(data_dir: Path, guild_id: int, count: int, go: Path) ->
         await storage.close()
 
 
+async def open_storage(data_dir: Path, go: Path) -> None:
+    _wait_for(go)
+    storage = Storage(data_dir, StorageOptions(backup_on_shutdown=False))
+    await storage.open()
+    await storage.close()
+
+
 def run_together(go: Path, *commands: list[str], timeout: float = 120) -> None:
     """Start one hammer process per argument list, release them together, wait for all to succeed."""
     procs = [
@@ -77,6 +86,8 @@ def main(argv: list[str]) -> None:
         asyncio.run(hammer_json(Path(args[0]), int(args[1]), Path(args[2])))
     elif mode == "counter":
         asyncio.run(hammer_counter(Path(args[0]), int(args[1]), int(args[2]), Path(args[3])))
+    elif mode == "open":
+        asyncio.run(open_storage(Path(args[0]), Path(args[1])))
     else:
         raise SystemExit(f"unknown mode {mode!r}")
 

@@ -259,7 +259,7 @@ class ConnectionPool:
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
             conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA journal_mode=WAL").fetchall()
+            self._enable_wal(conn)
             conn.execute("PRAGMA foreign_keys=ON")
         except BaseException:
             conn.close()
@@ -269,6 +269,26 @@ class ConnectionPool:
             self.opened_total += 1
             self.peak_open = max(self.peak_open, self.open_count)
         return conn
+
+    def _enable_wal(self, conn: sqlite3.Connection) -> None:
+        """Switch the database to WAL, retrying while another process holds it.
+
+        Two processes opening a new database at once both try to change its journal mode; SQLite
+        answers one of them SQLITE_BUSY at once, without the busy handler, when waiting could
+        deadlock. WAL is a property of the file, so once either has switched it the other finds
+        it set. Retried in this worker thread for up to the busy timeout."""
+        deadline = time.monotonic() + self.busy_timeout_ms / 1000
+        delay = 0.005
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode=WAL").fetchall()
+                return
+            except sqlite3.OperationalError as error:
+                text = str(error).lower()
+                if ("locked" not in text and "busy" not in text) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
 
     def _close(self, conn: sqlite3.Connection) -> None:
         try:
