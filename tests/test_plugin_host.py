@@ -202,3 +202,78 @@ async def test_shutdown_tears_down_in_reverse_order(zoryx_bot: BotFactory, test_
         "teardown zoryx-test-recorder",
     ]
     assert not bot.storage.is_open
+
+
+COUNTING_EXTENSION = '''
+from discord.ext import commands
+
+from zoryx_core import hookimpl
+
+
+@commands.command()
+async def tick(ctx):
+    await ctx.send("tock")
+
+
+@hookimpl
+def zoryx_setup(bot):
+    bot.add_command(tick)
+
+
+@hookimpl
+def zoryx_command_executed(bot, event):
+    bot.counted_commands = getattr(bot, "counted_commands", 0) + 1
+'''
+
+WATCHING_EXTENSION = '''
+from zoryx_core import hookimpl
+
+
+@hookimpl
+def zoryx_setup(bot):
+    pass
+
+
+@hookimpl
+async def zoryx_command_executed(bot, event):
+    bot.watched_commands = getattr(bot, "watched_commands", 0) + 1
+'''
+
+
+async def test_hook_callers_follow_loads_and_unloads(
+    discord_emulator: DiscordEmulator, zoryx_bot: BotFactory, tmp_path: Path
+) -> None:
+    # The call order of each hook is cached; loading or unloading a plugin must refresh it.
+    folder = tmp_path / "extensions"
+    folder.mkdir()
+    (folder / "counting.py").write_text(COUNTING_EXTENSION, encoding="utf-8")
+    (folder / "watching.py").write_text(WATCHING_EXTENSION, encoding="utf-8")
+    owner = discord_emulator.create_user("counter-owner")
+    guild = discord_emulator.create_guild("Counting", owner=owner)
+    channel = discord_emulator.channel_named(guild, "general")
+    bot = await zoryx_bot(extensions_dir=folder, plugins=["counting"], config={"cooldowns.default_rate": 0})
+
+    async def run_tick() -> None:
+        assert (await discord_emulator.converse(channel, owner, "!tick")).content == "tock"
+
+    def seen() -> tuple[int, int]:
+        return getattr(bot, "counted_commands", 0), getattr(bot, "watched_commands", 0)
+
+    async def counts(counted: int, watched: int) -> None:
+        deadline = asyncio.get_running_loop().time() + 5
+        while seen() != (counted, watched):
+            assert asyncio.get_running_loop().time() < deadline, seen()
+            await asyncio.sleep(0.01)
+
+    await run_tick()
+    await counts(1, 0)
+    assert (await bot.plugins.load("watching")).status is PluginStatus.LOADED  # an async one too
+    await run_tick()
+    await counts(2, 1)
+    await bot.plugins.unload("watching")
+    await run_tick()
+    await counts(3, 1)
+    assert bot.plugins.plugin_of_module("zoryx_extensions.counting") == "counting"
+    await bot.plugins.unload("counting")
+    assert bot.plugins.plugin_of_module("zoryx_extensions.counting") is None
+    assert bot.plugins.hooks.implementations("zoryx_command_executed") == []

@@ -11,7 +11,8 @@ callbacks of :class:`zoryx_core.ui.ZoryxView` ask :meth:`Permissions.component_r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import weakref
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -22,6 +23,7 @@ from discord.ext import commands
 
 if TYPE_CHECKING:
     from .bot import ZoryxBot
+    from .guild_config import GuildConfig
 
 __all__ = [
     "OWNER_ONLY_COMMANDS",
@@ -142,6 +144,9 @@ class Permissions:
     def __init__(self, bot: ZoryxBot) -> None:
         self.bot = bot
         self.owner_only_names: set[str] = set(OWNER_ONLY_COMMANDS)
+        self._accesses: weakref.WeakKeyDictionary[Any, tuple[str, str, Requirement]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     # --- the decision ------------------------------------------------------------------------------
 
@@ -153,6 +158,18 @@ class Permissions:
     def is_bot_owner(self, user_id: int) -> bool:
         return user_id in self.bot.all_owner_ids
 
+    def _access(self, command: Any) -> tuple[str, str, Requirement]:
+        """A command's grant name, shown name and requirement: fixed once the command exists,
+        so worked out once per command object."""
+        found = self._accesses.get(command) if _weakrefable(command) else None
+        if found is None:
+            name = root_name(command)  # grants and the owner-only list are per top-level command
+            shown = getattr(command, "qualified_name", None) or name  # refusals name the subcommand
+            found = (name, str(shown), requirement_of(command))
+            if _weakrefable(command):
+                self._accesses[command] = found
+        return found
+
     async def decide(
         self,
         command: Any,
@@ -162,25 +179,44 @@ class Permissions:
         channel: Any = None,
     ) -> Decision:
         """Whether ``user`` may run ``command`` in ``guild`` (``None``: a DM) and ``channel``."""
-        name = root_name(command)  # grants and the owner-only list are per top-level command
-        shown = getattr(command, "qualified_name", None) or name  # refusals name the subcommand
-        requirement = requirement_of(command)
+        access = self._access(command)
+        decision = self._decide(access, user, guild, channel, None)
+        if decision is None:
+            assert guild is not None
+            config = await self.bot.guild_configs.get(guild.id)
+            decision = self._decide(access, user, guild, channel, config)
+            assert decision is not None
+        return decision
+
+    def _decide(
+        self,
+        access: tuple[str, str, Requirement],
+        user: discord.abc.User,
+        guild: discord.Guild | None,
+        channel: Any,
+        config: GuildConfig | None,
+    ) -> Decision | None:
+        """The decision; ``None`` when it needs the server's config and none is cached (nor given)."""
+        name, shown, requirement = access
         if self.is_bot_owner(user.id):
-            return Decision(True, "bot owner")
+            return _BOT_OWNER
         if name in self.owner_only_names or requirement.access is Access.BOT_OWNER:
             return Decision(False, "bot owner", f"`{shown}` is for the bot's owners only.")
         if guild is None:
             if requirement.access is not Access.PUBLIC:
                 return Decision(False, "server", f"`{shown}` can only be used in a server.")
-            return Decision(True, "everyone")
+            return _EVERYONE
         if guild.owner_id == user.id:
-            return Decision(True, "server owner")
-        config = await self.bot.guild_configs.get(guild.id)
+            return _SERVER_OWNER
+        if config is None:
+            config = self.bot.guild_configs.cached(guild.id)
+            if config is None:
+                return None
         granted = config.grants.get(name)
         if granted:
             role_ids = {role.id for role in getattr(user, "roles", ())}
             if role_ids & set(granted):
-                return Decision(True, "granted role")
+                return _GRANTED
             roles = ", ".join(_role_label(guild, role_id) for role_id in granted)
             return Decision(False, "granted role", f"`{shown}` is limited to {roles} in this server.")
         if requirement.access is Access.GUILD_OWNER:
@@ -194,15 +230,28 @@ class Permissions:
                     "permissions",
                     f"`{shown}` needs the {labels} permission (or a role granted with `config`).",
                 )
-            return Decision(True, "permissions")
-        return Decision(True, "everyone")
+            return _PERMISSIONS
+        return _EVERYONE
 
     # --- the paths ---------------------------------------------------------------------------------
 
-    async def check_context(self, ctx: commands.Context[Any]) -> bool:
-        """The global check of prefix and hybrid commands; raises :class:`AccessDenied`."""
-        if ctx.command is None:
+    def check_context(self, ctx: commands.Context[Any]) -> bool | Coroutine[Any, Any, bool]:
+        """The global check of prefix and hybrid commands; raises :class:`AccessDenied`.
+
+        Decided at once when the server's config is cached (nearly always), so the usual
+        command pays for no coroutine; otherwise it returns one that reads the config first
+        (discord.py awaits what a check returns when it is awaitable)."""
+        command = ctx.command
+        if command is None:
             return True
+        decision = self._decide(self._access(command), ctx.author, ctx.guild, ctx.channel, None)
+        if decision is None:
+            return self._check_context_reading(ctx)
+        if not decision.allowed:
+            raise AccessDenied(decision.reason)
+        return True
+
+    async def _check_context_reading(self, ctx: commands.Context[Any]) -> bool:
         decision = await self.decide(ctx.command, user=ctx.author, guild=ctx.guild, channel=ctx.channel)
         if not decision.allowed:
             raise AccessDenied(decision.reason)
@@ -232,6 +281,17 @@ class Permissions:
         """Whether the author of ``ctx`` may run an application command (for listings)."""
         decision = await self.decide(command, user=ctx.author, guild=ctx.guild, channel=ctx.channel)
         return decision.allowed
+
+
+_BOT_OWNER = Decision(True, "bot owner")
+_SERVER_OWNER = Decision(True, "server owner")
+_GRANTED = Decision(True, "granted role")
+_PERMISSIONS = Decision(True, "permissions")
+_EVERYONE = Decision(True, "everyone")
+
+
+def _weakrefable(obj: Any) -> bool:
+    return hasattr(type(obj), "__weakref__")
 
 
 def _missing_permissions(

@@ -54,14 +54,31 @@ class HookRunner:
         self.manager = manager
         self._default_timeout = default_timeout
         self.stats: dict[tuple[str, str], HookStats] = {}
+        self._ordered: dict[str, tuple[tuple[pluggy.HookImpl, ...], bool]] = {}
+
+    def invalidate(self) -> None:
+        """Forget the cached call order; the host calls this after registering or unregistering
+        a plugin with the manager."""
+        self._ordered.clear()
+
+    def _order(self, hook: str) -> tuple[tuple[pluggy.HookImpl, ...], bool]:
+        found = self._ordered.get(hook)
+        if found is None:
+            caller: pluggy.HookCaller = getattr(self.manager.hook, hook)
+            impls = tuple(reversed(caller.get_hookimpls()))
+            found = self._ordered[hook] = (impls, any(inspect.iscoroutinefunction(i.function) for i in impls))
+        return found
 
     def implementations(self, hook: str, plugin: str | None = None) -> list[pluggy.HookImpl]:
         """Implementations in call order (pluggy calls its list back to front)."""
-        caller: pluggy.HookCaller = getattr(self.manager.hook, hook)
-        impls = list(reversed(caller.get_hookimpls()))
+        impls = self._order(hook)[0]
         if plugin is not None:
-            impls = [impl for impl in impls if impl.plugin_name == plugin]
-        return impls
+            return [impl for impl in impls if impl.plugin_name == plugin]
+        return list(impls)
+
+    def has_async(self, hook: str) -> bool:
+        """Whether any implementation of ``hook`` is a coroutine function."""
+        return self._order(hook)[1]
 
     def has(self, hook: str, plugin: str) -> bool:
         return bool(self.implementations(hook, plugin))
@@ -132,7 +149,10 @@ class HookRunner:
         )
 
     def _account(self, result: HookCall) -> None:
-        stats = self.stats.setdefault((result.plugin, result.hook), HookStats())
+        key = (result.plugin, result.hook)
+        stats = self.stats.get(key)
+        if stats is None:
+            stats = self.stats[key] = HookStats()
         stats.calls += 1
         stats.total_time += result.duration
         if result.timed_out:

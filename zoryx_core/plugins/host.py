@@ -66,6 +66,7 @@ class PluginHost:
         self.hooks = HookRunner(self.manager, lambda: self.options.hook_timeout)
         self.outcomes: dict[str, PluginOutcome] = {}
         self.contexts: dict[str, PluginContext] = {}
+        self._module_owners: dict[str, str | None] = {}
         self.load_order: list[str] = []
         self._specs: dict[str, PluginSpec] = {}
         self._lock = asyncio.Lock()
@@ -85,14 +86,21 @@ class PluginHost:
             raise PluginError(f"plugin {name!r} is not loaded") from None
 
     def plugin_of_module(self, module: str | None) -> str | None:
-        """The loaded plugin a module belongs to, if any."""
+        """The loaded plugin a module belongs to, if any (remembered until a plugin is loaded or
+        unloaded)."""
         if not module:
             return None
+        owners = self._module_owners
+        if module in owners:
+            return owners[module]
+        found = None
         for name, ctx in self.contexts.items():
             root = ctx.module_root
             if module == root or module.startswith(root + "."):
-                return name
-        return None
+                found = name
+                break
+        owners[module] = found
+        return found
 
     def discover(self) -> list[PluginSpec]:
         """Read installed distributions and extension files afresh."""
@@ -335,7 +343,10 @@ class PluginHost:
                 spec, PluginStatus.FAILED, f"import failed: {_describe(error)}", error, record
             )
         try:
-            self.manager.register(ctx.module, name=spec.name)
+            try:
+                self.manager.register(ctx.module, name=spec.name)
+            finally:
+                self.hooks.invalidate()  # also after a partial registration
         except (pluggy.PluginValidationError, ValueError) as error:
             self._unregister(spec.name)
             purge_modules(module_root(spec))
@@ -357,6 +368,7 @@ class PluginHost:
             return self._finish(spec, PluginStatus.FAILED, reason, exc, record)
         ctx.module_root = module_root(spec)
         self.contexts[spec.name] = ctx
+        self._module_owners.clear()
         self.load_order.append(spec.name)
         hooks = tuple(sorted(caller.name for caller in self.manager.get_hookcallers(ctx.module) or []))
         outcome = self._set(
@@ -438,12 +450,14 @@ class PluginHost:
             log.warning("plugin %s: %s", ctx.name, problem)
         self._unregister(ctx.name)
         self.contexts.pop(ctx.name, None)
+        self._module_owners.clear()
         if ctx.name in self.load_order:
             self.load_order.remove(ctx.name)
 
     def _unregister(self, name: str) -> None:
         if self.manager.get_plugin(name) is not None or self.manager.is_blocked(name):
             self.manager.unregister(name=name)
+            self.hooks.invalidate()
 
     def _finish(
         self,
