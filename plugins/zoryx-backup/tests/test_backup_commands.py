@@ -43,6 +43,8 @@ async def test_an_admin_makes_lists_views_pins_and_notes_backups(
     assert fields["Note"] == "keep for the audit"
     assert fields["Pinned"].startswith("yes")
     assert fields["SHA-256"] == f"`{(await service.get(staff.guild.id, 1)).sha256}`"
+    viewed = [e for e in await service.audit_log(staff.guild.id) if e.action == "view"]
+    assert [(e.backup_id, e.user_id) for e in viewed] == [(1, staff.admin.id)]
 
     refused = staff.embed(await emu.converse(staff.general, staff.admin, "!backupdelete 1"))
     assert refused["title"] == "❌ Pinned backups are protected"
@@ -171,6 +173,9 @@ async def test_verify_reports_a_tampered_file_and_diff_compares_two_backups(
     fields = {f["name"]: f["value"] for f in diff["fields"]}
     assert "+ role **newcomers**" in fields["Roles: +1 -0 ~0"]
     assert "- channel **lobby**" in fields["Channels: +0 -1 ~0"]
+
+    diffs = [e for e in await service.audit_log(staff.guild.id) if e.action == "diff"]
+    assert [(e.backup_id, e.details, e.user_id) for e in diffs] == [(2, "#1 -> #2", staff.admin.id)]
 
     intact = staff.embed(await emu.converse(staff.general, staff.admin, "!backupverify 1"))
     assert intact["title"] == "✅ Backup #1 is intact"

@@ -98,6 +98,21 @@ async def test_restore_from_the_command_with_toggles_and_a_channel_progress_mess
     assert set(world.guild.members[member.id].roles) == wanted
     assert extra.id not in wanted and len(wanted) == 3
     assert id_map[world.roles[0].id] in wanted  # the deleted role, by its new id
+    # the whole report, item by item, went to the owner privately; the channel says so
+    full_report = fields_of(report_message)["Full report"]
+    assert full_report.endswith(f"sent to <@{world.owner.id}> by direct message.")
+    direct = await emu.wait_for_message(emu.state.dm_channel(emu.bot_user.id, world.owner.id))
+    [attachment] = direct.attachments
+    assert attachment.filename == f"restore-report-{world.guild.id}-1.txt"
+    lines = attachment.data.decode().splitlines()
+    assert lines[0] == f"Restore of backup #1 (before) into {world.guild.name}"
+    new_role = id_map[world.roles[0].id]
+    assert any(
+        line.startswith("roles") and " created " in line and f"({world.roles[0].id} -> {new_role})" in line
+        for line in lines
+    ), lines
+    assert sum(" created " in line for line in lines if line.startswith("channels")) == 3
+    assert not any(m.attachments for m in emu.messages_in(general))
     started = emu.state.messages[general.id][setup.id]
     assert started.embeds[0]["title"].endswith("Restore of backup #1 started")
     assert all(c.get("disabled") for row in started.components for c in row.get("components", []))

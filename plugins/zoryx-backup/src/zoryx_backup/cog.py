@@ -22,6 +22,7 @@ from zoryx_core import ZoryxBot, owner_only, require_permissions
 from zoryx_core.hybrid import hybrid_command
 from zoryx_core.ui import ConfirmView, Paginator, error_embed, info_embed, success_embed, warning_embed
 
+from .audit_trail import AuditAction
 from .dashboard import BackupDashboard
 from .errors import BackupError
 from .records import BackupRecord
@@ -170,7 +171,9 @@ class BackupCog(commands.Cog, name=COG_NAME):
     async def backupview(self, ctx: Context, backup_id: int) -> None:
         """A backup in detail: when, by whom, what it holds, its size and checksum."""
         async with reported(ctx, "Backup not shown"):
-            record = await self.service.get(_guild(ctx).id, backup_id)
+            guild = _guild(ctx)
+            record = await self.service.get(guild.id, backup_id)
+            await self.service.record_audit(guild.id, AuditAction.VIEW, ctx.author.id, backup_id=backup_id)
             await ctx.send(embed=record_embed(record))
 
     @require_permissions(administrator=True)
@@ -213,6 +216,9 @@ class BackupCog(commands.Cog, name=COG_NAME):
             a = await self.service.get(guild.id, first)
             b = await self.service.get(guild.id, second)
             result = await self.service.diff_backups(guild.id, first, second)
+            await self.service.record_audit(
+                guild.id, AuditAction.DIFF, ctx.author.id, backup_id=second, details=f"#{first} -> #{second}"
+            )
             await ctx.send(embed=diff_embed(a, b, result))
 
     # --- changing backups ---------------------------------------------------------------------------

@@ -34,6 +34,7 @@ __all__ = [
     "record_embed",
     "record_line",
     "report_embed",
+    "report_text",
     "schedule_embed",
     "sentence",
     "size_text",
@@ -423,6 +424,27 @@ def report_embed(record: BackupRecord, report: RestoreReport) -> discord.Embed:
     kind = EmbedKind.SUCCESS if report.ok else EmbedKind.WARNING
     title = f"Restore of backup #{record.id} {'finished' if report.ok else 'finished with failures'}"
     return make_embed(kind, title, f"Took {seconds:.1f} s.", fields=fields)
+
+
+def report_text(record: BackupRecord, report: RestoreReport, guild_name: str) -> str:
+    """The whole report, one line per item, for the file sent to whoever started the restore."""
+    seconds = (report.finished_at - report.started_at).total_seconds()
+    chosen = ", ".join(c.label for c in Component if c in report.options.components)
+    lines = [
+        f"Restore of backup #{record.id} ({record.label}) into {guild_name}",
+        f"started {report.started_at.isoformat()}, finished {report.finished_at.isoformat()}"
+        f" ({seconds:.1f} s)",
+        f"components: {chosen}; role sync: {'on' if report.options.role_sync else 'off'}",
+        "",
+        *report.summary(),
+        "",
+    ]
+    for item in report.items:
+        detail = f": {item.detail}" if item.detail else ""
+        error = f" [Discord: {item.error}]" if item.error and str(item.error) not in item.detail else ""
+        ids = f" ({item.source_id} -> {item.new_id})" if item.new_id and item.source_id else ""
+        lines.append(f"{item.component.value:16} {item.outcome.value:9} {item.name}{ids}{detail}{error}")
+    return "\n".join(lines) + "\n"
 
 
 def paged_records(

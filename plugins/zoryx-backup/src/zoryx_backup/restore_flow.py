@@ -9,6 +9,7 @@ restore of a large server outlives it. The restore itself runs in a task owned b
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +22,7 @@ from .errors import BackupError
 from .options import Component, RestoreOptions
 from .planner import RestorePlan
 from .records import BackupRecord
-from .render import plan_embed, progress_embed, report_embed, sentence
+from .render import plan_embed, progress_embed, report_embed, report_text, sentence
 from .report import RestoreReport
 from .service import BackupService
 
@@ -242,4 +243,30 @@ class RestoreSetup(ZoryxView):
                 error_embed("The restore stopped on an error", f"{type(error).__name__}: {error}")
             )
             return
-        await progress.finish(report_embed(self.record, report))
+        embed = report_embed(self.record, report)
+        embed.add_field(name="Full report", value=await self._send_full_report(report), inline=False)
+        await progress.finish(embed)
+
+    async def _send_full_report(self, report: RestoreReport) -> str:
+        """Every item of the report, as a file sent by direct message to whoever started the
+        restore (it names members, so it is not posted in the channel); what to say about it."""
+        text = report_text(self.record, report, self.guild.name)
+        name = f"restore-report-{self.guild.id}-{self.record.id}.txt"
+        user = self.guild.get_member(self.author.id) or self.service.bot.get_user(self.author.id)
+        try:
+            if user is None:
+                raise LookupError("the member is no longer known to the bot")
+            await user.send(
+                content=f"Restore of backup #{self.record.id} in **{self.guild.name}**: every item.",
+                file=discord.File(io.BytesIO(text.encode("utf-8")), filename=name),
+            )
+        except discord.HTTPException as error:
+            return self._not_sent(report, error.text or str(error.status))
+        except LookupError as error:
+            return self._not_sent(report, str(error))
+        return f"Every item ({len(report.items)}) was sent to <@{self.author.id}> by direct message."
+
+    def _not_sent(self, report: RestoreReport, why: str) -> str:
+        log.warning("could not send the restore report to %s: %s", self.author.id, why)
+        count = len(report.items)
+        return f"{count} items; the item-by-item file could not be sent by direct message ({why})."
