@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import secrets
 import sqlite3
 import sys
@@ -45,7 +44,15 @@ from .errors import (
     SnapshotFormatError,
 )
 from .files import SnapshotFiles
-from .leases import RestoreLease, acquire_lease, release_lease, renew_lease
+from .leases import (
+    RestoreLease,
+    StaleLease,
+    acquire_lease,
+    new_holder,
+    release_lease,
+    remove_stale_leases,
+    renew_lease,
+)
 from .migrations import MIGRATIONS
 from .models import Snapshot
 from .options import Component, ProgressCallback, RestoreOptions
@@ -197,7 +204,7 @@ class BackupService:
         self.files = SnapshotFiles(plugin.data_dir)
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._restoring: dict[int, RestoreStatus] = {}
-        self._holder = f"{os.getpid()}-{secrets.token_hex(6)}"
+        self._holder = new_holder(secrets.token_hex(6))
         self.last_reports: dict[int, RestoreReport] = {}
         """The latest restore report of each server (this process, since start)."""
         self.scheduler: AutoBackups | None = None
@@ -212,11 +219,39 @@ class BackupService:
     async def prepare(self) -> None:
         """Create or migrate the tables and remove files a crash left behind."""
         await self.plugin.storage.migrate(MIGRATIONS)
+        for lease in await self._clear_stale_leases():
+            log.warning(
+                "the restore of backup #%s in server %s did not finish: its process stopped",
+                lease.backup_id,
+                lease.guild_id,
+            )
         report = await self.reconcile()
         if report.missing_files:
             log.warning(
                 "backups whose snapshot file is missing: %s", ", ".join(map(str, report.missing_files))
             )
+
+    async def _clear_stale_leases(self) -> list[StaleLease]:
+        """Drop leases of restores that cannot be running any more, each noted in its server's
+        audit trail as interrupted."""
+
+        def clear(conn: sqlite3.Connection) -> list[StaleLease]:
+            now = time.time()
+            stale = remove_stale_leases(conn, self._holder, now)
+            for lease in stale:
+                started = datetime.fromtimestamp(lease.started_ts, UTC).isoformat(timespec="seconds")
+                add_entry(
+                    conn,
+                    guild_id=lease.guild_id,
+                    action=AuditAction.RESTORE,
+                    user_id=lease.user_id,
+                    backup_id=lease.backup_id,
+                    details=f"interrupted: the bot stopped during the restore started {started}",
+                    at_ts=now,
+                )
+            return stale
+
+        return await self.bot.storage.transaction(clear)
 
     def start(self) -> None:
         """Register the service for :func:`backup_service` and start the retention loop."""
