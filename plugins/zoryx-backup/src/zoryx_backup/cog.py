@@ -27,6 +27,7 @@ from .dashboard import BackupDashboard
 from .errors import BackupError
 from .records import BackupRecord
 from .render import (
+    counts_text,
     diff_embed,
     global_stats_embed,
     paged_records,
@@ -146,7 +147,7 @@ class BackupCog(commands.Cog, name=COG_NAME):
                 )
                 notes.append(f"Member roles were not saved: {reason}.")
             embed = success_embed(f"Backup #{record.id} made", record_line(record))
-            embed.add_field(name="Contents", value=record_embed(record).fields[1].value or "-", inline=False)
+            embed.add_field(name="Contents", value=counts_text(record), inline=False)
             if notes:
                 embed.add_field(name="Notes", value="\n".join(notes), inline=False)
             await ctx.send(embed=embed)

@@ -25,6 +25,7 @@ __all__ = [
     "audit_embed",
     "backups_embed",
     "compare_embed",
+    "counts_text",
     "diff_embed",
     "global_stats_embed",
     "overview_embed",
@@ -109,7 +110,8 @@ def record_line(record: BackupRecord) -> str:
     return f"{prefix}**{truncate(record.label, 60)}** · {age} · {size}"
 
 
-def _counts_text(record: BackupRecord) -> str:
+def counts_text(record: BackupRecord) -> str:
+    """What a backup holds, in one line: ``3 roles · 0 categories · ...``."""
     c = record.counts
     members = _plural(c.members, "member") if c.members_included else "no member roles"
     parts = [
@@ -128,7 +130,7 @@ def record_embed(record: BackupRecord, *, title: str | None = None) -> discord.E
     kind = "automatic" if record.automatic else f"by <@{record.author_id}>"
     fields: list[tuple[str, str, bool]] = [
         ("Made", f"{when(record.created_at, 'f')} ({when(record.created_at)}), {kind}", False),
-        ("Contents", _counts_text(record), False),
+        ("Contents", counts_text(record), False),
         ("Size", size_text(record.size_bytes), True),
         ("Pinned", "yes, kept through cleanup" if record.pinned else "no", True),
         ("Schema", f"version {record.schema_version}", True),
