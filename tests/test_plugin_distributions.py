@@ -114,3 +114,46 @@ def test_plugin_installs_alone_and_its_tests_pass(
         f"{result.stdout[-20000:]}\n{result.stderr[-5000:]}"
     )
     print(f"{plugin_dir.name}: {summary[0]}", file=sys.stderr)
+
+
+def test_a_new_plugin_from_the_scaffold_installs_and_passes_its_own_tests(
+    core_environment: Path, tmp_path: Path
+) -> None:
+    """``zoryx new-plugin`` writes a distribution that a user installs and tests unchanged."""
+    base_python = _python(core_environment)
+    target = tmp_path / "zoryx-weather-alerts"
+    created = _run(
+        [base_python, "-m", "zoryx_core.cli", "new-plugin", "Zoryx_Weather.Alerts", "--dir", target,
+         "--description", "Weather alerts for a server", "--author", "Ada Lovelace"],
+    )  # fmt: skip
+    assert "created zoryx-weather-alerts" in created and "command: weather-alerts" in created
+    env = _layered_environment(core_environment, tmp_path)
+    python = _python(env)
+    _run(
+        [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-build-isolation",
+         f"{target}[test]"],
+    )  # fmt: skip
+    _run([python, "-m", "pip", "check"])
+    metadata = _run(
+        [python, "-c",
+         "from importlib.metadata import metadata, entry_points;"
+         "m = metadata('zoryx-weather-alerts');"
+         "print(m['Summary']); print(m['Author-email'] or m['Author']); print(m.get_all('Requires-Dist'));"
+         "print([(ep.name, ep.value) for ep in entry_points(group='zoryx.plugins')])"],
+    )  # fmt: skip
+    summary, author, requires, entry = metadata.strip().splitlines()
+    assert summary == "Weather alerts for a server"
+    assert "Ada Lovelace" in author
+    assert "zoryx-core<0.2,>=0.1" in requires.replace(" ", "") or "zoryx-core>=0.1,<0.2" in requires
+    assert entry == "[('zoryx-weather-alerts', 'zoryx_weather_alerts')]"
+    result = subprocess.run(
+        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=target,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, (
+        f"the new plugin's tests failed:\n{result.stdout[-10000:]}\n{result.stderr[-3000:]}"
+    )
+    assert "3 passed" in result.stdout.strip().splitlines()[-1]

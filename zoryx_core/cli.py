@@ -14,7 +14,15 @@ from .marketplace_cli import add_marketplace_commands, run_marketplace_command
 
 __all__ = ["main"]
 
-BUILTIN_COMMANDS = {"run", "sandbox", "plugins", "demo", "emulator", "version"} | MARKETPLACE_COMMANDS
+BUILTIN_COMMANDS = {
+    "run",
+    "sandbox",
+    "plugins",
+    "demo",
+    "emulator",
+    "version",
+    "new-plugin",
+} | MARKETPLACE_COMMANDS
 
 
 def _plugin_list(text: str) -> tuple[str, ...]:
@@ -79,6 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
     emulator = sub.add_parser("emulator", help="run the Discord emulator as a standalone server")
     emulator.add_argument("args", nargs=argparse.REMAINDER, help="options of python -m zoryx_core.testing")
     sub.add_parser("version", help="print the installed version")
+    new_plugin = sub.add_parser(
+        "new-plugin", help="create a ready plugin distribution (entry point, cog, hooks, emulator test)"
+    )
+    new_plugin.add_argument("name", help="the distribution's name, e.g. zoryx-weather")
+    new_plugin.add_argument("--dir", type=Path, help="folder to create (default: ./NAME)")
+    new_plugin.add_argument("--description", default="", help="one-line summary for its metadata")
+    new_plugin.add_argument("--author", default="", help="author name for its metadata")
     add_marketplace_commands(sub)
     return parser
 
@@ -121,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
 
         print(__version__)
         return 0
+    if args.command == "new-plugin":
+        return _new_plugin(args)
     build_parser().print_help()
     return 2
 
@@ -170,6 +187,27 @@ def _plugins(args: argparse.Namespace) -> int:
         print(json.dumps([outcome.as_dict() for outcome in report.outcomes], indent=2))
     else:
         Console().print(plugin_table(report.outcomes, title=f"Zoryx plugins ({len(report.outcomes)} found)"))
+    return 0
+
+
+def _new_plugin(args: argparse.Namespace) -> int:
+    from . import __version__
+    from .scaffold import ScaffoldError, write_plugin
+
+    try:
+        names, folder, written = write_plugin(
+            args.name, args.dir, core_version=__version__, description=args.description, author=args.author
+        )
+    except ScaffoldError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"created {names.distribution} in {folder} ({len(written)} files):")
+    for path in written:
+        print(f"  {path.relative_to(folder)}")
+    print(
+        f"\nnext:\n  cd {folder}\n  pip install -e '.[test]'\n  python -m pytest\n"
+        f"then start the bot: the plugin {names.distribution} loads with it (command: {names.command})"
+    )
     return 0
 
 
