@@ -172,3 +172,21 @@ async def test_wrong_token_is_refused(discord_emulator: DiscordEmulator) -> None
         raise AssertionError("a bad token must fail login with 401")
     finally:
         await bot.close()
+
+
+async def test_heartbeat_acks_can_be_delayed_per_shard(discord_emulator: DiscordEmulator, bot_runner) -> None:
+    emu = discord_emulator
+    emu.gateway.heartbeat_interval_ms = 300
+    emu.create_guild("Slow")
+    emu.gateway.delay_heartbeat_acks(0.12, shard_id=1)
+    bot = await bot_runner(echo_bot(sharded=True, shard_count=2))
+
+    # discord.py's first heartbeat goes before IDENTIFY (no shard known yet): it is answered at
+    # once; the later ones of shard 1 come back late
+    async with asyncio.timeout(10):
+        while bot.get_shard(1).latency == float("inf") or bot.get_shard(1).latency < 0.12:
+            await asyncio.sleep(0.02)
+    assert bot.get_shard(1).latency < 0.3  # the delay, not a missed beat
+    assert bot.get_shard(0).latency < 0.12
+    emu.gateway.delay_heartbeat_acks(0, shard_id=1)
+    assert emu.gateway.heartbeat_ack_delays == {}

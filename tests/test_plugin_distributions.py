@@ -28,6 +28,7 @@ FRAMEWORK_PLUGINS = {
     "zoryx-slash-limiter",
     "zoryx-backup",
     "zoryx-marketplace",
+    "zoryx-shard-monitor",
 }
 
 

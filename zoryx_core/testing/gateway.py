@@ -180,6 +180,8 @@ class GatewayHub:
         self.emulator = emulator
         self.sessions: dict[str, GatewaySession] = {}
         self.heartbeat_interval_ms = 41_250
+        self.heartbeat_ack_delays: dict[int | None, float] = {}
+        """Seconds to hold back HEARTBEAT_ACK, per shard id (``None``: every shard): a slow link."""
         self.compression_enabled = True
         self.identify_log: list[tuple[str, int, int]] = []  # ("IDENTIFY"|"RESUME", shard_id, shard_count)
         self._connections: set[GatewayConnection] = set()
@@ -210,6 +212,26 @@ class GatewayHub:
         return [s for s in self.sessions.values() if shard_id is None or s.shard_id == shard_id]
 
     # -- faults -------------------------------------------------------------------------------
+    def delay_heartbeat_acks(self, seconds: float, *, shard_id: int | None = None) -> None:
+        """Answer heartbeats of a shard (every shard when ``None``) ``seconds`` late, so the bot
+        measures that latency; 0 answers at once again. A heartbeat sent before IDENTIFY (discord.py
+        sends one on HELLO) has no shard yet and is delayed only by the ``None`` entry."""
+        if seconds > 0:
+            self.heartbeat_ack_delays[shard_id] = seconds
+        else:
+            self.heartbeat_ack_delays.pop(shard_id, None)
+
+    def _ack_delay(self, conn: GatewayConnection) -> float:
+        if not self.heartbeat_ack_delays:
+            return 0.0
+        shard = conn.session.shard_id if conn.session is not None else None
+        return self.heartbeat_ack_delays.get(shard, self.heartbeat_ack_delays.get(None, 0.0))
+
+    @staticmethod
+    def _late_ack(conn: GatewayConnection) -> None:
+        if conn.open:
+            conn.send({"op": Op.HEARTBEAT_ACK, "d": None})
+
     async def send_reconnect(self, shard_id: int | None = None) -> int:
         """Sends op 7 RECONNECT to connected sessions of a shard (all when None); returns how many."""
         count = 0
@@ -274,7 +296,11 @@ class GatewayHub:
     async def _on_frame(self, conn: GatewayConnection, frame: dict[str, Any]) -> None:
         op, data = frame.get("op"), frame.get("d")
         if op == Op.HEARTBEAT:
-            conn.send({"op": Op.HEARTBEAT_ACK, "d": None})
+            delay = self._ack_delay(conn)
+            if delay > 0:
+                asyncio.get_running_loop().call_later(delay, self._late_ack, conn)
+            else:
+                conn.send({"op": Op.HEARTBEAT_ACK, "d": None})
         elif op == Op.IDENTIFY:
             await self._identify(conn, data or {})
         elif op == Op.RESUME:
