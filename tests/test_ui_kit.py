@@ -405,3 +405,23 @@ async def test_oversized_embed_is_accepted_and_about_embed(
     assert values["Python"].endswith(platform.python_version())
     assert "discord.py" in values["🏆 Credits"] and "plugin" in about["description"]
     assert bot.user is not None and bot.user.display_name in about["title"]
+
+
+def test_tab_buttons_mark_the_current_tab() -> None:
+    import discord
+
+    from zoryx_core.ui import tab_buttons
+
+    chosen: list[str] = []
+
+    def handler(key: str):  # type: ignore[no-untyped-def]
+        async def click(interaction: object) -> None:
+            chosen.append(key)
+
+        return click
+
+    tabs = [("one", "One", "1️⃣"), ("two", "Two", "2️⃣")]
+    first, second = tab_buttons(tabs, "two", handler, row=1)
+    assert (first.label, first.disabled, first.style) == ("One", False, discord.ButtonStyle.secondary)
+    assert (second.label, second.disabled, second.style) == ("Two", True, discord.ButtonStyle.primary)
+    assert first.row == second.row == 1

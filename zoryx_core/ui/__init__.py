@@ -7,6 +7,7 @@
 - :class:`ZoryxView`: a view only its invoker may use, disabled on timeout, errors reported.
 - :class:`Paginator` and :func:`field_pages`: paged embeds.
 - :class:`ConfirmView` and :func:`confirm`: two-step confirmation.
+- :func:`tab_buttons`: a row of dashboard tabs.
 - :func:`about_embed`: the About / credits embed.
 """
 
@@ -30,6 +31,7 @@ from .embeds import (
 )
 from .paginator import Paginator, chunked, field_pages, with_page_footer
 from .progress import progress_bar, progress_ratio
+from .tabs import tab_buttons
 from .views import ActionButton, ActionSelect, Target, ZoryxView, respond_ephemeral
 
 __all__ = [
@@ -57,6 +59,7 @@ __all__ = [
     "progress_ratio",
     "respond_ephemeral",
     "success_embed",
+    "tab_buttons",
     "truncate",
     "warning_embed",
     "with_page_footer",

@@ -12,7 +12,15 @@ from discord.ui.select import BaseSelect
 
 from .colors import Emojis
 
-__all__ = ["ActionButton", "ActionSelect", "Target", "ZoryxView", "respond_ephemeral"]
+__all__ = [
+    "ActionButton",
+    "ActionSelect",
+    "ButtonHandler",
+    "SelectHandler",
+    "Target",
+    "ZoryxView",
+    "respond_ephemeral",
+]
 
 log = logging.getLogger("zoryx.ui")
 

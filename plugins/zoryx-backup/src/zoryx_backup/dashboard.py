@@ -18,6 +18,7 @@ from zoryx_core.ui import (
     error_embed,
     respond_ephemeral,
     success_embed,
+    tab_buttons,
     truncate,
     warning_embed,
 )
@@ -138,18 +139,8 @@ class BackupDashboard(ZoryxView):
 
     def render(self) -> None:
         self.clear_items()
-        for tab, label, emoji in TABS:
-            current = tab == self.tab
-            self.add_item(
-                ActionButton(
-                    self._tab_handler(tab),
-                    label=label,
-                    emoji=emoji,
-                    style=discord.ButtonStyle.primary if current else discord.ButtonStyle.secondary,
-                    disabled=current,
-                    row=0,
-                )
-            )
+        for button in tab_buttons(TABS, self.tab, self._tab_handler, row=0):
+            self.add_item(button)
         pages = self.page_count()
         self.add_item(
             ActionButton(

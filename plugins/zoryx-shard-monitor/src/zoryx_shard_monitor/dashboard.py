@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import discord
 
-from zoryx_core.ui import ActionButton, Emojis, ZoryxView
+from zoryx_core.ui import ActionButton, Emojis, ZoryxView, tab_buttons
 
 from .monitor import ShardMonitor
 from .render import events_embed, health_embed, latency_embed, overview_embed
@@ -51,17 +51,8 @@ class ShardDashboard(ZoryxView):
 
     def render(self) -> None:
         self.clear_items()
-        for tab, label, emoji in TABS:
-            current = tab == self.tab
-            self.add_item(
-                ActionButton(
-                    self._tab(tab),
-                    label=label,
-                    emoji=emoji,
-                    style=discord.ButtonStyle.primary if current else discord.ButtonStyle.secondary,
-                    disabled=current,
-                )
-            )
+        for button in tab_buttons(TABS, self.tab, self._tab):
+            self.add_item(button)
         self.add_item(ActionButton(self._refresh_clicked, label="Refresh", emoji=Emojis.RELOAD))
 
     def _tab(self, tab: Tab) -> Any:
