@@ -47,6 +47,7 @@ class ProgressMessage:
         self.shown: tuple[str, int, int] | None = None
         self.edits = 0
         self._changed = asyncio.Event()
+        self._editing = asyncio.Lock()
         self._closed = False
 
     async def update(self, phase: str, done: int, total: int) -> None:
@@ -64,29 +65,32 @@ class ProgressMessage:
             await self._show()
 
     async def _show(self) -> None:
-        figures = self.latest
-        if figures == self.shown:
-            return
-        phase, done, total = figures
-        embed = progress_embed(self.record, phase, done, total, user_id=self.user_id, started=self.started)
-        try:
-            await self.message.edit(embed=embed)
-            self.shown = figures
-            self.edits += 1
-        except discord.HTTPException as error:
-            log.warning(
-                "could not update the progress of the restore of backup #%s: %s", self.record.id, error
+        async with self._editing:
+            figures = self.latest
+            if self._closed or figures == self.shown:
+                return
+            phase, done, total = figures
+            embed = progress_embed(
+                self.record, phase, done, total, user_id=self.user_id, started=self.started
             )
+            try:
+                await self.message.edit(embed=embed)
+                self.shown = figures
+                self.edits += 1
+            except discord.HTTPException as error:
+                log.warning("could not update the restore progress of backup #%s: %s", self.record.id, error)
 
     async def finish(self, embed: discord.Embed) -> None:
-        """Stop following and show ``embed`` (the report) on the message."""
+        """Stop following and show ``embed`` (the report) on the message, after any progress
+        edit already on its way, so the report is what stays."""
         self._closed = True
         self._changed.set()
-        try:
-            await self.message.edit(embed=embed)
-            self.edits += 1
-        except discord.HTTPException as error:
-            log.warning("could not show the report of the restore of backup #%s: %s", self.record.id, error)
+        async with self._editing:
+            try:
+                await self.message.edit(embed=embed)
+                self.edits += 1
+            except discord.HTTPException as error:
+                log.warning("could not show the restore report of backup #%s: %s", self.record.id, error)
 
 
 class RestoreSetup(ZoryxView):
