@@ -59,8 +59,9 @@ def build_bot(*, members: bool = False) -> commands.Bot:
 
     @bot.tree.command(description="Slow answer")
     async def slow(interaction: discord.Interaction) -> None:
-        await interaction.response.defer(thinking=True)
-        await interaction.followup.send("done thinking")
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        await interaction.followup.send("done thinking")  # becomes the deferred answer
+        await interaction.followup.send("and a second message", ephemeral=False)
 
     @bot.command()
     async def panel(ctx: commands.Context[commands.Bot]) -> None:
@@ -119,8 +120,12 @@ async def test_slash_command_with_resolved_role_and_deferral(
 
     deferred = await discord_emulator.run_slash("slow", channel=general, user=alice)
     assert deferred.response_type == 5
-    followups = await deferred.wait_for_followup()
-    assert followups[0].content == "done thinking"
+    first, second = await deferred.wait_for_followup(2)
+    # as on Discord, the first follow-up replaces the "thinking" message, keeping the
+    # ephemerality chosen when deferring; the next ones are messages of their own
+    assert first.id == deferred.record.original_message_id
+    assert first.content == "done thinking" and first.ephemeral and not first.flags & 128
+    assert second.id != first.id and second.content == "and a second message" and not second.ephemeral
 
 
 async def test_button_select_and_modal(discord_emulator: DiscordEmulator, bot_runner) -> None:

@@ -498,7 +498,11 @@ async def exercise(emu: DiscordEmulator, api: Api) -> None:
 
     # -- the deferred interaction's webhook: follow-ups and @original
     hook = f"/webhooks/{app}/{deferred.token}"
+    # the first follow-up of a deferred response becomes it; the second is a message of its own
+    first = await api("POST", hook, {"content": "here it is"}, auth=False, params={"wait": "true"})
+    assert first["id"] == str(deferred.original_message_id)
     followup = await api("POST", hook, {"content": "and one more thing"}, auth=False, params={"wait": "true"})
+    assert followup["id"] != first["id"]
     await api("GET", f"{hook}/messages/@original", auth=False)
     await api("PATCH", f"{hook}/messages/@original", {"content": "thought about it"}, auth=False)
     await api("GET", f"{hook}/messages/{followup['id']}", auth=False)

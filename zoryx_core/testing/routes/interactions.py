@@ -167,10 +167,35 @@ async def followup(emu: DiscordEmulator, request: Request) -> Any:
         raise DiscordError(404, ErrorCode.UNKNOWN_WEBHOOK, "Unknown Webhook")
     body, files = await read_body(request)
     validate_message_body(body, has_files=bool(files))
+    loading = _loading_original(emu, record)
+    if loading is not None:
+        # Discord: the first follow-up to a deferred response becomes that response, keeping the
+        # ephemerality chosen when deferring (the follow-up's own flags are ignored).
+        edit = {key: value for key, value in body.items() if key != "flags"}
+        apply_edit(emu, loading, edit, files)
+        loading.flags &= ~LOADING
+        loading.edited_timestamp = None
+        update_message(emu, loading)
+        record.followup_ids.append(loading.id)
+        record.followup_added.set()
+        return _render(emu, loading)
     message = post_message(emu, _new_message(emu, record, body, files))
     record.followup_ids.append(message.id)
     record.followup_added.set()
     return _render(emu, message)
+
+
+def _loading_original(emu: DiscordEmulator, record: InteractionRecord) -> Message | None:
+    """The deferred response still showing its loading state, if this is the first follow-up."""
+    if record.response_type != CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE:
+        return None
+    if record.original_message_id is None or record.followup_ids:
+        return None
+    channel_messages = emu.state.messages.get(record.channel_id)
+    message = channel_messages.get(record.original_message_id) if channel_messages else None
+    if message is None or not message.flags & LOADING:
+        return None
+    return message
 
 
 async def _get(emu: DiscordEmulator, request: Request) -> Any:
