@@ -341,17 +341,17 @@ class ZoryxBot(commands.AutoShardedBot):
     def _command_completed(self, ctx: commands.Context[Any]) -> None:
         if ctx.command is not None:
             self.metrics.command_ran(ctx.command.qualified_name)
-        if impls := self.plugins.hooks.implementations("zoryx_command_executed"):
-            self._report(impls, self.command_event(ctx=ctx))
+        if self.plugins.hooks.implemented("zoryx_command_executed"):
+            self._report(self.command_event(ctx=ctx))
 
     def _app_command_completed(self, interaction: discord.Interaction[Any], command: Any) -> None:
         if isinstance(command, HybridAppCommand):
             return  # reported as command_completion, with its context
         self.metrics.command_ran(getattr(command, "qualified_name", "?"))
-        if impls := self.plugins.hooks.implementations("zoryx_command_executed"):
-            self._report(impls, self.command_event(interaction=interaction, command=command))
+        if self.plugins.hooks.implemented("zoryx_command_executed"):
+            self._report(self.command_event(interaction=interaction, command=command))
 
-    def _report(self, impls: list[Any], event: CommandEvent) -> None:
+    def _report(self, event: CommandEvent) -> None:
         """``zoryx_command_executed``: plain functions are called at once; a task is made only
         when an implementation is a coroutine function (it is awaited with the hook timeout)."""
         if not self.plugins.hooks.has_async("zoryx_command_executed"):

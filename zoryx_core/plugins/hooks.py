@@ -76,6 +76,10 @@ class HookRunner:
             return [impl for impl in impls if impl.plugin_name == plugin]
         return list(impls)
 
+    def implemented(self, hook: str) -> bool:
+        """Whether any plugin implements ``hook`` (from the cached call order, no copy)."""
+        return bool(self._order(hook)[0])
+
     def has_async(self, hook: str) -> bool:
         """Whether any implementation of ``hook`` is a coroutine function."""
         return self._order(hook)[1]

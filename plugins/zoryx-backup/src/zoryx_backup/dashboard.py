@@ -34,6 +34,7 @@ from .render import (
     backups_embed,
     compare_embed,
     overview_embed,
+    page_count,
     record_line,
     sentence,
 )
@@ -52,10 +53,6 @@ TABS: tuple[tuple[Tab, str, str], ...] = (
     ("audit", "Audit log", "📜"),
     ("analytics", "Analytics", "📈"),
 )
-
-
-def _pages(count: int) -> int:
-    return max(1, -(-count // PER_PAGE))
 
 
 class BackupDashboard(ZoryxView):
@@ -90,9 +87,9 @@ class BackupDashboard(ZoryxView):
 
     def page_count(self) -> int:
         if self.tab == "backups":
-            return _pages(len(self.records))
+            return page_count(len(self.records))
         if self.tab == "audit":
-            return _pages(len(self.entries))
+            return page_count(len(self.entries))
         return 1
 
     def page_records(self) -> list[BackupRecord]:

@@ -106,15 +106,11 @@ def release_lease(conn: sqlite3.Connection, lease: RestoreLease) -> None:
     )
 
 
-def remove_stale_leases(conn: sqlite3.Connection, holder: str, now_ts: float) -> list[StaleLease]:
-    """Remove the leases of restores that can no longer be running: expired ones, ones whose
-    holder's process is gone, and this process's own from before (it holds none yet at start)."""
+def remove_stale_leases(conn: sqlite3.Connection, now_ts: float) -> list[StaleLease]:
+    """Remove the leases of restores that can no longer be running: expired ones, and ones
+    whose holder's process is gone."""
     rows = conn.execute("SELECT * FROM zoryx_backup_restore_leases").fetchall()
-    stale = [
-        row
-        for row in rows
-        if row["expires_ts"] <= now_ts or row["holder"] == holder or holder_is_dead(row["holder"])
-    ]
+    stale = [row for row in rows if row["expires_ts"] <= now_ts or holder_is_dead(row["holder"])]
     for row in stale:
         conn.execute(
             "DELETE FROM zoryx_backup_restore_leases WHERE guild_id = ? AND holder = ?",

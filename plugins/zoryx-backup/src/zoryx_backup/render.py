@@ -29,6 +29,7 @@ __all__ = [
     "diff_embed",
     "global_stats_embed",
     "overview_embed",
+    "page_count",
     "paged_records",
     "plan_embed",
     "progress_embed",
@@ -449,11 +450,16 @@ def report_text(record: BackupRecord, report: RestoreReport, guild_name: str) ->
     return "\n".join(lines) + "\n"
 
 
+def page_count(items: int) -> int:
+    """Pages of :data:`PER_PAGE` needed for ``items`` (at least one)."""
+    return max(1, -(-items // PER_PAGE))
+
+
 def paged_records(
     records: Sequence[BackupRecord], *, title: str, total: int, limit: int
 ) -> list[discord.Embed]:
     """Every page of a listing (``backuplist``)."""
-    pages = max(1, -(-len(records) // PER_PAGE))
+    pages = page_count(len(records))
     return [
         backups_embed(
             records[i * PER_PAGE : (i + 1) * PER_PAGE],

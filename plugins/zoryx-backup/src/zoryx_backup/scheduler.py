@@ -36,7 +36,6 @@ class AutoBackups:
     def __init__(self, service: BackupService, check_seconds: float) -> None:
         self.service = service
         self.check_seconds = check_seconds
-        self.runs = 0
 
     async def run_due(self) -> SchedulerRun:
         """Make the backups of every server whose schedule is due, then mark each run."""
@@ -64,7 +63,6 @@ class AutoBackups:
             finally:
                 # The next run is one interval on, also after a failure: no retry storm.
                 await service.mark_schedule_run(schedule.guild_id)
-        self.runs += 1
         return result
 
     async def loop(self) -> None:

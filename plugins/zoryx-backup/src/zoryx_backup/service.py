@@ -237,7 +237,7 @@ class BackupService:
 
         def clear(conn: sqlite3.Connection) -> list[StaleLease]:
             now = time.time()
-            stale = remove_stale_leases(conn, self._holder, now)
+            stale = remove_stale_leases(conn, now)
             for lease in stale:
                 started = datetime.fromtimestamp(lease.started_ts, UTC).isoformat(timespec="seconds")
                 add_entry(
@@ -251,7 +251,7 @@ class BackupService:
                 )
             return stale
 
-        return await self.bot.storage.transaction(clear)
+        return await self._read(clear)
 
     def start(self) -> None:
         """Register the service for :func:`backup_service` and start the retention loop."""

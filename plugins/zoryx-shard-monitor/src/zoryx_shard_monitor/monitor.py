@@ -137,7 +137,7 @@ class ShardMonitor:
         """Sample every shard's latency now (a shard that is not connected gives a failure)."""
         now = time.time()
         for shard_id in self.known_shard_ids():
-            shard = self.bot.get_shard(shard_id) if hasattr(self.bot, "get_shard") else None
+            shard = self.bot.get_shard(shard_id)
             metrics = self.metrics(shard_id)
             if shard is None or shard.is_closed():
                 metrics.sample(None, now, "the shard is not connected")
