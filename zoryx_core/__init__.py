@@ -12,6 +12,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 from .bot import ZoryxBot, ZoryxCommandTree
 from .events import CommandEvent, CustomEvent, HotReloadResult
 from .hookspecs import hookimpl, hookspec
+from .metrics import Metrics, MetricsSnapshot, ShardActivity
 from .permissions import AccessDenied, guild_owner_only, owner_only, require_permissions
 from .plugins import (
     CliCommand,
@@ -33,6 +34,8 @@ __all__ = [
     "Deployment",
     "HealthResult",
     "HotReloadResult",
+    "Metrics",
+    "MetricsSnapshot",
     "PluginContext",
     "PluginError",
     "PluginHost",
@@ -42,6 +45,7 @@ __all__ = [
     "Setting",
     "Settings",
     "SettingsError",
+    "ShardActivity",
     "ZoryxBot",
     "ZoryxCommandTree",
     "__version__",

@@ -289,7 +289,8 @@ class ZoryxBot(commands.AutoShardedBot):
         return [prefix]
 
     async def on_message(self, message: discord.Message, /) -> None:
-        self.metrics.messages += 1
+        guild = message.guild
+        self.metrics.message_seen(guild.shard_id if guild is not None else 0)
         await self.process_commands(message)
 
     def command_event(
@@ -340,14 +341,17 @@ class ZoryxBot(commands.AutoShardedBot):
 
     def _command_completed(self, ctx: commands.Context[Any]) -> None:
         if ctx.command is not None:
-            self.metrics.command_ran(ctx.command.qualified_name)
+            guild = ctx.guild
+            self.metrics.command_ran(ctx.command.qualified_name, guild.shard_id if guild is not None else 0)
         if self.plugins.hooks.implemented("zoryx_command_executed"):
             self._report(self.command_event(ctx=ctx))
 
     def _app_command_completed(self, interaction: discord.Interaction[Any], command: Any) -> None:
         if isinstance(command, HybridAppCommand):
             return  # reported as command_completion, with its context
-        self.metrics.command_ran(getattr(command, "qualified_name", "?"))
+        guild = interaction.guild
+        shard_id = guild.shard_id if guild is not None else 0
+        self.metrics.command_ran(getattr(command, "qualified_name", "?"), shard_id)
         if self.plugins.hooks.implemented("zoryx_command_executed"):
             self._report(self.command_event(interaction=interaction, command=command))
 

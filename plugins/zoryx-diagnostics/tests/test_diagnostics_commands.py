@@ -121,6 +121,24 @@ async def test_reload_stops_the_old_loops_and_serves_from_a_fresh_service(
     assert new is not old
     assert all(task.done() for task in old.tasks.values())
     await poll(lambda: new.lag.samples_taken > 0, what="the new sampler")
-    assert [h.status for h in new.own_health()] == ["healthy"] * 4
+    assert [h.status for h in new.own_health()] == ["healthy"] * 5
     shown = await world.emu.converse(world.general, world.boss, "!diagnostics")
     assert shown.embeds[0]["title"].endswith("Diagnostics: healthy")
+
+
+async def test_completed_commands_are_counted_from_the_core_without_a_hook_per_command(
+    world: World, start_bot: Starter, poll: Poll
+) -> None:
+    """Completed commands, by prefix and by slash, reach the rates from the core's running count;
+    the plugin implements no per-command hook."""
+    emu = world.emu
+    bot = await start_bot()
+    await bot.tree.sync()
+    assert not bot.plugins.hooks.has("zoryx_command_executed", "zoryx-diagnostics")
+    assert bot.plugins.hooks.has("zoryx_command_error", "zoryx-diagnostics")
+    diag = diagnostics(bot)
+    for _ in range(3):
+        await emu.converse(world.general, world.boss, "!diagnostics")
+    await emu.run_slash("diagnostics show", channel=world.general, user=world.boss)
+    await poll(lambda: diag.rate_figures().completed == 4, what="four completed commands")
+    assert diag.rate_figures().counted == 4

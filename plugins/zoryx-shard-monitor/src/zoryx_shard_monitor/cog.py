@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -31,20 +29,8 @@ class ShardMonitorCog(commands.Cog, name=COG_NAME):
         self.monitor = monitor
 
     # --- listeners ------------------------------------------------------------------------------------
-
-    @commands.Cog.listener()
-    async def on_message(self, message: discord.Message) -> None:
-        self.monitor.metrics(self.monitor.shard_of(message.guild)).count("messages")
-
-    @commands.Cog.listener()
-    async def on_command(self, ctx: Context) -> None:
-        self.monitor.metrics(self.monitor.shard_of(ctx.guild)).count("commands")
-
-    @commands.Cog.listener()
-    async def on_app_command_completion(self, interaction: discord.Interaction[Any], command: Any) -> None:
-        if isinstance(command, commands.hybrid.HybridAppCommand):
-            return  # counted by on_command, with its context
-        self.monitor.metrics(self.monitor.shard_of(interaction.guild)).count("commands")
+    # Messages and commands are not counted here: the monitor reads the core's per-shard counters
+    # (``bot.metrics.shard_activity()``), which cost no listener task per event.
 
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:
