@@ -136,6 +136,10 @@ class ZoryxBot(commands.AutoShardedBot):
         self.permissions = Permissions(self)
         self.metrics = Metrics()
         self.errors = ErrorReporter(self)
+        # discord.py warns at every start that PyNaCl and davey are missing, noise for the many bots
+        # without voice; connecting to a voice channel without them still fails with a clear error.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         options.setdefault("intents", intents)
         options.setdefault("guild_ready_timeout", float(settings["startup.guild_ready_timeout"]))
         options.setdefault("case_insensitive", True)

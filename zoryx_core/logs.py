@@ -41,6 +41,7 @@ from rich.logging import RichHandler
 
 __all__ = [
     "FILE_FORMAT",
+    "FILE_ONLY",
     "LISTENER_THREAD_NAME",
     "LogConfig",
     "LoggingRuntime",
@@ -51,6 +52,14 @@ __all__ = [
 
 FILE_FORMAT = "%(asctime)s %(levelname)-8s %(name)s: %(message)s"
 """Line format of both log files; ``asctime`` is local ISO 8601 with milliseconds and UTC offset."""
+
+FILE_ONLY = {"zoryx_file_only": True}
+"""``extra`` for a record that belongs in the log files but not on the console (a traceback behind
+a one-line message the console already showed)."""
+
+
+def _not_file_only(record: logging.LogRecord) -> bool:
+    return not getattr(record, "zoryx_file_only", False)
 
 LISTENER_THREAD_NAME = "zoryx-log-writer"
 """Name of the thread that writes the log files and the console."""
@@ -436,6 +445,7 @@ def setup_logging(config: LogConfig) -> LoggingRuntime:
                 level=console_level, console=Console(stderr=True), show_path=False, log_time_format="[%X]"
             )
             console.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+            console.addFilter(_not_file_only)
             handlers.append(console)
     except BaseException:
         for handler in handlers:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import time
@@ -10,16 +11,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import discord.http
 from rich.console import Console
 
 from .bot import ZoryxBot
 from .discord_redirect import point_discord_at
-from .logs import LogConfig, LoggingRuntime, setup_logging
+from .logs import FILE_ONLY, LogConfig, LoggingRuntime, setup_logging
 from .panel import startup_panel
 from .plugins.resolution import Selection
 from .settings import ConfigFileError, Deployment, DeploymentError, Settings, SettingsError, merged_environ
+from .startup_failures import describe_start_failure
 
 __all__ = ["RunOptions", "StartupError", "load_configuration", "run", "selection_for", "start_logging"]
+
+log = logging.getLogger("zoryx.run")
 
 
 class StartupError(Exception):
@@ -87,7 +92,15 @@ def run(options: RunOptions, environ: Mapping[str, str] | None = None, console: 
         bot = ZoryxBot(
             settings, deployment, selection=selection_for(options, settings), hot_reload=options.hot_reload
         )
-        asyncio.run(_serve(bot, deployment, console))
+        try:
+            asyncio.run(_serve(bot, deployment, console))
+        except Exception as error:
+            line = describe_start_failure(error, intents=bot.intents, api_url=discord.http.Route.BASE)
+            if line is None:
+                raise
+            log.error("start-up failed: %s", line, exc_info=error, extra=FILE_ONLY)
+            console.print(f"[red]error:[/] {line}", highlight=False, soft_wrap=True)
+            return 1
     finally:
         logs.stop()
     return 0

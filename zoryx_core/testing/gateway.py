@@ -48,6 +48,7 @@ class Intents:
     DIRECT_MESSAGES = 1 << 12
     DIRECT_MESSAGE_REACTIONS = 1 << 13
     MESSAGE_CONTENT = 1 << 15
+    PRIVILEGED = GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT
 
 
 # event -> (intent needed for guild events, intent needed for DM events); 0 means always sent.
@@ -80,6 +81,7 @@ _EVENT_INTENTS: dict[str, tuple[int, int]] = {
 # Close codes after which discord.py gives up rather than reconnecting.
 CLOSE_AUTHENTICATION_FAILED = 4004
 CLOSE_INVALID_SHARD = 4010
+CLOSE_DISALLOWED_INTENTS = 4014
 
 
 def guild_create_for(session: GatewaySession, data: dict[str, Any]) -> dict[str, Any]:
@@ -183,6 +185,9 @@ class GatewayHub:
         self.heartbeat_ack_delays: dict[int | None, float] = {}
         """Seconds to hold back HEARTBEAT_ACK, per shard id (``None``: every shard): a slow link."""
         self.compression_enabled = True
+        self.privileged_intents_enabled = Intents.PRIVILEGED
+        """The privileged intents switched on for the application (the Developer Portal's toggles);
+        an IDENTIFY asking for another one is closed with 4014, as Discord does."""
         self.identify_log: list[tuple[str, int, int]] = []  # ("IDENTIFY"|"RESUME", shard_id, shard_count)
         self._connections: set[GatewayConnection] = set()
 
@@ -318,6 +323,9 @@ class GatewayHub:
         emu = self.emulator
         if data.get("token") != emu.token:
             await conn.close(CLOSE_AUTHENTICATION_FAILED, b"Authentication failed.")
+            return
+        if int(data.get("intents", 0)) & Intents.PRIVILEGED & ~self.privileged_intents_enabled:
+            await conn.close(CLOSE_DISALLOWED_INTENTS, b"Disallowed intent(s).")
             return
         shard_id, shard_count = data.get("shard") or [0, 1]
         if not 0 <= shard_id < shard_count:
