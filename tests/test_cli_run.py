@@ -162,7 +162,9 @@ def test_sandbox_script_prints_a_conversation(tmp_path: Path) -> None:
     assert (tmp_path / "home" / "data" / "main.db").exists()
 
 
-def _first_run(emu: DiscordEmulator, tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def _first_run(
+    emu: DiscordEmulator, tmp_path: Path, *args: str, **env: str
+) -> subprocess.CompletedProcess[str]:
     owner = emu.create_user("first-run-owner")
     emu.create_guild("First run", members=[owner])
     settings = {
