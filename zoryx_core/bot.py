@@ -26,6 +26,7 @@ from .metrics import Metrics
 from .permissions import Permissions
 from .plugins.context import current_plugin
 from .plugins.host import HostOptions, PluginHost
+from .plugins.overrides import CommandOverrides
 from .plugins.registrations import AppCommandLike
 from .plugins.resolution import Selection
 from .plugins.watcher import HotReloader
@@ -58,6 +59,9 @@ class ZoryxCommandTree(app_commands.CommandTree["ZoryxBot"]):
         ids = _scope_ids(command, guild, guilds)
         if not self._admitted(command, plugin.name if plugin is not None else None, ids):
             return
+        overrides: CommandOverrides | None = getattr(self.client, "command_overrides", None)
+        if overrides is not None:
+            overrides.admit_app_command(command, plugin, ids)
         super().add_command(command, guild=guild, guilds=guilds, override=override)
         if plugin is not None:
             plugin.registrations.app_commands.append((command, ids))
@@ -136,6 +140,8 @@ class ZoryxBot(commands.AutoShardedBot):
         self.permissions = Permissions(self)
         self.metrics = Metrics()
         self.errors = ErrorReporter(self)
+        self.command_overrides = CommandOverrides(self)
+        """Built-in commands set aside for a plugin's command of the same name."""
         # discord.py warns at every start that PyNaCl and davey are missing, noise for the many bots
         # without voice; connecting to a voice channel without them still fails with a clear error.
         discord.VoiceClient.warn_nacl = False
@@ -226,6 +232,9 @@ class ZoryxBot(commands.AutoShardedBot):
             plugin.registrations.cogs.append(cog)
 
     def add_command(self, command: commands.Command[Any, ..., Any], /) -> None:
+        plugin = current_plugin()
+        if not self.command_overrides.admit(command, plugin):
+            return  # a built-in whose name a plugin's command holds: set aside until it unloads
         try:
             super().add_command(command)
         except Exception:
@@ -235,7 +244,7 @@ class ZoryxBot(commands.AutoShardedBot):
                 self.remove_command(command.name)
             raise
         apply_default_cooldown(self, command)
-        if (plugin := current_plugin()) is not None:
+        if plugin is not None:
             plugin.registrations.prefix_commands.append(command)
 
     def add_listener(self, func: Any, /, name: str = discord.utils.MISSING) -> None:

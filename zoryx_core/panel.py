@@ -79,4 +79,6 @@ def startup_panel(bot: ZoryxBot, startup_seconds: float) -> Panel:
     parts: list[RenderableType] = [summary]
     if outcomes:
         parts.append(plugin_table(outcomes, title=None))
+    for line in bot.command_overrides.lines():
+        parts.append(Text(line, style="yellow"))
     return Panel(Group(*parts), title=f"[bold]{bot_name}[/] is online", border_style="cyan")

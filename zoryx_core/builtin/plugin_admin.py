@@ -22,6 +22,7 @@ from zoryx_core import (
     hookimpl,
 )
 from zoryx_core.hybrid import hybrid_command
+from zoryx_core.plugins import SetAside
 from zoryx_core.ui import Paginator, error_embed, field_pages, info_embed, success_embed, warning_embed
 
 __all__ = ["PluginAdminCog", "registry_document"]
@@ -78,6 +79,13 @@ async def save_registry(bot: ZoryxBot) -> None:
         await bot.storage.json.write(bot.data_dir / REGISTRY_FILE, registry_document(bot))
 
 
+def _set_aside_text(entry: SetAside, plugin: str) -> str:
+    name = entry.command.qualified_name
+    if entry.by == plugin:
+        return f"its `{name}` takes the place of the built-in one ({entry.builtin})"
+    return f"`{name}` set aside: {entry.by} has its own"
+
+
 def _outcome_embed(outcome: PluginOutcome, bot: ZoryxBot) -> discord.Embed:
     spec = outcome.spec
     kind = {"builtin": "built-in", "distribution": "installed distribution", "extension": "extension file"}
@@ -92,6 +100,9 @@ def _outcome_embed(outcome: PluginOutcome, bot: ZoryxBot) -> discord.Embed:
     if spec.core_requirement is not None:
         deps = f"{spec.core_requirement}; {deps}"
     embed.add_field(name="Dependencies", value=deps)
+    set_aside = [_set_aside_text(e, outcome.name) for e in bot.command_overrides.involving(outcome.name)]
+    if set_aside:
+        embed.add_field(name="Commands set aside", value="\n".join(set_aside)[:1024], inline=False)
     ctx = bot.plugins.contexts.get(outcome.name)
     embed.add_field(name="Conflicts", value=", ".join(ctx.conflicts) if ctx and ctx.conflicts else "none")
     embed.add_field(
@@ -125,6 +136,8 @@ class PluginAdminCog(commands.Cog, name="Plugins"):
                 else outcome.reason or outcome.status.value
             )
             title = f"{_STATUS_EMOJI.get(outcome.status, '')} {spec.name} {spec.version or ''}".strip()
+            for entry in self.bot.command_overrides.involving(spec.name):
+                detail += f" · {_set_aside_text(entry, spec.name)}"
             lines.append((title, f"{spec.kind} · {outcome.status.value} · {detail}"[:1024]))
         pages = field_pages(lines, title=f"🔌 Plugins ({len(lines)})", per_page=8)
         await Paginator(

@@ -448,6 +448,11 @@ class PluginHost:
             log.exception("plugin %s: teardown failed", ctx.name)
         for problem in await ctx.registrations.remove_from(self.bot):
             log.warning("plugin %s: %s", ctx.name, problem)
+        overrides = self.bot.command_overrides
+        if ctx.spec.kind == "builtin":
+            overrides.forget_builtin(ctx.name)
+        else:
+            overrides.restore_for(ctx.name)
         self._unregister(ctx.name)
         self.contexts.pop(ctx.name, None)
         self._module_owners.clear()
