@@ -40,6 +40,8 @@ CORE_KEYS = [
     "plugins.extensions_dir",
     "hot_reload.enabled",
     "hot_reload.debounce_ms",
+    "commands.auto_sync",
+    "commands.sync_debounce_seconds",
     "logging.level",
     "logging.directory",
     "logging.max_bytes",
@@ -605,6 +607,7 @@ def test_missing_keys_are_added_keeping_user_values_and_unknown_keys(config: Pat
         "intents",
         "plugins",
         "hot_reload",
+        "commands",
         "zzz",
     ]
     assert list(written["logging"]) == [

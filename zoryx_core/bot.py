@@ -16,6 +16,7 @@ from discord.ui.view import BaseView
 
 from . import __version__
 from .builtin import BUILTIN_PLUGINS
+from .command_sync import CommandSync
 from .cooldowns import apply_default_cooldown
 from .error_handler import ErrorReporter
 from .event_bus import EventBus
@@ -62,6 +63,9 @@ class ZoryxCommandTree(app_commands.CommandTree["ZoryxBot"]):
         overrides: CommandOverrides | None = getattr(self.client, "command_overrides", None)
         if overrides is not None:
             overrides.admit_app_command(command, plugin, ids)
+        syncing: CommandSync | None = getattr(self.client, "command_sync", None)
+        if syncing is not None:
+            syncing.note_scopes(ids)
         super().add_command(command, guild=guild, guilds=guilds, override=override)
         if plugin is not None:
             plugin.registrations.app_commands.append((command, ids))
@@ -140,6 +144,12 @@ class ZoryxBot(commands.AutoShardedBot):
         self.permissions = Permissions(self)
         self.metrics = Metrics()
         self.errors = ErrorReporter(self)
+        self.command_sync = CommandSync(
+            self,
+            enabled=bool(settings["commands.auto_sync"]),
+            debounce=float(settings["commands.sync_debounce_seconds"]),
+        )
+        """Syncs application commands with Discord when they changed."""
         self.command_overrides = CommandOverrides(self)
         """Built-in commands set aside for a plugin's command of the same name."""
         # discord.py warns at every start that PyNaCl and davey are missing, noise for the many bots
@@ -198,12 +208,22 @@ class ZoryxBot(commands.AutoShardedBot):
         await self.storage.open()
         await self.metrics.prepare(self.storage)
         await self.plugins.load_all()
+        await self._first_sync()
         self.maintenance.start()
         if self.hot_reload_enabled:
             self.reloader = HotReloader(
                 self.plugins, debounce_ms=int(self.settings["hot_reload.debounce_ms"])
             )
             await self.reloader.start()
+
+    async def _first_sync(self) -> None:
+        try:
+            if self.command_sync.enabled:
+                await self.command_sync.sync_changed("start-up")
+            else:
+                await self.command_sync.report_unsynced()
+        except Exception:  # the bot can serve prefix commands without it
+            log.exception("checking the application commands at start-up failed")
 
     async def close(self) -> None:
         """Shut down in order: ``zoryx_shutdown`` hook, plugins torn down in reverse load order,
@@ -213,6 +233,7 @@ class ZoryxBot(commands.AutoShardedBot):
             return
         self._closing = True
         log.info("shutting down")
+        await self.command_sync.stop()
         if self.reloader is not None:
             await self.reloader.stop()
         try:

@@ -504,6 +504,21 @@ CORE_SETTINGS: tuple[Setting, ...] = (
         maximum=10000,
     ),
     Setting(
+        "commands.auto_sync",
+        True,
+        "bool",
+        "Sync application (slash) commands with Discord at start-up and after plugins are loaded, "
+        "unloaded or reloaded, when they changed since the last sync.",
+    ),
+    Setting(
+        "commands.sync_debounce_seconds",
+        2.0,
+        "float",
+        "Seconds to wait after the last load, unload or reload before syncing, so a burst costs one sync.",
+        minimum=0,
+        maximum=60,
+    ),
+    Setting(
         "logging.level",
         "INFO",
         "str",

@@ -188,11 +188,20 @@ class PluginAdminCog(commands.Cog, name="Plugins"):
                     await ctx.send(embed=error_embed("Sync", "`sync guild` needs a server; use it in one."))
                     return
                 self.bot.tree.copy_global_to(guild=ctx.guild)
+                self.bot.command_sync.note_scopes([ctx.guild.id])
                 synced = await self.bot.tree.sync(guild=ctx.guild)
                 where = f"to {ctx.guild.name}"
             else:
-                synced = await self.bot.tree.sync()
-                where = "globally"
+                results = await self.bot.command_sync.sync_changed("the sync command", force=True)
+                failed = [r for r in results if r.outcome == "failed"]
+                if failed:
+                    await ctx.send(embed=error_embed("Sync failed", "; ".join(r.detail for r in failed)))
+                    return
+                count = sum(r.commands for r in results if r.scope == "global")
+                await ctx.send(
+                    embed=success_embed("Synced", f"{count} application commands synced globally.")
+                )
+                return
         except discord.HTTPException as error:
             await ctx.send(
                 embed=error_embed("Sync failed", f"Discord refused the sync: {error.text or error}")
@@ -263,12 +272,14 @@ async def zoryx_bot_ready(bot: ZoryxBot) -> None:
 
 
 @hookimpl
-async def zoryx_plugin_loaded(bot: ZoryxBot) -> None:
+async def zoryx_plugin_loaded(bot: ZoryxBot, outcome: PluginOutcome) -> None:
+    bot.command_sync.schedule(f"{outcome.name} was loaded")
     if bot.is_ready():
         await save_registry(bot)
 
 
 @hookimpl
-async def zoryx_plugin_unloaded(bot: ZoryxBot, reason: str) -> None:
+async def zoryx_plugin_unloaded(bot: ZoryxBot, outcome: PluginOutcome, reason: str) -> None:
     if reason != "shutdown":
+        bot.command_sync.schedule(f"{outcome.name} was {'reloaded' if reason == 'reload' else 'unloaded'}")
         await save_registry(bot)
