@@ -96,7 +96,7 @@ async def test_a_slash_command_added_by_hot_reload_is_usable_without_sync(
     folder.mkdir()
     tools = folder / "tools.py"
     tools.write_text(WITHOUT_SLASH)
-    bot = await zoryx_bot(
+    await zoryx_bot(
         hot_reload=True,
         extensions_dir=folder,
         plugins=["tools"],
