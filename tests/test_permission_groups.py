@@ -110,8 +110,16 @@ class Keys(commands.GroupCog, group_name="keys", group_description="Key rotation
         await interaction.response.send_message("keys rotate: done")
 
 
+@owner_only()
+class Upkeep(commands.Cog):
+    @commands.command()
+    async def rebuild(self, ctx):
+        await ctx.send("rebuild: done")
+
+
 async def setup(bot):
     await bot.add_cog(Secrets())
+    await bot.add_cog(Upkeep())
     await bot.add_cog(Keys())
     bot.tree.add_command(Vault())
 '''
@@ -119,7 +127,7 @@ async def setup(bot):
 ACTORS = ("bot_owner", "guild_owner", "granted", "member")
 OWNERS_ONLY = {"bot_owner"}
 MANAGERS = {"bot_owner", "guild_owner", "granted"}
-STALE_GRANTS = ("secret", "vault", "keys")  # as an older version let `config` grant them
+STALE_GRANTS = ("secret", "vault", "keys", "rebuild")  # as an older version let `config` grant them
 
 # command -> (paths it exists on, who may run it)
 ROWS: dict[str, tuple[tuple[str, ...], set[str]]] = {
@@ -131,6 +139,7 @@ ROWS: dict[str, tuple[tuple[str, ...], set[str]]] = {
     "vault wipe": (("slash",), OWNERS_ONLY),
     "vault sealed burn": (("slash",), OWNERS_ONLY),
     "keys rotate": (("slash",), OWNERS_ONLY),
+    "rebuild": (("prefix", "mention"), OWNERS_ONLY),
 }
 
 
@@ -234,6 +243,9 @@ async def test_config_refuses_what_lies_under_an_owner_only_group(
         "secret deep purge": "`secret deep purge` is for the bot's owners only, as the `secret` group is",
         "vault sealed burn": "`vault sealed burn` is for the bot's owners only, as the `vault` group is",
         "keys rotate": "`keys rotate` is for the bot's owners only, as the `Keys` cog is",
+        "keys": "`keys` is for the bot's owners only, as the `Keys` cog is",
+        "rebuild": "`rebuild` is for the bot's owners only, as the `Upkeep` cog is",
+        "vault": "`vault` is for the bot's owners only",
         "secret": "`secret` is for the bot's owners only",
         "tools nuke": "`tools nuke` is for the bot's owners only",
     }
@@ -247,6 +259,12 @@ async def test_config_refuses_what_lies_under_an_owner_only_group(
     assert slashed.embeds[0]["title"].endswith("Not configurable"), slashed.embeds
     assert "the `vault` group" in slashed.embeds[0]["description"]
     assert (await configs.get(scene.guild.id)).grants == {}  # nothing was granted
+    for typed in ("tuning", "secret", "vault", "keys", "rebuild"):  # config offers what it accepts
+        offered = await emu.autocomplete(
+            "config", focused="command", value=typed, channel=channel, user=owner
+        )
+        names = [choice["value"] for choice in offered]
+        assert names == (["tuning"] if typed == "tuning" else []), (typed, names)
     # a group that is not owner-only can be granted; its owner-only subcommands stay shut
     reply = await emu.converse(channel, owner, "!config tools Helpers")
     assert reply.embeds[0]["title"].endswith("Role granted"), reply.embeds

@@ -194,13 +194,25 @@ def _holders(command: Any) -> list[tuple[Any, str]]:
     while parent is not None:
         found.append((parent, f"the `{getattr(parent, 'qualified_name', parent)}` group"))
         parent = getattr(parent, "parent", None)
-    cog = getattr(command, "cog", None)  # prefix and hybrid commands
-    if cog is None:
-        binding = getattr(command, "binding", None)  # application commands
-        cog = binding if isinstance(binding, commands.Cog) else None
+    cog = _cog_of(command)
     if cog is not None:
         found.append((cog, f"the `{cog.qualified_name}` cog"))
     return found
+
+
+def _cog_of(command: Any) -> commands.Cog | None:
+    cog = getattr(command, "cog", None)  # prefix and hybrid commands
+    if isinstance(cog, commands.Cog):
+        return cog
+    binding = getattr(command, "binding", None)  # application commands
+    if isinstance(binding, commands.Cog):
+        return binding
+    if isinstance(command, app_commands.Group):  # a GroupCog's group: its commands are bound to the cog
+        for child in command.walk_commands():
+            binding = getattr(child, "binding", None)
+            if isinstance(binding, commands.Cog):
+                return binding
+    return None
 
 
 def root_name(command: Any) -> str:
