@@ -263,7 +263,7 @@ class Permissions:
         found: Any = self.bot.get_command(wanted)
         if found is not None:
             return found
-        first, *rest = wanted.split(" ") if wanted else [""]
+        first, *rest = wanted.lower().split(" ")  # application command names are lower case
         for scope in (guild, None) if guild is not None else (None,):
             node: Any = self.bot.tree.get_command(first, guild=scope)
             for part in rest:
