@@ -274,6 +274,9 @@ async def test_config_refuses_what_lies_under_an_owner_only_group(
     assert refused.embeds[0]["description"] == "`tools nuke` is for the bot's owners only."
     # a grant an older version let in can still be removed
     await configs.grant(scene.guild.id, "secret", scene.helpers.id)
+    listed = (await emu.converse(channel, owner, "!config")).embeds[0]["description"]
+    assert "`secret`: <@&" in listed and "no effect: bot owners only; `config secret none`" in listed
+    assert "`tools`: <@&" in listed and listed.count("no effect") == 1, listed
     reply = await emu.converse(channel, owner, '!config "secret wipe" none')
     assert reply.embeds[0]["title"].endswith("Grants removed"), reply.embeds
     assert "secret" not in (await configs.get(scene.guild.id)).grants

@@ -104,7 +104,11 @@ class GuildAdminCog(commands.Cog, name="Server settings"):
         )
         embed.add_field(name="Mention prefix", value="on" if mention else "off")
         embed.add_field(name="Shard", value=str(ctx.guild.shard_id))
-        embed.add_field(name="Command grants", value=_grant_lines(ctx.guild, config.grants), inline=False)
+        embed.add_field(
+            name="Command grants",
+            value=_grant_lines(ctx.guild, config.grants, self.bot.permissions),
+            inline=False,
+        )
         await ctx.send(embed=embed)
 
     @hybrid_command(name="config")
@@ -123,7 +127,9 @@ class GuildAdminCog(commands.Cog, name="Server settings"):
         configs = self.bot.guild_configs
         if command is None:
             config = await configs.get(guild.id)
-            await ctx.send(embed=info_embed("Command grants", _grant_lines(guild, config.grants)))
+            await ctx.send(
+                embed=info_embed("Command grants", _grant_lines(guild, config.grants, self.bot.permissions))
+            )
             return
         permissions = self.bot.permissions
         found: Any = permissions.find_command(command, guild)
@@ -201,7 +207,11 @@ def _owner_only_below(permissions: Permissions, command: Any) -> list[str]:
     return sorted({c.qualified_name for c in walk() if permissions.is_owner_only(c)})
 
 
-def _grant_lines(guild: discord.Guild, grants: dict[str, tuple[int, ...]]) -> str:
+def _grant_lines(
+    guild: discord.Guild, grants: dict[str, tuple[int, ...]], permissions: Permissions | None = None
+) -> str:
+    """One line per granted command; with ``permissions``, grants that open nothing (an owner-only
+    command, granted before ``config`` refused it) say so."""
     lines = []
     for name, role_ids in sorted(grants.items()):
         if not role_ids:
@@ -209,7 +219,12 @@ def _grant_lines(guild: discord.Guild, grants: dict[str, tuple[int, ...]]) -> st
         roles = ", ".join(
             role.mention if (role := guild.get_role(rid)) else f"deleted role {rid}" for rid in role_ids
         )
-        lines.append(f"`{name}`: {roles}")
+        line = f"`{name}`: {roles}"
+        if permissions is not None and permissions.is_owner_only(
+            permissions.find_command(name, guild) or name
+        ):
+            line += f" (no effect: bot owners only; `config {name} none` removes it)"
+        lines.append(line)
     return "\n".join(lines) or "No grants: every command follows its default rules."
 
 
