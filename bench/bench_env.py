@@ -81,7 +81,8 @@ def _stale(venv: Path) -> bool:
     stamp = venv / STAMP
     if not stamp.exists():
         return True
-    projects = [ROOT / "pyproject.toml", *(folder / "pyproject.toml" for folder in framework_plugins().values())]
+    folders = [ROOT, *framework_plugins().values()]
+    projects = [folder / "pyproject.toml" for folder in folders]
     return any(p.stat().st_mtime > stamp.stat().st_mtime for p in projects)
 
 

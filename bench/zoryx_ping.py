@@ -282,7 +282,7 @@ def table(bare: Summary, zoryx: Summary, verdict: Verdict) -> str:
     rounds = len(verdict.ratio_per_round)
     cpu = verdict.cpu_ratio
     if verdict.met is None:
-        throughput = f"not judged: no round of {rounds} had both bots CPU-bound (>= {SATURATED:.0%} of a core)"
+        throughput = f"not judged: no round of {rounds} had both bots CPU-bound (>= {SATURATED:.0%})"
     else:
         throughput = (
             f"{verdict.paired_ratio:.3f} (median of the {len(verdict.clean_rounds)} rounds of {rounds} with "
@@ -291,8 +291,9 @@ def table(bare: Summary, zoryx: Summary, verdict: Verdict) -> str:
         )
     rows += [
         "",
-        f"{'zoryx / bare bot CPU per command (primary)':<48}min {cpu['min']:.3f}  median {cpu['median']:.3f}  "
-        f"max {cpu['max']:.3f}   goal <= {GOAL_CPU_RATIO:.2f}   {'MET' if verdict.cpu_met else 'NOT MET'}",
+        f"{'zoryx / bare bot CPU per command (primary)':<48}"
+        f"min {cpu['min']:.3f}  median {cpu['median']:.3f}  max {cpu['max']:.3f}   "
+        f"goal <= {GOAL_CPU_RATIO:.2f}   {'MET' if verdict.cpu_met else 'NOT MET'}",
         f"{'  per round':<48}{', '.join(f'{r:.3f}' for r in verdict.cpu_ratio_per_round)}",
         f"{'zoryx / bare throughput':<48}{throughput}",
         f"{'  per round':<48}{', '.join(f'{r:.3f}' for r in verdict.ratio_per_round)}",
@@ -361,7 +362,8 @@ def header(args: argparse.Namespace) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    ensure_framework_plugins(__file__, sys.argv[1:] if argv is None else argv, use_bench_venv=not args.no_bench_venv)
+    raw_args = sys.argv[1:] if argv is None else argv
+    ensure_framework_plugins(__file__, raw_args, use_bench_venv=not args.no_bench_venv)
     runs: dict[str, list[Run]] = {"bare": [], "zoryx": []}
     if not args.json:
         print(header(args), flush=True)

@@ -12,8 +12,8 @@ single-file extension written to the extensions folder, ``bench_ping.py``, which
 Settings are Zoryx's defaults (default per-user cooldown on, members intent on) apart from the
 logging level and ``startup.guild_ready_timeout``. It prints ``READY`` on stdout once ``on_ready``
 fired, followed by a ``PLUGINS`` line naming the loaded plugins and a ``SETTINGS`` line (JSON: the
-cooldown and intent settings in force), and, after a clean shutdown on SIGTERM or SIGINT, a ``HOOK_EVENTS <n>`` line with
-the number of ``zoryx_command_executed`` calls its extension saw.
+cooldown and intent settings in force), and, after a clean shutdown on SIGTERM or SIGINT, a
+``HOOK_EVENTS <n>`` line with the number of ``zoryx_command_executed`` calls its extension saw.
 
     ZORYX_BENCH_TOKEN=... python bench/zoryx_ping_bot.py --api-url http://127.0.0.1:PORT/api/v10 \\
         --gateway-url ws://127.0.0.1:PORT/gateway
