@@ -78,12 +78,23 @@ class Result:
 
 # -- the load driver --------------------------------------------------------------------------------
 class Load:
-    """A closed loop of ``concurrency`` workers; each owns one (user, channel) pair."""
+    """A closed loop of ``concurrency`` workers; each owns one (user, channel) pair.
 
-    def __init__(self, emu: DiscordEmulator, pairs: list[tuple[User, Channel]], timeout: float) -> None:
+    With ``senders``, each ping is posted by the next user of that list instead (round robin over
+    all workers), so that a per-user cooldown sees each user only a few times."""
+
+    def __init__(
+        self,
+        emu: DiscordEmulator,
+        pairs: list[tuple[User, Channel]],
+        timeout: float,
+        senders: Sequence[User] = (),
+    ) -> None:
         self.emu = emu
         self.pairs = pairs
         self.timeout = timeout
+        self.senders = list(senders)
+        self.next_sender = 0
 
     async def run(self, total: int) -> tuple[list[float], int]:
         """Sends ``total`` pings; returns each round trip's latency (seconds) and the error count."""
@@ -96,9 +107,13 @@ class Load:
             emu = self.emu
             while remaining > 0:
                 remaining -= 1
+                author = user
+                if self.senders:
+                    author = self.senders[self.next_sender % len(self.senders)]
+                    self.next_sender += 1
                 started = time.perf_counter()
                 try:
-                    sent = await emu.send_message(channel, user, "!ping")
+                    sent = await emu.send_message(channel, author, "!ping")
                     # One channel per worker, one ping in flight per channel: the first bot message
                     # after ours is the answer to it.
                     reply = await emu.wait_for_message(channel, after=sent, timeout=self.timeout)
