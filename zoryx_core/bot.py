@@ -17,6 +17,7 @@ from discord.ui.view import BaseView
 from . import __version__
 from .builtin import BUILTIN_PLUGINS
 from .command_sync import CommandSync
+from .config_checks import setting_typos
 from .cooldowns import apply_default_cooldown
 from .error_handler import ErrorReporter
 from .event_bus import EventBus
@@ -208,6 +209,8 @@ class ZoryxBot(commands.AutoShardedBot):
         await self.storage.open()
         await self.metrics.prepare(self.storage)
         await self.plugins.load_all()
+        for warning in setting_typos(self.settings, self.settings.environ):
+            log.warning("%s", warning)
         await self._first_sync()
         self.maintenance.start()
         if self.hot_reload_enabled:

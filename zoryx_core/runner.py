@@ -15,6 +15,7 @@ import discord.http
 from rich.console import Console
 
 from .bot import ZoryxBot
+from .config_checks import unmatched_plugin_names
 from .discord_redirect import point_discord_at
 from .logs import FILE_ONLY, LogConfig, LoggingRuntime, setup_logging
 from .panel import startup_panel
@@ -22,7 +23,15 @@ from .plugins.resolution import Selection
 from .settings import ConfigFileError, Deployment, DeploymentError, Settings, SettingsError, merged_environ
 from .startup_failures import describe_start_failure
 
-__all__ = ["RunOptions", "StartupError", "load_configuration", "run", "selection_for", "start_logging"]
+__all__ = [
+    "RunOptions",
+    "StartupError",
+    "check_plugin_names",
+    "load_configuration",
+    "run",
+    "selection_for",
+    "start_logging",
+]
 
 log = logging.getLogger("zoryx.run")
 
@@ -36,20 +45,47 @@ class RunOptions:
     """Options of ``zoryx run`` (and the shared part of ``zoryx sandbox``)."""
 
     config: Path = Path("config.json")
-    env_file: Path = Path(".env")
+    env_file: Path | None = None
+    """A dotenv file; ``None`` reads ``.env`` when there is one (a file named here must exist)."""
     no_plugins: bool = False
     plugins: tuple[str, ...] = ()
     hot_reload: bool | None = None
     console: bool = True
 
 
-def load_configuration(options: RunOptions, environ: Mapping[str, str]) -> tuple[Settings, dict[str, str]]:
-    """Settings from defaults <- config.json <- environment (.env included); one-line errors."""
+def load_configuration(
+    options: RunOptions, environ: Mapping[str, str], *, write: bool = True
+) -> tuple[Settings, dict[str, str]]:
+    """Settings from defaults <- config.json <- environment (.env included); one-line errors.
+    ``write=False`` leaves ``config.json`` as it is (inspections write nothing)."""
+    if options.env_file is not None and not options.env_file.is_file():
+        raise StartupError(f"--env-file {options.env_file}: no such file")
     try:
-        env = merged_environ(options.env_file, environ)
-        return Settings.load(options.config, env), env
+        env = merged_environ(options.env_file or Path(".env"), environ)
+        return Settings.load(options.config, env, write=write), env
     except (ConfigFileError, SettingsError, DeploymentError) as error:
         raise StartupError(str(error)) from error
+
+
+def check_plugin_names(options: RunOptions, settings: Settings) -> None:
+    """``--plugins`` names that match no plugin found here are an error listing what there is."""
+    if not options.plugins:
+        return
+    from . import __version__
+    from .builtin import BUILTIN_PLUGINS
+    from .plugins.metadata import discover
+
+    extensions = Path(settings["plugins.extensions_dir"])
+    found = [
+        spec.name for spec in discover(None, extensions, builtins=BUILTIN_PLUGINS, core_version=__version__)
+    ]
+    unknown = unmatched_plugin_names(options.plugins, found)
+    if unknown:
+        listed = ", ".join(sorted(name for name in found if not name.startswith("core.")))
+        raise StartupError(
+            f"--plugins: no plugin named {', '.join(unknown)}; installed plugins and extensions: "
+            f"{listed or 'none'}"
+        )
 
 
 def selection_for(options: RunOptions, settings: Settings) -> Selection:
@@ -79,6 +115,7 @@ def run(options: RunOptions, environ: Mapping[str, str] | None = None, console: 
     environ = dict(os.environ if environ is None else environ)
     try:
         settings, env = load_configuration(options, environ)
+        check_plugin_names(options, settings)
         deployment = Deployment.from_environ(env)
         deployment.require_credentials()
     except (StartupError, DeploymentError) as error:

@@ -1255,6 +1255,20 @@ class Settings:
                 self.added_keys.extend(shown_prefix + spec.key for spec in missing)
         return view
 
+    @property
+    def environ(self) -> dict[str, str]:
+        """The environment the settings were loaded with (``.env`` included)."""
+        return dict(self._environ)
+
+    def plugin_names(self) -> list[str]:
+        """Plugins that declared their settings, in declaration order."""
+        return list(self._plugins)
+
+    @property
+    def source_label(self) -> str:
+        """How messages name the settings file (``config.json`` when there is none)."""
+        return self._path.name if self._path is not None else "config.json"
+
     def plugin(self, plugin: str) -> PluginSettings:
         """The view returned by the last :meth:`declare_plugin` for ``plugin``; KeyError if never declared."""
         if plugin not in self._plugins:

@@ -13,7 +13,14 @@ from rich.console import Console
 from ..bot import ZoryxBot
 from ..discord_redirect import point_discord_at, restore_discord_defaults
 from ..panel import startup_panel
-from ..runner import RunOptions, StartupError, load_configuration, selection_for, start_logging
+from ..runner import (
+    RunOptions,
+    StartupError,
+    check_plugin_names,
+    load_configuration,
+    selection_for,
+    start_logging,
+)
 from ..settings import Deployment, Settings
 from ..testing import DiscordEmulator, start_bot, stop_bot
 from .session import SandboxSession
@@ -43,12 +50,12 @@ async def run_sandbox(
     home.mkdir(parents=True, exist_ok=True)
     run_options = RunOptions(
         config=home / "config.json",
-        env_file=Path(".env"),
         no_plugins=options.no_plugins,
         plugins=options.plugins,
     )
     try:
         settings, _ = load_configuration(run_options, dict(os.environ if environ is None else environ))
+        check_plugin_names(run_options, settings)
     except StartupError as error:
         console.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
         raise
