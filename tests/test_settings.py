@@ -650,11 +650,11 @@ def test_missing_keys_are_not_written_without_write(config: Path) -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
-def test_rewrite_keeps_file_mode(config: Path) -> None:
+def test_rewrite_keeps_the_owner_bits_and_drops_group_and_other_access(config: Path) -> None:
     write_json(config, {"prefix": "?"})
     config.chmod(0o640)
     Settings.load(config, {})
-    assert stat.S_IMODE(config.stat().st_mode) == 0o640
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
     assert "logging" in json.loads(config.read_text())
 
 

@@ -26,6 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeAlias
 
+from .private_files import PRIVATE_FILE_MODE, private_dir
+from .redact import redact_text
+
 __all__ = [
     "CORE_SETTINGS",
     "KINDS",
@@ -72,7 +75,7 @@ def _show(value: Any) -> str:
         text = json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False)
     except (TypeError, ValueError):
         text = repr(value)
-    text = text.replace("\r", "\\r").replace("\n", "\\n")
+    text = redact_text(text.replace("\r", "\\r").replace("\n", "\\n"))
     return text if len(text) <= 120 else text[:117] + "..."
 
 
@@ -928,21 +931,22 @@ def _write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:
     """Replace ``path`` with ``data`` as indented JSON: temp file, fsync, rename, fsync of the folder."""
     target = path.resolve() if path.is_symlink() else path
     directory = target.parent
-    directory.mkdir(parents=True, exist_ok=True)
+    private_dir(directory)
     payload = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     try:
         mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
     except FileNotFoundError:
         mode = None
     temp = directory / f".{target.name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    fd = os.open(temp, flags, PRIVATE_FILE_MODE)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(temp, mode)
+        if mode is not None:  # keep the owner's bits of an existing file, never group or other access
+            os.chmod(temp, mode & ~(stat.S_IRWXG | stat.S_IRWXO))
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(OSError):
