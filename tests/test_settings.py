@@ -1029,13 +1029,13 @@ def test_read_dotenv_forms(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "line", "fragment"),
     [
-        ("GOOD=1\nNOT A SETTING\n", 2, 'expected KEY=VALUE, got "NOT A SETTING"'),
-        ("# c\n\n1BAD=x\n", 3, '"1BAD" is not a valid variable name'),
-        ("BAD-NAME=x\n", 1, '"BAD-NAME" is not a valid variable name'),
-        ("=x\n", 1, '"" is not a valid variable name'),
-        ("A='open\n", 1, "the single quote is not closed"),
-        ('A=1\nB="open \\"\n', 2, "the double quote is not closed"),
-        ("A='x' y\n", 1, 'unexpected text "y" after the closing quote'),
+        ("GOOD=1\nNOT A SETTING\n", 2, "expected KEY=VALUE; the line has no '='"),
+        ("# c\n\n1BAD=x\n", 3, "the name before '=' starts with a digit"),
+        ("BAD-NAME=x\n", 1, "the name before '=' holds characters other than letters, digits and _"),
+        ("=x\n", 1, "the variable's name is missing"),
+        ("A='open\n", 1, "(A): the single quote is not closed"),
+        ('A=1\nB="open \\"\n', 2, "(B): the double quote is not closed"),
+        ("A='x' y\n", 1, "(A): there is text after the closing quote"),
     ],
 )
 def test_read_dotenv_malformed_lines(tmp_path: Path, text: str, line: int, fragment: str) -> None:

@@ -100,7 +100,13 @@ def redact_dsn(dsn: str) -> str:
     or libpq keyword form (``host=h password=pw`` -> ``host=h password=***``)."""
     if "://" in dsn:
         return redact_url(dsn)
-    return _SECRET_PAIR.sub(lambda m: f"{m[1]}{m[2]}{MASK}", dsn)
+    return _SECRET_PAIR.sub(_mask_pair, dsn)
+
+
+def _mask_pair(match: re.Match[str]) -> str:
+    value = match[3]
+    kept = value if value[:1] in "'\"" else value.rstrip(_TRAILING)
+    return f"{match[1]}{match[2]}{MASK}{value[len(kept) :]}"
 
 
 def _redact_match(match: re.Match[str]) -> str:
@@ -115,7 +121,7 @@ def redact_text(text: str) -> str:
     if not text:
         return text
     text = _URL.sub(_redact_match, text)
-    return _SECRET_PAIR.sub(lambda m: f"{m[1]}{m[2]}{MASK}", text)
+    return _SECRET_PAIR.sub(_mask_pair, text)
 
 
 class RedactingFilter(logging.Filter):

@@ -1452,8 +1452,19 @@ def _dotenv_value(rest: str, fail: Callable[[str], DeploymentError]) -> str:
         value = "".join(chars)
     after = rest[end + 1 :].strip()
     if after and not after.startswith("#"):
-        raise fail(f"unexpected text {_show(after)} after the closing quote")
+        raise fail("there is text after the closing quote (only a # comment may follow it)")
     return value
+
+
+def _name_problem(name: str) -> str:
+    """Why ``name`` is not a variable name, without repeating it (it may be part of a secret)."""
+    if not name:
+        return "the line starts with '=': the variable's name is missing"
+    if name[0].isdigit():
+        return "the name before '=' starts with a digit; names are letters, digits and _"
+    if any(char.isspace() for char in name):
+        return "the name before '=' contains a space; names are letters, digits and _"
+    return "the name before '=' holds characters other than letters, digits and _"
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -1461,7 +1472,9 @@ def read_dotenv(path: Path) -> dict[str, str]:
 
     Supports an ``export`` prefix, ``#`` comment lines, blank lines, single-quoted (literal) and
     double-quoted (``\\n``, ``\\t``, ``\\"``, ``\\\\`` escapes) values, and ``" # comment"`` after
-    unquoted values. A malformed line raises :class:`DeploymentError` naming the file and line number.
+    unquoted values. A malformed line raises :class:`DeploymentError` naming the file, the line number
+    and the variable when its name is valid; no part of a line's value (a token, a password) is ever
+    repeated in the message.
     """
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
@@ -1470,10 +1483,6 @@ def read_dotenv(path: Path) -> dict[str, str]:
         raise DeploymentError(f"{path}: cannot be read ({reason})") from exc
     result: dict[str, str] = {}
     for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), 1):
-
-        def fail(problem: str, number: int = number) -> DeploymentError:
-            return DeploymentError(f"{path} line {number}: {problem}")
-
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
@@ -1481,10 +1490,15 @@ def read_dotenv(path: Path) -> dict[str, str]:
             stripped = stripped[7:].lstrip()
         name, equals, rest = stripped.partition("=")
         name = name.strip()
+        where = f"{path} line {number}"
         if not equals:
-            raise fail(f"expected KEY=VALUE, got {_show(stripped)}")
+            raise DeploymentError(f"{where}: expected KEY=VALUE; the line has no '=' (its text is not shown)")
         if not _DOTENV_NAME.match(name):
-            raise fail(f"{_show(name)} is not a valid variable name (letters, digits and _)")
+            raise DeploymentError(f"{where}: {_name_problem(name)}")
+
+        def fail(problem: str, where: str = where, name: str = name) -> DeploymentError:
+            return DeploymentError(f"{where} ({name}): {problem}", variable=name)
+
         result[name] = _dotenv_value(rest, fail)
     return result
 
