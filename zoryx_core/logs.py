@@ -47,6 +47,7 @@ from .redact import RedactingFilter
 
 __all__ = [
     "FILE_FORMAT",
+    "FILE_ONLY",
     "LISTENER_THREAD_NAME",
     "LogConfig",
     "LoggingRuntime",
@@ -57,6 +58,9 @@ __all__ = [
 
 FILE_FORMAT = "%(asctime)s %(levelname)-8s %(name)s: %(message)s"
 """Line format of both log files; ``asctime`` is local ISO 8601 with milliseconds and UTC offset."""
+
+FILE_ONLY = "zoryx_file_only"
+"""Log with ``extra={FILE_ONLY: True}`` to keep a record (a traceback) out of the console."""
 
 LISTENER_THREAD_NAME = "zoryx-log-writer"
 """Name of the thread that writes the log files and the console."""
@@ -468,6 +472,7 @@ def setup_logging(config: LogConfig) -> LoggingRuntime:
                 level=console_level, console=Console(stderr=True), show_path=False, log_time_format="[%X]"
             )
             console.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+            console.addFilter(lambda record: not getattr(record, FILE_ONLY, False))
             handlers.append(console)
     except BaseException:
         for handler in handlers:

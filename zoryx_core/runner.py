@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import time
@@ -14,12 +15,15 @@ from rich.console import Console
 
 from .bot import ZoryxBot
 from .discord_redirect import point_discord_at
-from .logs import LogConfig, LoggingRuntime, setup_logging
+from .disk_full import find_disk_full
+from .logs import FILE_ONLY, LogConfig, LoggingRuntime, setup_logging
 from .panel import startup_panel
 from .plugins.resolution import Selection
 from .settings import ConfigFileError, Deployment, DeploymentError, Settings, SettingsError, merged_environ
 
 __all__ = ["RunOptions", "StartupError", "load_configuration", "run", "selection_for", "start_logging"]
+
+log = logging.getLogger("zoryx.run")
 
 
 class StartupError(Exception):
@@ -69,7 +73,8 @@ def start_logging(settings: Settings, base: Path, *, console: bool) -> LoggingRu
 
 
 def run(options: RunOptions, environ: Mapping[str, str] | None = None, console: Console | None = None) -> int:
-    """Run the bot until SIGINT or SIGTERM; returns the exit code (0 after a clean shutdown)."""
+    """Run the bot until SIGINT or SIGTERM; returns the exit code (0 after a clean shutdown, 1 when
+    the disk is full: one line on the console, the traceback in the log file only)."""
     console = console or Console(stderr=True)
     environ = dict(os.environ if environ is None else environ)
     try:
@@ -82,12 +87,28 @@ def run(options: RunOptions, environ: Mapping[str, str] | None = None, console: 
     if url := env.get("ZORYX_DISCORD_URL"):
         base = url.rstrip("/")
         point_discord_at(f"{base}/api/v10", base.replace("http", "ws", 1) + "/gateway")
-    logs = start_logging(settings, Path.cwd(), console=options.console)
+    try:
+        logs = start_logging(settings, Path.cwd(), console=options.console)
+    except OSError as error:
+        if (full := find_disk_full(error)) is None:
+            raise
+        console.print(
+            f"[red]error:[/] {full}; free space on that disk and start again", highlight=False, soft_wrap=True
+        )
+        return 1
     try:
         bot = ZoryxBot(
             settings, deployment, selection=selection_for(options, settings), hot_reload=options.hot_reload
         )
         asyncio.run(_serve(bot, deployment, console))
+    except Exception as error:
+        if (full := find_disk_full(error)) is None:
+            raise
+        log.error("stopped: %s", full, exc_info=error, extra={FILE_ONLY: True})
+        console.print(
+            f"[red]error:[/] {full}; free space on that disk and start again", highlight=False, soft_wrap=True
+        )
+        return 1
     finally:
         logs.stop()
     return 0
