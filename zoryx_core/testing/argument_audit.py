@@ -16,8 +16,8 @@ __all__ = ["plain_integer_parameters"]
 def _is_plain_int(converter: Any) -> bool:
     if converter is int:
         return True
-    if isinstance(converter, commands.Range):
-        return converter.annotation is int  # Range converts with int() too
+    if type(converter).__name__ == "Range" and type(converter).__module__.startswith("discord."):
+        return getattr(converter, "annotation", None) is int  # commands.Range converts with int() too
     return any(_is_plain_int(arg) for arg in getattr(converter, "__args__", ()) if arg is not type(None))
 
 
