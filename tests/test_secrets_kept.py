@@ -127,6 +127,11 @@ def test_zoryx_run_with_a_malformed_dotenv_prints_no_part_of_the_token(tmp_path:
 
 # ------------------------------------------------------------------------- the real bot on the emulator
 
+BROKEN_DB_EXTENSION = """
+async def setup(bot):
+    raise ConnectionError("cannot connect to postgresql://bot:db-pass-77@db.internal/zoryx")
+"""
+
 LEAKY_COG = f'''
 import logging
 
@@ -161,6 +166,7 @@ async def test_error_replies_and_log_files_never_show_url_credentials(
     channel = emu.channel_named(guild, "general")
     (tmp_path / "extensions").mkdir()
     (tmp_path / "extensions" / "fetcher.py").write_text(LEAKY_COG)
+    (tmp_path / "extensions" / "brokendb.py").write_text(BROKEN_DB_EXTENSION)
     logs = setup_logging(LogConfig(directory=tmp_path / "logs", console=False))
     try:
         bot = make_zoryx_bot(tmp_path, config={"cooldowns.default_rate": 0, "errors.delete_after": 0})
@@ -178,6 +184,10 @@ async def test_error_replies_and_log_files_never_show_url_credentials(
 
         crashed = await emu.converse(channel, member, "!crashcatalog")
         assert "logged as" in crashed.embeds[0]["description"]
+
+        info = await emu.converse(channel, member, "!plugininfo brokendb")  # a plugin's failure reason
+        shown = str(info.embeds[0])
+        assert "postgresql://bot:***@db.internal/zoryx" in shown and "db-pass-77" not in shown
         await bot.close()
     finally:
         logs.stop()
@@ -186,3 +196,4 @@ async def test_error_replies_and_log_files_never_show_url_credentials(
         assert "unreachable: https://catalog-user:***@" in text, "the traceback is still logged"
         assert "fetching https://catalog-user:***@" in text
         assert_no_secret(text)
+        assert "db-pass-77" not in text
