@@ -10,18 +10,16 @@ defect of the bot. Run them as root (or in a container with CAP_SYS_ADMIN) to ex
 from __future__ import annotations
 
 import asyncio
-import errno
 import logging
 import os
-import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from zoryx_core.testing import DiscordEmulator
+from zoryx_core.testing.disks import MountRefused, fill_disk, small_tmpfs
 from zoryx_core.testing.zoryx_bots import make_zoryx_bot
 
 CLI = [sys.executable, "-m", "zoryx_core.cli"]
@@ -30,46 +28,12 @@ SEND = "POST /channels/{channel_id}/messages"
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A real 2 MiB tmpfs mounted in a temporary folder (skips, with the reason, where mounting is
-    not permitted)."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    if sys.platform != "linux":
-        pytest.skip("full-disk tests mount a tmpfs: Linux only")
-    result = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", str(mount)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        reason = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["refused"]
-        pytest.skip(f"cannot mount a tmpfs to fill up (needs root or CAP_SYS_ADMIN): {reason[0]}")
+    """A real 2 MiB tmpfs (skips, saying why, where mounting is not permitted)."""
     try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], capture_output=True, check=False)
-
-
-def fill(disk: Path) -> Path:
-    """Write a file until the disk answers ENOSPC; returns the file."""
-    filler = disk / f"filler-{uuid.uuid4().hex}"
-    chunk = b"\0" * 65536
-    with open(filler, "wb", buffering=0) as file:
-        while True:
-            try:
-                file.write(chunk)
-            except OSError as error:
-                assert error.errno == errno.ENOSPC, error
-                break
-    for size in (4096, 512, 1):  # the last few bytes too
-        try:
-            with open(filler, "ab", buffering=0) as file:
-                while True:
-                    file.write(b"\0" * size)
-        except OSError as error:
-            assert error.errno == errno.ENOSPC, error
-    return filler
+        with small_tmpfs(tmp_path / "disk") as mount:
+            yield mount
+    except MountRefused as refused:
+        pytest.skip(str(refused))
 
 
 COMMUNITY_COG = '''
@@ -110,7 +74,7 @@ async def test_a_full_disk_is_named_in_the_reply(
     await bot_runner(bot)
     await bot.tree.sync()
     assert (await emu.converse(channel, owner, "!note before")).content == "noted"
-    fill(small_disk)
+    fill_disk(small_disk)
 
     refused = await emu.converse(channel, owner, "!setprefix ?")
     text = refused.embeds[0]["description"]
@@ -184,7 +148,7 @@ async def test_a_start_on_a_full_disk_is_one_line_and_exit_code_1(
 ) -> None:
     home = small_disk / "bot"
     home.mkdir()
-    fill(small_disk)
+    fill_disk(small_disk)
     logs = tmp_path / "logs"  # the traceback goes to a log file on another disk
     process = await asyncio.create_subprocess_exec(
         *CLI,
