@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from zoryx_core.converters import MAX_SAFE_INTEGER, BadIntegerArgument, IntegerArgument
+from zoryx_core.settings import Deployment, DeploymentError, Settings, SettingsError
 from zoryx_core.testing import DiscordEmulator
 from zoryx_core.testing.argument_audit import plain_integer_parameters
 from zoryx_core.testing.zoryx_bots import make_zoryx_bot
@@ -40,6 +41,7 @@ from typing import Annotated
 from discord import app_commands
 from discord.ext import commands
 
+from zoryx_core.settings import Deployment, DeploymentError, Settings, SettingsError
 from zoryx_core.converters import IntegerArgument
 
 
@@ -89,3 +91,13 @@ async def test_a_community_cog_gets_format_errors_by_prefix_and_slash(
     assert (
         "`number` must be a page from 1 to 50 (digits 0-9); `51` is not." in slashed.embeds[0]["description"]
     )
+
+
+@pytest.mark.parametrize("text", ["\u0661\u0662\u0663", "1_000", "\u00b9"])
+def test_integers_from_the_environment_take_only_ascii_digits(text: str) -> None:
+    with pytest.raises(SettingsError, match="expected an integer"):
+        Settings.load(None, {"ZORYX_LOGGING__MAX_BYTES": text.replace("1_000", "1_048_576")})
+    with pytest.raises(DeploymentError, match="BOT_OWNER_ID"):
+        Deployment.from_environ({"BOT_OWNER_ID": text})
+    with pytest.raises(DeploymentError, match="SHARD_COUNT"):
+        Deployment.from_environ({"SHARD_COUNT": text})

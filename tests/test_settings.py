@@ -1043,7 +1043,7 @@ def test_read_dotenv_malformed_lines(tmp_path: Path, text: str, line: int, fragm
     path.write_text(text)
     with pytest.raises(DeploymentError) as caught:
         read_dotenv(path)
-    assert str(caught.value).startswith(f"{path} line {line}: ")
+    assert str(caught.value).startswith(f"{path} line {line}")
     assert fragment in str(caught.value)
 
 

@@ -79,6 +79,17 @@ def _show(value: Any) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
+_ASCII_INT = re.compile(r"[+-]?[0-9]{1,30}\Z")
+
+
+def _ascii_int(text: str) -> int:
+    """An integer written with the digits 0-9 (``int()`` also takes ``٣`` and ``1_000``)."""
+    stripped = text.strip()
+    if not _ASCII_INT.match(stripped):
+        raise ValueError(f"not an integer in digits 0-9: {text!r}")
+    return int(stripped)
+
+
 def _json_kind(value: Any) -> str:
     """What a JSON value is, in words ("a string", "true/false", ...)."""
     if value is None:
@@ -287,7 +298,7 @@ class Setting:
             raise fail()
         if kind in ("int", "float"):
             try:
-                number: float = int(text.strip()) if kind == "int" else float(text.strip())
+                number: float = _ascii_int(text) if kind == "int" else float(text.strip())
             except ValueError:
                 raise fail() from None
             if not math.isfinite(number):
@@ -300,7 +311,7 @@ class Setting:
         numbers: list[int] = []
         for item in items:
             try:
-                numbers.append(int(item))
+                numbers.append(_ascii_int(item))
             except ValueError:
                 raise fail(f"{_show(item)} is not an integer") from None
         return numbers
@@ -1317,7 +1328,7 @@ def _positive_int(name: str, text: str, allowed: str, item: str | None = None) -
     """Parse one positive integer (``item`` of the list in ``text`` when given)."""
     candidate = text if item is None else item
     try:
-        number = int(candidate)
+        number = _ascii_int(candidate)
     except ValueError:
         number = 0
     if number <= 0:
@@ -1364,7 +1375,7 @@ class Deployment:
         raw = _variable(environ, "SHARD_COUNT")
         if raw is not None:
             try:
-                shard_count = int(raw)
+                shard_count = _ascii_int(raw)
             except ValueError:
                 shard_count = 0
             if shard_count < 1:
@@ -1384,7 +1395,7 @@ class Deployment:
             parsed: list[int] = []
             for item in _items(raw):
                 try:
-                    shard = int(item)
+                    shard = _ascii_int(item)
                 except ValueError:
                     reason = f"{_show(item)} is not an integer"
                     raise _bad_variable("SHARD_IDS", raw, allowed, reason) from None
