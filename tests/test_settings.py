@@ -653,11 +653,11 @@ def test_missing_keys_are_not_written_without_write(config: Path) -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
-def test_rewrite_keeps_file_mode(config: Path) -> None:
+def test_rewrite_keeps_the_owner_bits_and_drops_group_and_other_access(config: Path) -> None:
     write_json(config, {"prefix": "?"})
     config.chmod(0o640)
     Settings.load(config, {})
-    assert stat.S_IMODE(config.stat().st_mode) == 0o640
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
     assert "logging" in json.loads(config.read_text())
 
 
@@ -1032,13 +1032,13 @@ def test_read_dotenv_forms(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "line", "fragment"),
     [
-        ("GOOD=1\nNOT A SETTING\n", 2, 'expected KEY=VALUE, got "NOT A SETTING"'),
-        ("# c\n\n1BAD=x\n", 3, '"1BAD" is not a valid variable name'),
-        ("BAD-NAME=x\n", 1, '"BAD-NAME" is not a valid variable name'),
-        ("=x\n", 1, '"" is not a valid variable name'),
-        ("A='open\n", 1, "the single quote is not closed"),
-        ('A=1\nB="open \\"\n', 2, "the double quote is not closed"),
-        ("A='x' y\n", 1, 'unexpected text "y" after the closing quote'),
+        ("GOOD=1\nNOT A SETTING\n", 2, "expected KEY=VALUE; the line has no '='"),
+        ("# c\n\n1BAD=x\n", 3, "the name before '=' starts with a digit"),
+        ("BAD-NAME=x\n", 1, "the name before '=' holds characters other than letters, digits and _"),
+        ("=x\n", 1, "the variable's name is missing"),
+        ("A='open\n", 1, "(A): the single quote is not closed"),
+        ('A=1\nB="open \\"\n', 2, "(B): the double quote is not closed"),
+        ("A='x' y\n", 1, "(A): there is text after the closing quote"),
     ],
 )
 def test_read_dotenv_malformed_lines(tmp_path: Path, text: str, line: int, fragment: str) -> None:
@@ -1046,7 +1046,7 @@ def test_read_dotenv_malformed_lines(tmp_path: Path, text: str, line: int, fragm
     path.write_text(text)
     with pytest.raises(DeploymentError) as caught:
         read_dotenv(path)
-    assert str(caught.value).startswith(f"{path} line {line}: ")
+    assert str(caught.value).startswith(f"{path} line {line}")
     assert fragment in str(caught.value)
 
 

@@ -32,6 +32,7 @@ from .plugins.overrides import CommandOverrides
 from .plugins.registrations import AppCommandLike
 from .plugins.resolution import Selection
 from .plugins.watcher import HotReloader
+from .private_files import tighten_and_report
 from .settings import Deployment, Settings
 from .storage import Storage, StorageOptions
 
@@ -206,6 +207,8 @@ class ZoryxBot(commands.AutoShardedBot):
     # --- lifecycle -------------------------------------------------------------------------------
 
     async def setup_hook(self) -> None:
+        # Data and config.json of earlier versions were created readable by everyone.
+        await asyncio.to_thread(tighten_and_report, [self.data_dir, self.settings.path], log)
         await self.storage.open()
         await self.metrics.prepare(self.storage)
         await self.plugins.load_all()

@@ -5,6 +5,11 @@ commands get an ephemeral reply. Unexpected failures are logged with their trace
 reference the user can quote. A command or cog with its own error handler (``@cmd.error`` or
 ``cog_command_error`` / ``cog_app_command_error``) handles its errors itself: the global reply is
 not sent, though the ``zoryx_command_error`` hook and the counters still see the error.
+
+The handler never raises: a reply that cannot be sent (an HTTP error, a dropped connection, a
+timeout) is logged with the command and its plugin. Every text it sends goes through
+:func:`~zoryx_core.redact.redact_text`, so URL credentials and DSN passwords never reach a user. A
+full disk is named as such, with the path that could not be written.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from .disk_full import find_disk_full
+from .redact import redact_text
 from .ui.embeds import error_embed, warning_embed
 
 if TYPE_CHECKING:
@@ -65,6 +72,10 @@ def describe_error(error: BaseException, *, usage: str | None = None) -> tuple[s
         if not text or text.startswith("The check functions") or text.startswith("The global check"):
             text = "You cannot use this command here."
         return text, False
+    full = find_disk_full(error)
+    if full is not None:
+        where = f" ({full.path} could not be written)" if full.path else ""
+        return f"💾 The bot's disk is full{where}; nothing was saved. The bot's owner must free space.", True
     return "Something went wrong while running this command.", True
 
 
@@ -80,9 +91,15 @@ class ErrorReporter:
         return seconds or None
 
     async def context_error(self, ctx: commands.Context[Any], error: commands.CommandError) -> None:
-        """The path of prefix commands and hybrid commands (typed or slashed)."""
+        """The path of prefix commands and hybrid commands (typed or slashed); never raises."""
         if isinstance(error, commands.CommandNotFound):
             return
+        try:
+            await self._context_error(ctx, error)
+        except Exception:
+            log.exception("the error handler failed while reporting an error of %s", self._who(ctx.command))
+
+    async def _context_error(self, ctx: commands.Context[Any], error: commands.CommandError) -> None:
         original = _unwrap(error)
         handled_locally = _has_own_handler(ctx.command, ctx.cog)
         message, unexpected = describe_error(original, usage=_usage(ctx))
@@ -99,7 +116,16 @@ class ErrorReporter:
     async def interaction_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
-        """The path of slash and context-menu commands that are not hybrid."""
+        """The path of slash and context-menu commands that are not hybrid; never raises."""
+        try:
+            await self._interaction_error(interaction, error)
+        except Exception:
+            who = self._who(interaction.command)
+            log.exception("the error handler failed while reporting an error of %s", who)
+
+    async def _interaction_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
         original = _unwrap(error)
         command = interaction.command
         binding = getattr(command, "binding", None)
@@ -120,32 +146,46 @@ class ErrorReporter:
     async def send_ephemeral(
         self, interaction: discord.Interaction[Any], message: str, unexpected: bool = False
     ) -> None:
-        """Answer an interaction privately, whether or not it was answered before."""
-        embed = (error_embed if unexpected else warning_embed)(
-            "Command failed" if unexpected else "Not now", message
-        )
+        """Answer an interaction privately, whether or not it was answered before; never raises."""
+        embed = _embed(message, unexpected)
         try:
             if interaction.response.is_done():
                 await interaction.followup.send(embed=embed, ephemeral=True)
             else:
                 await interaction.response.send_message(embed=embed, ephemeral=True)
-        except discord.HTTPException:
-            log.warning("could not send the error reply for %s", interaction.command, exc_info=True)
+        except Exception as error:
+            self._reply_failed(interaction.command, error)
 
     async def _reply_context(self, ctx: commands.Context[Any], message: str, unexpected: bool) -> None:
         if ctx.interaction is not None:
             await self.send_ephemeral(ctx.interaction, message, unexpected)
             return
-        embed = (error_embed if unexpected else warning_embed)(
-            "Command failed" if unexpected else "Not now", message
-        )
+        embed = _embed(message, unexpected)
         try:
             if self.delete_after is None:
                 await ctx.send(embed=embed)
             else:
                 await ctx.send(embed=embed, delete_after=self.delete_after)
-        except discord.HTTPException:
-            log.warning("could not send the error reply for %s", ctx.command, exc_info=True)
+        except Exception as error:
+            self._reply_failed(ctx.command, error)
+
+    def _who(self, command: Any) -> str:
+        """``command 'name' (plugin zoryx-x)``: the command and the plugin it belongs to."""
+        name = getattr(command, "qualified_name", None) or "?"
+        callback = getattr(command, "callback", None)
+        module = getattr(callback, "__module__", None)
+        plugin = None
+        plugins = getattr(self.bot, "plugins", None)
+        if plugins is not None:
+            try:
+                plugin = plugins.plugin_of_module(module)
+            except Exception:  # attribution is best effort; never let it hide the real report
+                plugin = None
+        return f"command {name!r}" + (f" (plugin {plugin})" if plugin else "")
+
+    def _reply_failed(self, command: Any, error: Exception) -> None:
+        reason = redact_text(f"{type(error).__name__}: {error}".rstrip(": "))
+        log.warning("could not send the error reply for %s: %s", self._who(command), reason)
 
     def _log(
         self,
@@ -156,15 +196,20 @@ class ErrorReporter:
         guild: discord.Guild | None,
     ) -> str:
         reference = secrets.token_hex(4)
-        name = getattr(command, "qualified_name", None) or "?"
+        name = self._who(command)
         where = f"guild {guild.id}" if guild else "DM"
         if unexpected:
-            log.error(
-                "command %s failed for user %s in %s [%s]", name, user.id, where, reference, exc_info=error
-            )
+            log.error("%s failed for user %s in %s [%s]", name, user.id, where, reference, exc_info=error)
         else:
-            log.info("command %s refused for user %s in %s: %s", name, user.id, where, error)
+            log.info("%s refused for user %s in %s: %s", name, user.id, where, error)
         return reference
+
+
+def _embed(message: str, unexpected: bool) -> discord.Embed:
+    text = redact_text(message)
+    if unexpected:
+        return error_embed("Command failed", text)
+    return warning_embed("Not now", text)
 
 
 def _unwrap(error: BaseException) -> BaseException:

@@ -17,6 +17,7 @@ from rich.console import Console
 from .bot import ZoryxBot
 from .config_checks import unmatched_plugin_names
 from .discord_redirect import point_discord_at
+from .disk_full import find_disk_full
 from .logs import FILE_ONLY, LogConfig, LoggingRuntime, setup_logging
 from .panel import startup_panel
 from .plugins.resolution import Selection
@@ -110,7 +111,8 @@ def start_logging(settings: Settings, base: Path, *, console: bool) -> LoggingRu
 
 
 def run(options: RunOptions, environ: Mapping[str, str] | None = None, console: Console | None = None) -> int:
-    """Run the bot until SIGINT or SIGTERM; returns the exit code (0 after a clean shutdown)."""
+    """Run the bot until SIGINT or SIGTERM; returns the exit code (0 after a clean shutdown, 1 when
+    the disk is full: one line on the console, the traceback in the log file only)."""
     console = console or Console(stderr=True)
     environ = dict(os.environ if environ is None else environ)
     try:
@@ -124,20 +126,38 @@ def run(options: RunOptions, environ: Mapping[str, str] | None = None, console: 
     if url := env.get("ZORYX_DISCORD_URL"):
         base = url.rstrip("/")
         point_discord_at(f"{base}/api/v10", base.replace("http", "ws", 1) + "/gateway")
-    logs = start_logging(settings, Path.cwd(), console=options.console)
+    try:
+        logs = start_logging(settings, Path.cwd(), console=options.console)
+    except OSError as error:
+        if (full := find_disk_full(error)) is None:
+            raise
+        console.print(
+            f"[red]error:[/] {full}; free space on that disk and start again", highlight=False, soft_wrap=True
+        )
+        return 1
+    bot: ZoryxBot | None = None
     try:
         bot = ZoryxBot(
             settings, deployment, selection=selection_for(options, settings), hot_reload=options.hot_reload
         )
-        try:
-            asyncio.run(_serve(bot, deployment, console))
-        except Exception as error:
-            line = describe_start_failure(error, intents=bot.intents, api_url=discord.http.Route.BASE)
-            if line is None:
-                raise
-            log.error("start-up failed: %s", line, exc_info=error, extra=FILE_ONLY)
-            console.print(f"[red]error:[/] {line}", highlight=False, soft_wrap=True)
+        asyncio.run(_serve(bot, deployment, console))
+    except Exception as error:
+        if (full := find_disk_full(error)) is not None:
+            log.error("stopped: %s", full, exc_info=error, extra={FILE_ONLY: True})
+            console.print(
+                f"[red]error:[/] {full}; free space on that disk and start again",
+                highlight=False,
+                soft_wrap=True,
+            )
             return 1
+        line = None
+        if bot is not None:
+            line = describe_start_failure(error, intents=bot.intents, api_url=discord.http.Route.BASE)
+        if line is None:
+            raise
+        log.error("start-up failed: %s", line, exc_info=error, extra={FILE_ONLY: True})
+        console.print(f"[red]error:[/] {line}", highlight=False, soft_wrap=True)
+        return 1
     finally:
         logs.stop()
     return 0

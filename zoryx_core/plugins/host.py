@@ -18,6 +18,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from .. import hookspecs
+from ..redact import redact_text
 from .context import PluginContext
 from .contributions import HealthResult
 from .hooks import HookCall, HookRunner
@@ -483,4 +484,4 @@ class PluginHost:
 def _describe(error: BaseException) -> str:
     if isinstance(error, SyntaxError):
         return f"SyntaxError: {error.msg} ({Path(error.filename or '?').name}, line {error.lineno})"
-    return f"{type(error).__name__}: {error}"
+    return redact_text(f"{type(error).__name__}: {error}")  # shown in plugininfo and the panel

@@ -13,6 +13,7 @@ from rich.console import Console
 from ..bot import ZoryxBot
 from ..discord_redirect import point_discord_at, restore_discord_defaults
 from ..panel import startup_panel
+from ..private_files import private_dir
 from ..runner import (
     RunOptions,
     StartupError,
@@ -47,7 +48,7 @@ async def run_sandbox(
     """Start emulator and bot, then play the script or read the terminal; returns the transcript."""
     console = console or Console()
     home = options.home.resolve()
-    home.mkdir(parents=True, exist_ok=True)
+    private_dir(home)
     run_options = RunOptions(
         config=home / "config.json",
         no_plugins=options.no_plugins,

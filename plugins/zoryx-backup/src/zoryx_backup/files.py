@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from zoryx_core.disk_full import raise_named
+from zoryx_core.private_files import PRIVATE_FILE_MODE, private_dir
+
 from .canonical import canonical_chunks, canonical_sha256
 from .errors import SnapshotFormatError
 
@@ -101,11 +104,11 @@ class SnapshotFiles:
             {"algorithm": "sha256", "value": sha}, sort_keys=True, separators=(",", ":")
         ).encode()
         prefix = b'{"checksum":' + head + b',"format":' + json.dumps(FILE_FORMAT).encode() + b',"snapshot":'
-        target.parent.mkdir(parents=True, exist_ok=True)
         temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
         size = 0
         try:
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            private_dir(target.parent)
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
             with os.fdopen(fd, "wb") as handle:
                 for piece in (prefix, *body, b"}"):
                     handle.write(piece)
@@ -113,10 +116,10 @@ class SnapshotFiles:
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temp, target)
-        except BaseException:
+        except BaseException as error:
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
-            raise
+            raise_named(error, target)  # a full disk is named with the snapshot's path
         _fsync_directory(target.parent)
         return WrittenFile(relative_path, sha, size)
 

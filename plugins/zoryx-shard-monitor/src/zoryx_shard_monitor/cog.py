@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from zoryx_core import ZoryxBot, owner_only
+from zoryx_core.converters import IntegerArgument
 from zoryx_core.hybrid import hybrid_command
 from zoryx_core.ui import error_embed, success_embed
 
@@ -20,6 +23,10 @@ __all__ = ["COG_NAME", "ShardMonitorCog"]
 COG_NAME = "Shard monitor"
 
 Context = commands.Context[ZoryxBot]
+
+ShardId = Annotated[int, IntegerArgument(0, what="a shard number")]
+ShardOrAll = Annotated[int, IntegerArgument(-1, what="a shard number (or -1 for every shard)")]
+Threshold = Annotated[int | None, IntegerArgument(1, what="a number of failed samples")]
 
 
 class ShardMonitorCog(commands.Cog, name=COG_NAME):
@@ -75,7 +82,7 @@ class ShardMonitorCog(commands.Cog, name=COG_NAME):
     @owner_only()
     @hybrid_command(name="sharddetails")
     @app_commands.describe(shard_id="The shard's number")
-    async def sharddetails(self, ctx: Context, shard_id: int) -> None:
+    async def sharddetails(self, ctx: Context, shard_id: ShardId) -> None:
         """Everything about one shard: health, uptime, latency, counters, recent connections."""
         problem = self._check_shard(shard_id)
         if problem:
@@ -106,7 +113,7 @@ class ShardMonitorCog(commands.Cog, name=COG_NAME):
         self,
         ctx: Context,
         channel: discord.TextChannel | None = None,
-        threshold: int | None = None,
+        threshold: Threshold = None,
     ) -> None:
         """Set the alert channel and threshold; without arguments, show them."""
         if channel is None and threshold is None:
@@ -137,7 +144,7 @@ class ShardMonitorCog(commands.Cog, name=COG_NAME):
     @owner_only()
     @hybrid_command(name="shardreset")
     @app_commands.describe(shard_id="The shard to reset; -1 (the default) resets every shard")
-    async def shardreset(self, ctx: Context, shard_id: int = -1) -> None:
+    async def shardreset(self, ctx: Context, shard_id: ShardOrAll = -1) -> None:
         """Forget the figures of one shard, or of every shard (-1)."""
         if shard_id != -1:
             problem = self._check_shard(shard_id)
