@@ -736,6 +736,15 @@ CORE_SETTINGS: tuple[Setting, ...] = (
         maximum=7200,
     ),
     Setting(
+        "watchdog.blocked_loop_seconds",
+        5.0,
+        "float",
+        "Seconds the event loop may stay blocked before the watchdog logs where it is stuck and "
+        "whose code that is; 0 turns the watchdog off.",
+        minimum=0,
+        maximum=3600,
+    ),
+    Setting(
         "startup.guild_ready_timeout",
         2.0,
         "float",
