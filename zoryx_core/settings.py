@@ -736,6 +736,14 @@ CORE_SETTINGS: tuple[Setting, ...] = (
         maximum=7200,
     ),
     Setting(
+        "startup.guild_ready_timeout",
+        2.0,
+        "float",
+        "Seconds discord.py waits for guilds to arrive before it dispatches READY.",
+        minimum=0,
+        maximum=60,
+    ),
+    Setting(
         "watchdog.blocked_loop_seconds",
         5.0,
         "float",
@@ -743,14 +751,6 @@ CORE_SETTINGS: tuple[Setting, ...] = (
         "whose code that is; 0 turns the watchdog off.",
         minimum=0,
         maximum=3600,
-    ),
-    Setting(
-        "startup.guild_ready_timeout",
-        2.0,
-        "float",
-        "Seconds discord.py waits for guilds to arrive before it dispatches READY.",
-        minimum=0,
-        maximum=60,
     ),
 )
 """The settings of the core, in the order they are written to ``config.json``."""
