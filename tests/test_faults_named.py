@@ -68,11 +68,16 @@ async def setup(bot):
 SPAWNER = """
 import asyncio
 
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 
 async def forever(label):
     await asyncio.Event().wait()
+
+
+@tasks.loop(seconds=3600)
+async def hourly():
+    pass
 
 
 class Spawner(commands.Cog):
@@ -83,6 +88,12 @@ class Spawner(commands.Cog):
     async def spawn(self, ctx):
         self.bot.spawned.append(asyncio.create_task(forever("command")))
         await ctx.send("spawned")
+
+    @commands.command()
+    async def startloop(self, ctx):
+        hourly.start()
+        self.bot.loops.append(hourly)
+        await ctx.send("looping")
 
     @commands.command()
     async def wrapped(self, ctx):
@@ -207,7 +218,9 @@ async def test_tasks_started_by_commands_and_listeners_go_with_the_plugin(
     caplog.set_level(logging.INFO, logger="zoryx")
     bot = await zoryx_bot(extensions_dir=folder, plugins=["spawner"], config={"cooldowns.default_rate": 0})
     spawned: list[asyncio.Task[Any]] = []
+    loops: list[Any] = []
     bot.spawned = spawned  # type: ignore[attr-defined]
+    bot.loops = loops  # type: ignore[attr-defined]
 
     async def start_both() -> list[asyncio.Task[Any]]:
         before = len(spawned)
@@ -217,12 +230,15 @@ async def test_tasks_started_by_commands_and_listeners_go_with_the_plugin(
         return spawned[before:]
 
     first = await start_both()
+    assert (await discord_emulator.converse(general, owner, "!startloop")).content == "looping"
+    assert loops[0].is_running()
     await bot.plugins.unload("spawner")
     assert all(task.cancelled() for task in first)
+    await _until(lambda: not loops[0].is_running(), "the module's tasks.loop to stop")
     cancelled = [m for m in _messages(caplog, "zoryx.plugins") if "cancelling what its code started" in m]
     assert len(cancelled) == 1
     assert "plugin spawner" in cancelled[0] and "(forever)" in cancelled[0]
-    assert "(Spawner.watch_channel)" in cancelled[0]
+    assert "(Spawner.watch_channel)" in cancelled[0] and "tasks.loop hourly" in cancelled[0]
 
     await bot.plugins.load("spawner")
     second = await start_both()
