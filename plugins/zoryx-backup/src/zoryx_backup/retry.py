@@ -36,7 +36,7 @@ class RetryPolicy:
         asked = retry_after(error)
         if asked is not None:
             return asked
-        if not _transient(error):
+        if not is_ambiguous(error):  # besides 429s, the transient failures are the ambiguous ones
             return None
         return min(self.max_delay, self.base_delay * float(2 ** (tries - 1)))
 
@@ -52,12 +52,6 @@ def retry_after(error: BaseException) -> float | None:
         except ValueError:
             return 1.0
     return None
-
-
-def _transient(error: BaseException) -> bool:
-    if isinstance(error, discord.HTTPException):
-        return error.status >= 500
-    return isinstance(error, aiohttp.ClientConnectionError | ConnectionError | asyncio.TimeoutError)
 
 
 def is_ambiguous(error: BaseException) -> bool:
