@@ -75,6 +75,7 @@ CORE_KEYS = [
     "marketplace.max_retry_wait",
     "marketplace.pip_timeout",
     "startup.guild_ready_timeout",
+    "watchdog.blocked_loop_seconds",
 ]
 
 MUSIC_SPECS = (
@@ -602,6 +603,7 @@ def test_missing_keys_are_added_keeping_user_values_and_unknown_keys(config: Pat
         "metrics",
         "marketplace",
         "startup",
+        "watchdog",
         "prefix",
         "owner_ids",
         "intents",

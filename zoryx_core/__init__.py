@@ -25,15 +25,18 @@ from .plugins import (
     Selection,
 )
 from .settings import Deployment, Setting, Settings, SettingsError
+from .watchdog import BlockedLoop, LoopWatchdog
 
 __all__ = [
     "AccessDenied",
+    "BlockedLoop",
     "CliCommand",
     "CommandEvent",
     "CustomEvent",
     "Deployment",
     "HealthResult",
     "HotReloadResult",
+    "LoopWatchdog",
     "Metrics",
     "MetricsSnapshot",
     "PluginContext",

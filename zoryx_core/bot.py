@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -35,10 +37,12 @@ from .plugins.watcher import HotReloader
 from .private_files import tighten_and_report
 from .settings import Deployment, Settings
 from .storage import Storage, StorageOptions
+from .watchdog import LoopWatchdog
 
 __all__ = ["ZoryxBot", "ZoryxCommandTree"]
 
 log = logging.getLogger("zoryx.bot")
+listener_log = logging.getLogger("zoryx.listeners")
 
 # isinstance with a tuple is faster than with a union, and command_event runs for every command
 _HYBRID_TYPES = (commands.HybridCommand, commands.HybridGroup, HybridAppCommand)
@@ -113,6 +117,7 @@ class ZoryxBot(commands.AutoShardedBot):
     - ``storage``: JSON files and SQLite databases under the data folder, opened in ``setup_hook``.
     - ``permissions``, ``guild_configs`` (prefix, mention prefix, grants), ``metrics``, ``errors``:
       the core services every command path uses.
+    - ``watchdog``: the :class:`LoopWatchdog` (blocked event loop incidents).
 
     Relative paths in the settings (data folder, extensions folder) resolve against ``base_dir``
     (default: the current folder); ``extensions_dir`` overrides the configured folder.
@@ -185,6 +190,9 @@ class ZoryxBot(commands.AutoShardedBot):
             __version__,
         )
         self.events = EventBus(self.plugins)
+        self.watchdog = LoopWatchdog(
+            float(settings["watchdog.blocked_loop_seconds"]), self.plugins.plugin_of_module
+        )
         self.storage = Storage(self.data_dir, _storage_options(settings))
         self.guild_configs = GuildConfigs(self.storage)
         self.maintenance = Maintenance(self)
@@ -209,6 +217,7 @@ class ZoryxBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         # Data and config.json of earlier versions were created readable by everyone.
         await asyncio.to_thread(tighten_and_report, [self.data_dir, self.settings.path], log)
+        self.watchdog.start()
         await self.storage.open()
         await self.metrics.prepare(self.storage)
         await self.plugins.load_all()
@@ -249,6 +258,7 @@ class ZoryxBot(commands.AutoShardedBot):
             try:
                 await self.storage.close()
             finally:
+                self.watchdog.stop()
                 await super().close()
 
     # --- attribution of what plugins register -----------------------------------------------------
@@ -404,6 +414,27 @@ class ZoryxBot(commands.AutoShardedBot):
         task = asyncio.create_task(self.plugins.notify("zoryx_command_executed", event=event))
         self._reports.add(task)
         task.add_done_callback(self._reports.discard)
+
+    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
+        """A discord.py listener raised: logged with the plugin whose listener it was (the
+        outermost frame of plugin code in the traceback) and counted in
+        ``plugins.listener_errors``."""
+        error = sys.exc_info()[1]
+        if error is None:
+            listener_log.error("listener %s failed (no exception information)", event_method)
+            return
+        text = "".join(traceback.format_exception(error))
+        summary = f"{type(error).__name__}: {error}"
+        owner = self.plugins.plugin_of_traceback(error.__traceback__)
+        if owner is None:
+            listener_log.error("listener %s raised %s\n%s", event_method, summary, text)
+            return
+        plugin, where = owner
+        key = (plugin, event_method)
+        self.plugins.listener_errors[key] = self.plugins.listener_errors.get(key, 0) + 1
+        listener_log.error(
+            "plugin %s: listener %s raised %s (at %s)\n%s", plugin, event_method, summary, where, text
+        )
 
     async def on_command_error(self, ctx: commands.Context[Any], error: commands.CommandError, /) -> None:
         """Every prefix and hybrid command error, reported once (see :mod:`zoryx_core.error_handler`)."""

@@ -772,6 +772,15 @@ CORE_SETTINGS: tuple[Setting, ...] = (
         minimum=0,
         maximum=60,
     ),
+    Setting(
+        "watchdog.blocked_loop_seconds",
+        5.0,
+        "float",
+        "Seconds the event loop may stay blocked before the watchdog logs where it is stuck and "
+        "whose code that is; 0 turns the watchdog off.",
+        minimum=0,
+        maximum=3600,
+    ),
 )
 """The settings of the core, in the order they are written to ``config.json``."""
 

@@ -200,13 +200,19 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin):
         now = time.monotonic()
         if now < self.faults.global_blocked_until:
             return self._too_many(self.faults.global_blocked_until - now, is_global=True)
+        dropped_after = False
         if self.faults.scheduled:
             fault = self.faults.take(route.name)
             if fault is not None and fault.kind == "drop":
                 if request.transport is not None:
                     request.transport.abort()
                 return web.Response(status=499)
-            if fault is not None:
+            if fault is not None and fault.kind == "5xx":
+                message = f"{fault.status}: Server Error"
+                return json_response({"message": message, "code": 0}, status=fault.status)
+            if fault is not None and fault.kind == "drop_after":
+                dropped_after = True
+            elif fault is not None:
                 if fault.is_global:
                     self.faults.global_blocked_until = now + fault.retry_after
                 return self._too_many(fault.retry_after, is_global=fault.is_global)
@@ -229,6 +235,10 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin):
         if self.record_bodies and response.status < 300:
             record.body = response.body
         response.headers.update(self.rate_limits.headers(bucket, now))
+        if dropped_after:
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=499)
         return response
 
     @staticmethod

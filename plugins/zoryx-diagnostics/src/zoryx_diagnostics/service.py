@@ -19,7 +19,7 @@ from typing import Any, cast
 
 from discord.ext import commands
 
-from zoryx_core import CommandEvent, HealthResult, PluginContext, ZoryxBot
+from zoryx_core import BlockedLoop, CommandEvent, HealthResult, PluginContext, ZoryxBot
 from zoryx_core.error_handler import describe_error
 
 from .alerts import AlertNotifier
@@ -157,6 +157,11 @@ class Diagnostics:
 
     def lag_figures(self) -> LagFigures:
         return self.lag.figures(self.settings.lag_threshold_ms)
+
+    def blocked_loops(self) -> list[BlockedLoop]:
+        """The last times the event loop was blocked past the core watchdog's threshold
+        (``watchdog.blocked_loop_seconds``), newest first; empty when the watchdog is off."""
+        return list(reversed(self.bot.watchdog.incidents()))
 
     def recent_errors(self) -> list[CommandErrorRecord]:
         """The command errors kept in memory, newest first."""
