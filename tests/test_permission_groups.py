@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from zoryx_core import ZoryxBot
+from zoryx_core.error_handler import REFUSAL_TITLES
 from zoryx_core.testing import Channel, DiscordEmulator, Guild, Role, User
 
 BotFactory = Callable[..., Awaitable[ZoryxBot]]
@@ -183,7 +184,7 @@ async def scene(discord_emulator: DiscordEmulator, zoryx_bot: BotFactory, tmp_pa
 def _outcome(command: str, content: str, embeds: list[dict[str, Any]]) -> str:
     if content == f"{command}: done":
         return "ran"
-    if embeds and "Not now" in (embeds[0].get("title") or ""):
+    if embeds and any(t in (embeds[0].get("title") or "") for t in REFUSAL_TITLES):
         return "refused"
     return f"answered {content!r} {embeds}"
 

@@ -52,6 +52,7 @@ CORE_KEYS = [
     "cooldowns.default_rate",
     "cooldowns.default_per",
     "errors.delete_after",
+    "errors.suggest_commands",
     "help.timeout",
     "status.type",
     "status.text",

@@ -37,6 +37,7 @@ __all__ = [
     "CommandAccess",
     "Decision",
     "Permissions",
+    "Refusal",
     "Requirement",
     "effective_requirement",
     "guild_owner_only",
@@ -113,7 +114,24 @@ class CommandAccess(NamedTuple):
 
 
 class AccessDenied(commands.CheckFailure, app_commands.CheckFailure):
-    """Raised by the permission check; its message is shown to the user."""
+    """Raised by the permission check; its message is shown to the user. ``tier`` says which rule
+    refused (``"bot owner"``, ``"server"``, ``"granted role"``, ``"server owner"``,
+    ``"permissions"``), for the reply's title."""
+
+    def __init__(self, message: str, *, tier: str = "") -> None:
+        super().__init__(message)
+        self.tier = tier
+
+
+class Refusal(str):
+    """The reason a command is refused (shown to the user), with the ``tier`` that refused it."""
+
+    tier: str
+
+    def __new__(cls, reason: str, tier: str = "") -> Refusal:
+        made = super().__new__(cls, reason)
+        made.tier = tier
+        return made
 
 
 @dataclass(frozen=True)
@@ -367,16 +385,16 @@ class Permissions:
         if decision is None:
             return self._check_context_reading(ctx)
         if not decision.allowed:
-            raise AccessDenied(decision.reason)
+            raise AccessDenied(decision.reason, tier=decision.tier)
         return True
 
     async def _check_context_reading(self, ctx: commands.Context[Any]) -> bool:
         decision = await self.decide(ctx.command, user=ctx.author, guild=ctx.guild, channel=ctx.channel)
         if not decision.allowed:
-            raise AccessDenied(decision.reason)
+            raise AccessDenied(decision.reason, tier=decision.tier)
         return True
 
-    async def interaction_refusal(self, interaction: discord.Interaction[Any]) -> str | None:
+    async def interaction_refusal(self, interaction: discord.Interaction[Any]) -> Refusal | None:
         """For application commands that are not hybrid: the reason to refuse, or ``None``."""
         command = interaction.command
         if command is None or isinstance(command, commands.hybrid.HybridAppCommand):
@@ -384,19 +402,21 @@ class Permissions:
         decision = await self.decide(
             command, user=interaction.user, guild=interaction.guild, channel=interaction.channel
         )
-        return None if decision.allowed else decision.reason
+        return None if decision.allowed else Refusal(decision.reason, decision.tier)
 
-    async def component_refusal(self, interaction: discord.Interaction[Any], command_name: str) -> str | None:
+    async def component_refusal(
+        self, interaction: discord.Interaction[Any], command_name: str
+    ) -> Refusal | None:
         """For a button or select of a view a command created: may the clicker still run it?
         ``command_name`` may name a subcommand (``"vault wipe"``); a command that no longer
         exists (its plugin was unloaded) refuses the click."""
         command = self.find_command(command_name, interaction.guild)
         if command is None:
-            return f"`{command_name}` is no longer available."
+            return Refusal(f"`{command_name}` is no longer available.", "gone")
         decision = await self.decide(
             command, user=interaction.user, guild=interaction.guild, channel=interaction.channel
         )
-        return None if decision.allowed else decision.reason
+        return None if decision.allowed else Refusal(decision.reason, decision.tier)
 
     async def can_run_app_command(self, ctx: commands.Context[Any], command: Any) -> bool:
         """Whether the author of ``ctx`` may run an application command (for listings)."""

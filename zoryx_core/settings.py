@@ -598,6 +598,13 @@ CORE_SETTINGS: tuple[Setting, ...] = (
         maximum=3600,
     ),
     Setting(
+        "errors.suggest_commands",
+        True,
+        "bool",
+        "Answer an unknown text command that is close to a command the member may use with "
+        "\"did you mean\"; anything else stays unanswered.",
+    ),
+    Setting(
         "help.timeout",
         180.0,
         "float",
