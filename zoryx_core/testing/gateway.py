@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
+from .event_intents import MORE_EVENT_INTENTS
 from .jsoncodec import dumps
 from .ws_frames import OPCODE_BINARY, OPCODE_TEXT, encode_frame
 
@@ -75,6 +76,7 @@ _EVENT_INTENTS: dict[str, tuple[int, int]] = {
     "MESSAGE_REACTION_REMOVE": (Intents.GUILD_MESSAGE_REACTIONS, Intents.DIRECT_MESSAGE_REACTIONS),
     "MESSAGE_REACTION_REMOVE_ALL": (Intents.GUILD_MESSAGE_REACTIONS, Intents.DIRECT_MESSAGE_REACTIONS),
     "MESSAGE_REACTION_REMOVE_EMOJI": (Intents.GUILD_MESSAGE_REACTIONS, Intents.DIRECT_MESSAGE_REACTIONS),
+    **MORE_EVENT_INTENTS,
 }
 
 # Close codes after which discord.py gives up rather than reconnecting.

@@ -66,6 +66,11 @@ def build_message(
     )
     if files:
         message.attachments = attachments_from(emu, files, body.get("attachments") or [])
+    poll = body.get("poll")
+    if poll is not None:
+        from .routes.polls import make_poll
+
+        message.poll = make_poll(poll)
     if "@" in content:  # every kind of mention contains one
         _apply_mentions(emu, message, body.get("allowed_mentions"))
     reference = body.get("message_reference")
@@ -77,7 +82,22 @@ def build_message(
             "channel_id": str(reference.get("channel_id") or channel.id),
             **({"guild_id": str(channel.guild_id)} if channel.guild_id else {}),
         }
+        _mention_replied_user(emu, message, reference, body.get("allowed_mentions"))
     return message
+
+
+def _mention_replied_user(
+    emu: DiscordEmulator, message: Message, reference: dict[str, Any], allowed: dict[str, Any] | None
+) -> None:
+    """A reply pings the replied-to author unless ``allowed_mentions.replied_user`` is false (it
+    defaults to false inside an ``allowed_mentions`` object, to true without one)."""
+    ping = True if allowed is None else bool(allowed.get("replied_user", False))
+    if not ping:
+        return
+    channel_messages = emu.state.messages.get(int(reference.get("channel_id") or message.channel_id))
+    replied = channel_messages.get(int(reference["message_id"])) if channel_messages else None
+    if replied is not None and replied.author_id not in message.mention_ids:
+        message.mention_ids = [*message.mention_ids, replied.author_id]
 
 
 def attachments_from(

@@ -14,6 +14,7 @@ from aiohttp import web
 from .actions import UserActionsMixin
 from .cdn import add_cdn_routes
 from .control import add_control_routes
+from .coverage import route_template_for
 from .errors import DiscordError, Unauthorized
 from .fast_http import FastHttpProtocol, RouteTrie
 from .gateway import GatewayHub
@@ -74,6 +75,8 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin):
         self.faults = FaultPlan()
         self.interactions = InteractionRegistry()
         self.requests: list[RequestRecord] = []
+        self.not_emulated: list[str] = []
+        """Routes discord.py knows that the bot called and the emulator does not serve, in order."""
         self.presences: list[dict[str, Any]] = []
         """Presence updates (gateway op 3) the bot sent, oldest first."""
         self.record_bodies = True
@@ -194,7 +197,7 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin):
         if self.faults.latency:
             await asyncio.sleep(self.faults.latency)
         if route is None:
-            return json_response({"message": "404: Not Found", "code": 0}, status=404)
+            return self._not_served(request, record)
         if route.auth and request.headers.get("Authorization") != self._authorization:
             return json_response(Unauthorized().body(), status=401)
         now = time.monotonic()
@@ -230,6 +233,16 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin):
             record.body = response.body
         response.headers.update(self.rate_limits.headers(bucket, now))
         return response
+
+    def _not_served(self, request: Request, record: RequestRecord) -> web.Response:
+        """404 naming the route when discord.py knows it (``not emulated: PUT /guilds/{guild_id}/...``)."""
+        template = route_template_for(request.method, request.path[len(API_PREFIX) :])
+        if template is None:
+            return json_response({"message": "404: Not Found", "code": 0}, status=404)
+        record.route = None
+        self.not_emulated.append(template)
+        log.warning("emulator: the bot called %s, which is not emulated", template)
+        return json_response({"message": f"not emulated: {template}", "code": 0}, status=404)
 
     @staticmethod
     def _too_many(retry_after: float, *, is_global: bool, scope: str = "user") -> web.Response:

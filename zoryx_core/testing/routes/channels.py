@@ -10,6 +10,7 @@ from ..http_utils import Request, RouteSet, json_response, read_body, snowflake
 from ..models import CHANNEL_OPTIONAL_FIELDS, Channel, ChannelType, Guild, Overwrite
 from ..mutations import create_channel, delete_channel, emit_channel_update
 from ..permissions import ALL_PERMISSIONS, P, channel_permissions, guild_permissions
+from .threads import edit_thread, remove_thread
 
 if TYPE_CHECKING:
     from ..server import DiscordEmulator
@@ -195,6 +196,8 @@ async def get_channel(emu: DiscordEmulator, request: Request) -> Any:
 @routes.patch("/channels/{channel_id}")
 async def edit_channel(emu: DiscordEmulator, request: Request) -> Any:
     channel = emu.state.channel(snowflake(request, "channel_id"))
+    if channel.thread is not None:
+        return await edit_thread(emu, request, channel)
     guild = _guild_of(emu, channel)
     body, _ = await read_body(request)
     needed = P.MANAGE_CHANNELS | (P.MANAGE_ROLES if "permission_overwrites" in body else 0)
@@ -209,6 +212,8 @@ async def remove_channel(emu: DiscordEmulator, request: Request) -> Any:
     channel = emu.state.channel(snowflake(request, "channel_id"))
     if channel.type == ChannelType.DM:
         return channel.payload(emu.state.users)
+    if channel.thread is not None:
+        return await remove_thread(emu, request, channel)
     require_channel_permission(emu, channel, P.MANAGE_CHANNELS)
     delete_channel(emu, channel)
     return channel.payload()
@@ -243,7 +248,7 @@ async def delete_overwrite(emu: DiscordEmulator, request: Request) -> Any:
 async def list_channels(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_guild_permission(emu, guild, 0)
-    return [c.payload() for c in emu.state.guild_channels(guild)]
+    return [c.payload() for c in emu.state.guild_channels(guild) if c.thread is None]
 
 
 @routes.post("/guilds/{guild_id}/channels")

@@ -21,6 +21,7 @@ from ..mutations import (
 from ..permissions import P
 from ..snowflake import snowflake_time_ms
 from ..validation import validate_message_body
+from .threads import reopen_for_message
 
 if TYPE_CHECKING:
     from ..server import DiscordEmulator
@@ -80,6 +81,8 @@ async def create_message(emu: DiscordEmulator, request: Request) -> Any:
     validate_message_body(body, has_files=bool(files))
     if channel.type == ChannelType.DM:
         _require_dm_reachable(emu, channel)
+    elif channel.thread is not None:
+        reopen_for_message(emu, channel, emu.bot_user.id)
     reference = body.get("message_reference")
     if reference and reference.get("message_id") and reference.get("fail_if_not_exists", True):
         emu.state.message(int(reference.get("channel_id") or channel.id), int(reference["message_id"]))
