@@ -13,6 +13,7 @@ from aiohttp import web
 
 from .actions import UserActionsMixin
 from .cdn import add_cdn_routes
+from .community_actions import CommunityActionsMixin
 from .control import add_control_routes
 from .coverage import route_template_for
 from .errors import DiscordError, Unauthorized
@@ -45,7 +46,7 @@ class RequestRecord:
     body: Any = None
 
 
-class DiscordEmulator(ScenarioMixin, UserActionsMixin):
+class DiscordEmulator(ScenarioMixin, UserActionsMixin, CommunityActionsMixin):
     """A local Discord: REST under ``/api/v10``, a gateway at ``/gateway``, and a driver API.
 
     Use it as an async context manager, or call :meth:`start` and :meth:`stop`::

@@ -171,6 +171,8 @@ async def event_users(emu: DiscordEmulator, request: Request) -> Any:
             "guild_scheduled_event_id": str(event.id),
             "user_id": str(user_id),
             "user": emu.state.users[user_id].payload(),
+            "guild_scheduled_event_exception_id": None,
+            "response": 1,  # interested
         }
         member = guild.members.get(user_id)
         if with_member and member is not None:

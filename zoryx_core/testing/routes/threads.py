@@ -533,4 +533,4 @@ async def active_threads(emu: DiscordEmulator, request: Request) -> Any:
         for t in threads
         if t.thread and emu.bot_user.id in t.thread.member_ids
     ]
-    return {"threads": [t.payload() for t in threads], "members": members}
+    return {"threads": [t.payload() for t in threads], "members": members, "has_more": False}
