@@ -585,7 +585,9 @@ async def exercise_breadth(emu: DiscordEmulator, api: Api) -> None:
     w = f"/webhooks/{hook['id']}/{hook['token']}"
     await api("GET", w, auth=False)
     await api("PATCH", w, {"name": "Relay Three"}, auth=False)
-    sent = await api("POST", w, {"content": "relayed", "username": "Somebody"}, auth=False, params={"wait": "true"})
+    sent = await api(
+        "POST", w, {"content": "relayed", "username": "Somebody"}, auth=False, params={"wait": "true"}
+    )
     await api("POST", w, {"content": "fire and forget"}, auth=False)
     await api("GET", f"{w}/messages/{sent['id']}", auth=False)
     await api("PATCH", f"{w}/messages/{sent['id']}", {"content": "relayed, edited"}, auth=False)
@@ -630,7 +632,9 @@ async def exercise_breadth(emu: DiscordEmulator, api: Api) -> None:
     await api("GET", f"/guilds/{g}/voice-states/@me")
     await api("GET", f"/guilds/{g}/voice-states/{carol.id}")
     await api("PATCH", f"/guilds/{g}/voice-states/@me", {"channel_id": str(stage.id), "suppress": False})
-    await api("PATCH", f"/guilds/{g}/voice-states/{carol.id}", {"channel_id": str(stage.id), "suppress": True})
+    await api(
+        "PATCH", f"/guilds/{g}/voice-states/{carol.id}", {"channel_id": str(stage.id), "suppress": True}
+    )
     await api("PATCH", f"/guilds/{g}/members/{erin.id}", {"channel_id": None})
 
     # -- scheduled events

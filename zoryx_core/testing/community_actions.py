@@ -5,6 +5,7 @@ threads and forum posts, scheduled-event interest."""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .audit import AuditAction, record_audit
@@ -126,7 +127,13 @@ class CommunityActionsMixin:
 
     # -- voice, presence ----------------------------------------------------------------------------
     def join_voice(
-        self, guild: Guild, user: User | Member, channel: Channel, *, self_mute: bool = False, self_deaf: bool = False
+        self,
+        guild: Guild,
+        user: User | Member,
+        channel: Channel,
+        *,
+        self_mute: bool = False,
+        self_deaf: bool = False,
     ) -> None:
         """A member connects to (or moves to) a voice channel; VOICE_STATE_UPDATE is sent."""
         user_id = object_id(user)
@@ -224,7 +231,13 @@ class CommunityActionsMixin:
         return thread
 
     async def forum_post(
-        self, forum: Channel, user: User | Member, name: str, content: str, *, tags: list[str] = ()  # type: ignore[assignment]
+        self,
+        forum: Channel,
+        user: User | Member,
+        name: str,
+        content: str,
+        *,
+        tags: list[str] = (),  # type: ignore[assignment]
     ) -> tuple[Channel, Message]:
         """A member posts in a forum: a thread with ``tags`` (names or ids) and its starter message."""
         available = forum.option("available_tags") or []
@@ -256,7 +269,9 @@ class CommunityActionsMixin:
         return archived
 
     # -- scheduled events ---------------------------------------------------------------------------
-    def mark_interested(self, guild: Guild, *, event: int, user: User | Member, interested: bool = True) -> None:
+    def mark_interested(
+        self, guild: Guild, *, event: int, user: User | Member, interested: bool = True
+    ) -> None:
         """A member marks (or unmarks) themselves interested in a scheduled event."""
         scheduled = guild.scheduled_events[event]
         if interested:

@@ -53,7 +53,9 @@ async def edit_me(emu: DiscordEmulator, request: Request) -> Any:
     body, _ = await read_body(request)
     if "username" in body:
         emu.bot_user.username = str(body["username"])
-    return await get_me(emu, request)
+    me = await get_me(emu, request)
+    emu.dispatch("USER_UPDATE", me)
+    return me
 
 
 @routes.post("/users/@me/channels")

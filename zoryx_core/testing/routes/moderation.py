@@ -145,7 +145,8 @@ async def put_ban(emu: DiscordEmulator, request: Request) -> Any:
     user_id = snowflake(request, "user_id")
     emu.state.user(user_id)
     body, _ = await read_body(request)
-    seconds = _delete_seconds(body)
+    query = {k: int(v) for k, v in request.query.items() if k.startswith("delete_message_") and v.isdigit()}
+    seconds = _delete_seconds({**query, **body})  # discord.py sends it in the query string
     _check_bannable(emu, guild, user_id)
     ban_user(emu, guild, user_id, reason=audit_reason(request), delete_message_seconds=seconds)
     return None

@@ -52,6 +52,8 @@ def make_poll(raw: Any) -> dict[str, Any]:
             shown["emoji"] = media["emoji"]
         numbered.append({"answer_id": index, "poll_media": shown})
     hours = raw.get("duration", 24)
+    if isinstance(hours, float) and hours.is_integer():
+        hours = int(hours)  # discord.py sends whole hours as a float
     if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= 768:
         raise InvalidFormBody("poll.duration", "NUMBER_TYPE_MAX", "int value should be between 1 and 768")
     expiry = dt.datetime.now(dt.UTC) + dt.timedelta(hours=hours)
