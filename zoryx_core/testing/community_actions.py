@@ -237,7 +237,7 @@ class CommunityActionsMixin:
         name: str,
         content: str,
         *,
-        tags: list[str] = (),  # type: ignore[assignment]
+        tags: Sequence[str] = (),
     ) -> tuple[Channel, Message]:
         """A member posts in a forum: a thread with ``tags`` (names or ids) and its starter message."""
         available = forum.option("available_tags") or []
