@@ -50,6 +50,8 @@ def object_id(obj: Any) -> int:
     """The id of a model object, a discord.py object, or an int."""
     if isinstance(obj, int):
         return obj
+    if isinstance(obj, str) and obj.isdigit():
+        return int(obj)
     if isinstance(obj, Member):
         return obj.user_id
     return int(obj.id)
