@@ -680,11 +680,126 @@ async def exercise_breadth(emu: DiscordEmulator, api: Api) -> None:
     await api("DELETE", r)
 
 
+async def exercise_extras(emu: DiscordEmulator, api: Api) -> None:
+    """Guild extras, stage instances, the soundboard, the application's own resources, stickers."""
+    app = emu.application_id
+    frank = emu.create_user("frank")
+    guild = emu.create_guild("Extras", members=[frank], bot_permissions=ALL_PERMISSIONS)
+    g = guild.id
+    general = emu.channel_named(guild, "general")
+    vip = emu.create_role(guild, "vip")
+    emu.set_member_roles(guild, frank, [vip])
+
+    # -- preview, vanity URL, welcome screen, widget, counts, onboarding, incidents
+    await api("GET", f"/guilds/{g}/preview")
+    await api("GET", f"/guilds/{g}/vanity-url")
+    await api(
+        "PATCH",
+        f"/guilds/{g}/welcome-screen",
+        {
+            "description": "Welcome!",
+            "welcome_channels": [
+                {"channel_id": str(general.id), "description": "Say hi", "emoji_name": "👋"}
+            ],
+        },
+    )
+    await api("GET", f"/guilds/{g}/welcome-screen")
+    await api("PATCH", f"/guilds/{g}/widget", {"enabled": True, "channel_id": str(general.id)})
+    await api("GET", f"/guilds/{g}/widget.json", auth=False)
+    await api("GET", f"/guilds/{g}/roles/member-counts")
+    await api(
+        "PUT",
+        f"/guilds/{g}/onboarding",
+        {
+            "enabled": False,
+            "mode": 0,
+            "default_channel_ids": [str(general.id)],
+            "prompts": [
+                {
+                    "title": "What brings you here?",
+                    "options": [{"title": "Games", "role_ids": [str(vip.id)], "emoji_name": "🎮"}],
+                }
+            ],
+        },
+    )
+    await api("GET", f"/guilds/{g}/onboarding")
+    soon = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat()
+    await api("PUT", f"/guilds/{g}/incident-actions", {"invites_disabled_until": soon})
+
+    # -- templates
+    template = await api("POST", f"/guilds/{g}/templates", {"name": "Starter", "description": "A base"})
+    await api("GET", f"/guilds/{g}/templates")
+    await api("GET", f"/guilds/templates/{template['code']}")
+    await api("PUT", f"/guilds/{g}/templates/{template['code']}")
+    await api("PATCH", f"/guilds/{g}/templates/{template['code']}", {"name": "Starter kit"})
+    await api("DELETE", f"/guilds/{g}/templates/{template['code']}")
+
+    # -- integrations
+    integration = emu.add_integration(guild, "Other Bot")
+    await api("GET", f"/guilds/{g}/integrations")
+    await api("DELETE", f"/guilds/{g}/integrations/{integration['id']}")
+
+    # -- stage instances, the soundboard, voice status
+    stage = emu.create_channel(guild, "Town hall", type=13)
+    await api("POST", "/stage-instances", {"channel_id": str(stage.id), "topic": "Q&A"})
+    await api("GET", f"/stage-instances/{stage.id}")
+    await api("PATCH", f"/stage-instances/{stage.id}", {"topic": "Q&A, part two"})
+    await api("DELETE", f"/stage-instances/{stage.id}")
+    await api("GET", "/soundboard-default-sounds")
+    sound_uri = "data:audio/ogg;base64," + base64.b64encode(b"OggS" + bytes(64)).decode()
+    sound = await api(
+        "POST", f"/guilds/{g}/soundboard-sounds", {"name": "ding", "sound": sound_uri, "emoji_name": "🔔"}
+    )
+    await api("GET", f"/guilds/{g}/soundboard-sounds")
+    await api("GET", f"/guilds/{g}/soundboard-sounds/{sound['sound_id']}")
+    await api("PATCH", f"/guilds/{g}/soundboard-sounds/{sound['sound_id']}", {"volume": 0.5})
+    lounge = emu.create_channel(guild, "Lounge", type=2)
+    emu.join_voice(guild, emu.bot_user, lounge)
+    await api("POST", f"/channels/{lounge.id}/send-soundboard-sound", {"sound_id": sound["sound_id"]})
+    await api("PUT", f"/channels/{lounge.id}/voice-status", {"status": "chilling"})
+    await api("DELETE", f"/guilds/{g}/soundboard-sounds/{sound['sound_id']}")
+
+    # -- the application: settings, emojis, entitlements, subscriptions, command permissions
+    await api("PATCH", "/applications/@me", {"description": "Checked against the spec"})
+    app_emoji = await api("POST", f"/applications/{app}/emojis", {"name": "appblob", "image": PNG_URI})
+    await api("GET", f"/applications/{app}/emojis")
+    await api("GET", f"/applications/{app}/emojis/{app_emoji['id']}")
+    await api("PATCH", f"/applications/{app}/emojis/{app_emoji['id']}", {"name": "appblobby"})
+    await api("DELETE", f"/applications/{app}/emojis/{app_emoji['id']}")
+    sku = 1234567890123456789
+    test_entitlement = await api(
+        "POST",
+        f"/applications/{app}/entitlements",
+        {"sku_id": str(sku), "owner_id": str(frank.id), "owner_type": 2},
+    )
+    subscription = emu.start_subscription(sku, frank)
+    await api("GET", f"/applications/{app}/entitlements", params={"user_id": str(frank.id)})
+    await api("GET", f"/applications/{app}/entitlements/{test_entitlement['id']}")
+    await api("POST", f"/applications/{app}/entitlements/{test_entitlement['id']}/consume")
+    await api("DELETE", f"/applications/{app}/entitlements/{test_entitlement['id']}")
+    await api("GET", f"/skus/{sku}/subscriptions", params={"user_id": str(frank.id)})
+    await api("GET", f"/skus/{sku}/subscriptions/{subscription['id']}")
+    command = await api(
+        "POST", f"/applications/{app}/guilds/{g}/commands", {"name": "vip", "description": "VIP only"}
+    )
+    permissions = f"/applications/{app}/guilds/{g}/commands/{command['id']}/permissions"
+    await api("PUT", permissions, {"permissions": [{"id": str(vip.id), "type": 1, "permission": True}]})
+    await api("GET", permissions)
+    await api("GET", f"/applications/{app}/guilds/{g}/commands/permissions")
+
+    # -- stickers
+    packs = await api("GET", "/sticker-packs")
+    pack = packs["sticker_packs"][0]
+    await api("GET", f"/sticker-packs/{pack['id']}")
+    await api("GET", f"/stickers/{pack['stickers'][0]['id']}")
+
+
 async def test_every_route_answers_what_the_spec_documents(discord_emulator: DiscordEmulator) -> None:
     async with aiohttp.ClientSession() as session:
         api = Api(discord_emulator, session)
         await exercise(discord_emulator, api)
         await exercise_breadth(discord_emulator, api)
+        await exercise_extras(discord_emulator, api)
 
     assert discord_emulator.record_bodies
     problems = []

@@ -12,6 +12,8 @@ from .audit import AuditAction, record_audit
 from .entities import Invite
 from .models import Channel, ChannelType, Guild, Member, Message, User, iso_now
 from .mutations import build_message, delete_message, post_message, remove_member, update_message
+from .routes.app_extras import cancel_subscription, grant_entitlement, start_subscription
+from .routes.guild_extras import add_integration
 from .routes.invites import create_invite, join_by_invite
 from .routes.messages import remove_reaction
 from .routes.moderation import ban_user, unban_user
@@ -278,3 +280,27 @@ class CommunityActionsMixin:
             subscribe(self._emu, scheduled, object_id(user))
         else:
             unsubscribe(self._emu, scheduled, object_id(user))
+
+    # -- apps: integrations, entitlements, subscriptions ------------------------------------------------
+    def add_integration(self, guild: Guild, name: str) -> dict[str, Any]:
+        """Another app is installed in the guild: INTEGRATION_CREATE, GUILD_INTEGRATIONS_UPDATE."""
+        return add_integration(self._emu, guild, name)
+
+    def grant_entitlement(
+        self, sku_id: int, *, user: User | Member | None = None, guild: Guild | None = None
+    ) -> dict[str, Any]:
+        """A purchase: the user (or guild) is entitled to the SKU; ENTITLEMENT_CREATE is sent."""
+        return grant_entitlement(
+            self._emu,
+            sku_id,
+            user_id=object_id(user) if user is not None else None,
+            guild_id=guild.id if guild is not None else None,
+        )
+
+    def start_subscription(self, sku_id: int, user: User | Member) -> dict[str, Any]:
+        """A user subscribes to a SKU: ENTITLEMENT_CREATE and SUBSCRIPTION_CREATE."""
+        return start_subscription(self._emu, sku_id, object_id(user))
+
+    def cancel_subscription(self, subscription: dict[str, Any]) -> None:
+        """The subscription ends: SUBSCRIPTION_UPDATE, ENTITLEMENT_UPDATE, SUBSCRIPTION_DELETE."""
+        cancel_subscription(self._emu, int(subscription["id"]))

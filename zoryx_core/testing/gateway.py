@@ -15,6 +15,7 @@ from aiohttp import WSMsgType, web
 
 from .event_intents import MORE_EVENT_INTENTS
 from .jsoncodec import dumps
+from .voice import bot_voice_state_update
 from .ws_frames import OPCODE_BINARY, OPCODE_TEXT, encode_frame
 
 if TYPE_CHECKING:
@@ -312,7 +313,7 @@ class GatewayHub:
         elif op == Op.PRESENCE_UPDATE:
             self.emulator.presences.append(data or {})
         elif op == Op.VOICE_STATE_UPDATE:
-            return
+            bot_voice_state_update(self.emulator, data or {})
         else:
             log.debug("gateway: ignoring op %s", op)
 

@@ -468,6 +468,9 @@ class Guild:
     voice_states: dict[int, VoiceState] = field(default_factory=dict)
     scheduled_events: dict[int, ScheduledEvent] = field(default_factory=dict)
     automod_rules: dict[int, AutoModRule] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
+    """Smaller per-guild stores by name: stage instances, soundboard sounds, templates, welcome
+    screen, onboarding, widget, integrations, incident actions."""
 
     def top_role_position(self, user_id: int) -> int:
         member = self.members.get(user_id)

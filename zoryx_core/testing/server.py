@@ -160,7 +160,13 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin, CommunityActionsMixin):
         """
         app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self.gateway.handle)
-        for route in ALL_ROUTES.routes:
+        # aiohttp tries routes in the order added: literal segments first (/roles/member-counts
+        # before /roles/{role_id}), as the fast front's trie does
+        literal_first = sorted(
+            ALL_ROUTES.routes,
+            key=lambda r: [(s.startswith("{"), s) for s in r.path.strip("/").split("/")],
+        )
+        for route in literal_first:
             aio_route = app.router.add_route(
                 route.method, API_PREFIX + route.path, self._answered_by_middleware
             )

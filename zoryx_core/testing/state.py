@@ -107,6 +107,8 @@ class EmulatorState:
         self.attachments: dict[int, Attachment] = {}
         self.webhooks: dict[int, Webhook] = {}
         self.invites: dict[str, Invite] = {}
+        self.app_extras: dict[str, Any] = {}
+        """The application's smaller stores: emojis, entitlements, subscriptions, command permissions."""
         self._waiters: dict[int | None, list[MessageWaiter]] = {}  # by channel id; None: any channel
 
     # -- lookups --------------------------------------------------------------------------------

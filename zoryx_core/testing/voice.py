@@ -16,7 +16,13 @@ if TYPE_CHECKING:
     from .http_utils import Request
     from .server import DiscordEmulator
 
-__all__ = ["check_voice_move", "emit_voice_state", "move_voice_member", "set_voice_channel"]
+__all__ = [
+    "bot_voice_state_update",
+    "check_voice_move",
+    "emit_voice_state",
+    "move_voice_member",
+    "set_voice_channel",
+]
 
 VOICE_TYPES = frozenset({ChannelType.GUILD_VOICE, ChannelType.GUILD_STAGE_VOICE})
 
@@ -88,4 +94,30 @@ def move_voice_member(
             None,
             request=request,
             options={"channel_id": channel_id, "count": 1},
+        )
+
+
+def bot_voice_state_update(emu: DiscordEmulator, data: dict[str, Any]) -> None:
+    """Gateway op 4 from the bot: its voice state changes (VOICE_STATE_UPDATE) and, on joining,
+    VOICE_SERVER_UPDATE follows with a null endpoint: the emulator carries no audio."""
+    guild = emu.state.guilds.get(int(data.get("guild_id") or 0))
+    if guild is None or emu.bot_user.id not in guild.members:
+        return
+    raw = data.get("channel_id")
+    try:
+        state = set_voice_channel(
+            emu,
+            guild,
+            emu.bot_user.id,
+            int(raw) if raw is not None else None,
+            self_mute=bool(data.get("self_mute")),
+            self_deaf=bool(data.get("self_deaf")),
+        )
+    except (ValueError, DiscordError):
+        return
+    if state is not None:
+        emu.dispatch(
+            "VOICE_SERVER_UPDATE",
+            {"token": secrets.token_hex(8), "guild_id": str(guild.id), "endpoint": None},
+            guild_id=guild.id,
         )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from ..http_utils import RouteSet
 from . import (
+    app_extras,
     application,
     automod,
     channels,
     commands,
+    guild_extras,
     guilds,
     interactions,
     invites,
@@ -42,5 +44,7 @@ for _module in (
     voice,
     scheduled_events,
     automod,
+    guild_extras,
+    app_extras,
 ):
     ALL_ROUTES.routes.extend(_module.routes.routes)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..access import require_channel_permission, require_guild_permission
+from ..access import bot_has_channel_permission, require_channel_permission, require_guild_permission
 from ..errors import Forbidden, InvalidFormBody
 from ..http_utils import Request, RouteSet, json_response, read_body, snowflake
 from ..models import CHANNEL_OPTIONAL_FIELDS, Channel, ChannelType, Guild, Overwrite
 from ..mutations import create_channel, delete_channel, emit_channel_update
 from ..permissions import ALL_PERMISSIONS, P, channel_permissions, guild_permissions
-from .threads import edit_thread, remove_thread
+from .threads import edit_thread, remove_thread, sync_if_revealed
 
 if TYPE_CHECKING:
     from ..server import DiscordEmulator
@@ -228,8 +228,10 @@ async def put_overwrite(emu: DiscordEmulator, request: Request) -> Any:
     target = snowflake(request, "overwrite_id")
     new = Overwrite(target, int(body.get("type", 0)), int(body.get("allow") or 0), int(body.get("deny") or 0))
     require_grantable(emu, _guild_of(emu, channel), channel, [new])
+    was_visible = bot_has_channel_permission(emu, channel, P.VIEW_CHANNEL)
     channel.overwrites = [ow for ow in channel.overwrites if ow.id != target] + [new]
     emit_channel_update(emu, channel)
+    sync_if_revealed(emu, channel, was_visible)
     return None
 
 
@@ -239,8 +241,10 @@ async def delete_overwrite(emu: DiscordEmulator, request: Request) -> Any:
     _guild_of(emu, channel)
     require_channel_permission(emu, channel, P.MANAGE_ROLES)
     target = snowflake(request, "overwrite_id")
+    was_visible = bot_has_channel_permission(emu, channel, P.VIEW_CHANNEL)
     channel.overwrites = [ow for ow in channel.overwrites if ow.id != target]
     emit_channel_update(emu, channel)
+    sync_if_revealed(emu, channel, was_visible)
     return None
 
 

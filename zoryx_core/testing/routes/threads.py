@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from ..access import require_bot_in_guild, require_channel_permission
+from ..access import bot_has_channel_permission, require_bot_in_guild, require_channel_permission
 from ..audit import AuditAction, change, record_audit
 from ..entities import ThreadInfo
 from ..errors import DiscordError, ErrorCode, Forbidden, InvalidFormBody, NotFound
@@ -28,6 +28,7 @@ __all__ = [
     "remove_thread_member",
     "reopen_for_message",
     "routes",
+    "sync_if_revealed",
     "thread_member_payload",
 ]
 
@@ -229,6 +230,29 @@ def reopen_for_message(emu: DiscordEmulator, thread: Channel, author_id: int) ->
         raise DiscordError(400, 50083, "Thread is locked")
     if info.archived:
         archive_thread(emu, thread, archived=False)
+
+
+def sync_if_revealed(emu: DiscordEmulator, channel: Channel, was_visible: bool) -> None:
+    """THREAD_LIST_SYNC when a permission change lets the bot see a channel with open threads."""
+    if was_visible or channel.guild_id is None:
+        return
+    if not bot_has_channel_permission(emu, channel, P.VIEW_CHANNEL):
+        return
+    threads = [t for t in _threads_in(emu, channel) if t.thread is not None and not t.thread.archived]
+    emu.dispatch(
+        "THREAD_LIST_SYNC",
+        {
+            "guild_id": str(channel.guild_id),
+            "channel_ids": [str(channel.id)],
+            "threads": [t.payload() for t in threads],
+            "members": [
+                thread_member_payload(emu, t, emu.bot_user.id)
+                for t in threads
+                if t.thread is not None and emu.bot_user.id in t.thread.member_ids
+            ],
+        },
+        guild_id=channel.guild_id,
+    )
 
 
 # -- creating ---------------------------------------------------------------------------------------
