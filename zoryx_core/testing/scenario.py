@@ -208,6 +208,8 @@ class ScenarioMixin:
         """Puts a user (or a new user of that name) in a guild; GUILD_MEMBER_ADD is sent."""
         if isinstance(user, str):
             user = self.create_user(user)
+        if user.id in guild.bans:
+            raise ValueError(f"{user.username} is banned from {guild.name!r}; unban_member() first")
         return add_member(self, guild, user, [r.id for r in roles])  # type: ignore[arg-type]
 
     def set_member_roles(self, guild: Guild, user: User | Member | int, roles: Iterable[Role]) -> Member:

@@ -352,6 +352,7 @@ def add_integration(
             "name": name,
             "icon": None,
             "description": "",
+            "summary": "",  # discord.py reads it
             "type": None,
             "flags": 0,
         },
