@@ -54,7 +54,9 @@ def test_strict_routes_marker_fails_a_test_that_hit_an_unserved_route(tmp_path: 
             @pytest.mark.emulator_strict_routes
             async def test_calls_mfa(discord_emulator, bot_runner):
                 guild = discord_emulator.create_guild("Inner")
-                bot = commands.Bot(command_prefix="!", intents=discord.Intents.default(), guild_ready_timeout=0.05)
+                bot = commands.Bot(
+                    command_prefix="!", intents=discord.Intents.default(), guild_ready_timeout=0.05
+                )
                 await bot_runner(bot)
                 route = discord.http.Route("POST", "/guilds/{guild_id}/mfa", guild_id=guild.id)
                 try:
@@ -64,7 +66,9 @@ def test_strict_routes_marker_fails_a_test_that_hit_an_unserved_route(tmp_path: 
 
             async def test_lenient(discord_emulator, bot_runner):
                 guild = discord_emulator.create_guild("Inner")
-                bot = commands.Bot(command_prefix="!", intents=discord.Intents.default(), guild_ready_timeout=0.05)
+                bot = commands.Bot(
+                    command_prefix="!", intents=discord.Intents.default(), guild_ready_timeout=0.05
+                )
                 await bot_runner(bot)
                 route = discord.http.Route("POST", "/guilds/{guild_id}/mfa", guild_id=guild.id)
                 with pytest.raises(discord.NotFound):
@@ -219,7 +223,7 @@ async def test_entity_selects_by_label_and_replied_user(
     with pytest.raises(ValueError, match="Green pear"):
         await emu.choose(panel, user=alice, custom_id="fruit", labels=["Green pear"])
 
-    quiet = await emu.converse(general, alice, "!quiet")
-    assert quiet.mention_ids == [] and quiet.type == 19
-    loud = await emu.converse(general, alice, "!loud")
-    assert loud.mention_ids == [alice.id]
+    silent_reply = await emu.converse(general, alice, "!quiet")
+    assert silent_reply.mention_ids == [] and silent_reply.type == 19
+    pinging_reply = await emu.converse(general, alice, "!loud")
+    assert pinging_reply.mention_ids == [alice.id]
