@@ -258,3 +258,56 @@ async def test_discordpy_parses_every_new_event(discord_emulator: DiscordEmulato
     emu.vote(poll, alice, [2])
     emu.vote(poll, alice, [])
     await until(lambda: client.got("vote_add") == [2] and client.got("vote_remove") == [2])
+
+
+async def test_discordpy_reads_the_audit_log_of_its_own_changes(
+    discord_emulator: DiscordEmulator, bot_runner
+) -> None:
+    emu = discord_emulator
+    alice, bob = emu.create_user("alice"), emu.create_user("bob")
+    guild = emu.create_guild("Audited", members=[alice, bob])
+    general = emu.channel_named(guild, "general")
+    client = Recorder()
+    await bot_runner(client)
+    g = client.get_guild(guild.id)
+    assert g is not None
+    text = g.get_channel(general.id)
+    assert isinstance(text, discord.TextChannel)
+
+    role = await g.create_role(name="crew", colour=discord.Colour(0x00FF00), reason="new team")
+    await role.edit(name="crew mates", hoist=True)
+    member = g.get_member(alice.id)
+    assert member is not None
+    await member.add_roles(role)
+    await member.edit(nick="Al")
+    await text.edit(topic="Rules first", slowmode_delay=5, reason="tidy up")
+    await text.set_permissions(role, send_messages=False)
+    await text.set_permissions(role, overwrite=None)
+    said = await emu.send_message(general, bob, "pin me")
+    message = await text.fetch_message(said.id)
+    await message.pin()
+    await message.delete()
+    extra = await g.create_text_channel("extra")
+    await extra.delete()
+    await g.edit(name="Audited Guild")
+    emoji = await g.create_custom_emoji(name="blob", image=b"\x89PNG\r\n\x1a\n" + bytes(32))
+    await emoji.delete()
+    await g.get_member(bob.id).kick(reason="later")  # type: ignore[union-attr]
+
+    actions = {e.action async for e in g.audit_logs(limit=100)}
+    A = discord.AuditLogAction
+    expected = {
+        A.role_create, A.role_update, A.member_role_update, A.member_update, A.channel_update,
+        A.overwrite_create, A.overwrite_delete, A.message_pin, A.message_delete, A.channel_create,
+        A.channel_delete, A.guild_update, A.emoji_create, A.emoji_delete, A.kick,
+    }  # fmt: skip
+    assert expected <= actions, sorted(a.name for a in expected - actions)
+    created = [e async for e in g.audit_logs(action=A.role_create)]
+    assert created[0].reason == "new team" and created[0].after.colour == discord.Colour(0x00FF00)
+    updated = [e async for e in g.audit_logs(action=A.channel_update)]
+    assert updated[0].after.topic == "Rules first" and updated[0].after.slowmode_delay == 5
+    oldest = [e async for e in g.audit_logs(oldest_first=True, limit=2)]
+    assert oldest[0].action is A.role_create
+    by_user = [e async for e in g.audit_logs(user=discord.Object(alice.id))]
+    assert by_user == []
+    await until(lambda: "kick" in client.got("audit"))

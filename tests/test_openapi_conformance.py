@@ -517,6 +517,8 @@ async def exercise(emu: DiscordEmulator, api: Api) -> None:
     await api("DELETE", f"{ch}/messages/{doomed_messages[2]['id']}")
     await api("DELETE", f"/guilds/{g}/emojis/{emoji['id']}")
     await api("DELETE", f"/guilds/{g}/stickers/{sticker['id']}")
+    # every kind of entry the calls above wrote (roles, channels, overwrites, members, messages...)
+    await api("GET", f"/guilds/{g}/audit-logs", params={"limit": "100"})
 
 
 async def exercise_breadth(emu: DiscordEmulator, api: Api) -> None:
