@@ -93,6 +93,14 @@ class Recorder(discord.Client):
     async def on_integration_create(self, integration: discord.Integration) -> None:
         self.record("integration_create", integration.name)
 
+    async def on_integration_update(self, integration: discord.Integration) -> None:
+        self.record("integration_update", integration.name)
+
+    async def on_soundboard_sound_update(
+        self, before: discord.SoundboardSound, after: discord.SoundboardSound
+    ) -> None:
+        self.record("sound_update", (after.name, after.available))
+
     async def on_raw_integration_delete(self, payload: discord.RawIntegrationDeleteEvent) -> None:
         self.record("integration_delete", payload.integration_id)
 
@@ -225,10 +233,14 @@ async def test_discordpy_parses_every_new_event(discord_emulator: DiscordEmulato
     await until(lambda: g.me.voice is not None and g.me.voice.channel == voice_channel)
     await voice_channel.send_sound(ding)
     await until(lambda: client.got("effect") == [ding.id])
+    emu.set_soundboard_sounds_available(guild, False)
+    await until(lambda: client.got("sound_update") == [("ding", False)])
 
     # integrations, entitlements, subscriptions, command permissions
     integration = emu.add_integration(guild, "Other Bot")
     await until(lambda: client.got("integration_create") == ["Other Bot"])
+    emu.update_integration(guild, integration, name="Other Bot v2")
+    await until(lambda: client.got("integration_update") == ["Other Bot v2"])
     assert guild.id in client.got("integrations_update")
     await (await g.integrations())[0].delete()
     await until(lambda: client.got("integration_delete") == [int(integration["id"])])

@@ -13,7 +13,7 @@ from .entities import Invite
 from .models import Channel, ChannelType, Guild, Member, Message, User, iso_now
 from .mutations import build_message, delete_message, post_message, remove_member, update_message
 from .routes.app_extras import cancel_subscription, grant_entitlement, start_subscription
-from .routes.guild_extras import add_integration
+from .routes.guild_extras import add_integration, set_sounds_available, update_integration
 from .routes.invites import create_invite, join_by_invite
 from .routes.messages import remove_reaction
 from .routes.moderation import ban_user, unban_user
@@ -304,3 +304,11 @@ class CommunityActionsMixin:
     def cancel_subscription(self, subscription: dict[str, Any]) -> None:
         """The subscription ends: SUBSCRIPTION_UPDATE, ENTITLEMENT_UPDATE, SUBSCRIPTION_DELETE."""
         cancel_subscription(self._emu, int(subscription["id"]))
+
+    def update_integration(self, guild: Guild, integration: dict[str, Any], **fields: Any) -> dict[str, Any]:
+        """An installed app changes (``name``, ``scopes``, ``enabled``): INTEGRATION_UPDATE."""
+        return update_integration(self._emu, guild, int(integration["id"]), **fields)
+
+    def set_soundboard_sounds_available(self, guild: Guild, available: bool) -> None:
+        """All guild sounds turn (un)available, as a boost level change does."""
+        set_sounds_available(self._emu, guild, available)

@@ -16,7 +16,7 @@ from ..permissions import P
 if TYPE_CHECKING:
     from ..server import DiscordEmulator
 
-__all__ = ["add_integration", "routes"]
+__all__ = ["add_integration", "routes", "set_sounds_available", "update_integration"]
 
 routes = RouteSet()
 
@@ -363,6 +363,33 @@ def add_integration(
     emu.dispatch("INTEGRATION_CREATE", integration | {"guild_id": str(guild.id)}, guild_id=guild.id)
     emu.dispatch("GUILD_INTEGRATIONS_UPDATE", {"guild_id": str(guild.id)}, guild_id=guild.id)
     return integration
+
+
+def update_integration(
+    emu: DiscordEmulator, guild: Guild, integration_id: int, **fields: Any
+) -> dict[str, Any]:
+    """An installed app changes (``name``, ``scopes``, ``enabled``): INTEGRATION_UPDATE and
+    GUILD_INTEGRATIONS_UPDATE."""
+    integration: dict[str, Any] = _store(guild, "integrations")[integration_id]
+    unknown = set(fields) - {"name", "scopes", "enabled"}
+    if unknown:
+        raise TypeError(
+            f"update_integration() cannot change {sorted(unknown)}; it changes name, scopes, enabled"
+        )
+    integration.update(fields)
+    emu.dispatch("INTEGRATION_UPDATE", integration | {"guild_id": str(guild.id)}, guild_id=guild.id)
+    emu.dispatch("GUILD_INTEGRATIONS_UPDATE", {"guild_id": str(guild.id)}, guild_id=guild.id)
+    return integration
+
+
+def set_sounds_available(emu: DiscordEmulator, guild: Guild, available: bool) -> None:
+    """Every guild sound becomes (un)available at once, as when the boost level changes:
+    GUILD_SOUNDBOARD_SOUNDS_UPDATE."""
+    sounds = list(_store(guild, "sounds").values())
+    for sound in sounds:
+        sound["available"] = available
+    data = {"guild_id": str(guild.id), "soundboard_sounds": sounds}
+    emu.dispatch("GUILD_SOUNDBOARD_SOUNDS_UPDATE", data, guild_id=guild.id)
 
 
 @routes.get("/guilds/{guild_id}/integrations")
