@@ -1,4 +1,4 @@
-"""The emulated Discord gateway: sessions, sharding, resume, intents and zlib-stream."""
+"""The emulated Discord gateway: sessions, sharding, resume, intents, zlib-stream and zstd-stream."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import asyncio
 import json
 import logging
 import secrets
-import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
+from .compression import stream_compressor
 from .event_intents import MORE_EVENT_INTENTS
 from .jsoncodec import dumps
 from .voice import bot_voice_state_update
@@ -136,10 +136,12 @@ class GatewayConnection:
     # A client this far behind is disconnected, as Discord drops clients that stop reading.
     MAX_WRITE_BUFFER = 16 * 1024 * 1024
 
-    def __init__(self, ws: web.WebSocketResponse, transport: asyncio.Transport, compress: bool) -> None:
+    def __init__(self, ws: web.WebSocketResponse, transport: asyncio.Transport, compress: str | None) -> None:
         self.ws = ws
         self._transport = transport
-        self._compressor = zlib.compressobj() if compress else None
+        self._compress = stream_compressor(compress)
+        self.compression = compress if self._compress is not None else None
+        """``zlib-stream``, ``zstd-stream``, or None for plain text frames."""
         self._pending: list[bytes] = []
         self.session: GatewaySession | None = None
         self.open = True
@@ -150,8 +152,8 @@ class GatewayConnection:
     def send_raw(self, data: bytes) -> None:
         if not self.open:
             return
-        if self._compressor is not None:
-            data = self._compressor.compress(data) + self._compressor.flush(zlib.Z_SYNC_FLUSH)
+        if self._compress is not None:
+            data = self._compress(data)
             frame = encode_frame(OPCODE_BINARY, data)
         else:
             frame = encode_frame(OPCODE_TEXT, data)
@@ -279,7 +281,7 @@ class GatewayHub:
         await ws.prepare(request)
         transport = request.transport
         assert transport is not None
-        compress = self.compression_enabled and request.query.get("compress") == "zlib-stream"
+        compress = request.query.get("compress") if self.compression_enabled else None
         conn = GatewayConnection(ws, transport, compress)
         self._connections.add(conn)
         conn.send({"op": Op.HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
