@@ -75,8 +75,7 @@ class CommunityActionsMixin:
         user_id = object_id(user)
         if user_id not in guild.members:
             raise ValueError(f"user {user_id} is not a member of {guild.name!r}")
-        set_voice_channel(self._emu, guild, user_id, None)
-        remove_member(self._emu, guild, user_id)
+        remove_member(self._emu, guild, user_id)  # out of voice first, as Discord does
 
     def kick_member(
         self, guild: Guild, user: User | Member, *, by: User | Member | None = None, reason: str | None = None

@@ -270,6 +270,11 @@ def emit_member_update(emu: DiscordEmulator, guild: Guild, member: Member) -> No
 
 
 def remove_member(emu: DiscordEmulator, guild: Guild, user_id: int) -> None:
+    """The member leaves (or is kicked, banned, pruned): out of voice first, then GUILD_MEMBER_REMOVE."""
+    if user_id in guild.voice_states:
+        from .voice import set_voice_channel
+
+        set_voice_channel(emu, guild, user_id, None)
     guild.members.pop(user_id, None)
     emu.dispatch(
         "GUILD_MEMBER_REMOVE",
