@@ -213,6 +213,12 @@ async def test_entity_selects_by_label_and_replied_user(
     async def loud(ctx: commands.Context[commands.Bot]) -> None:
         await ctx.reply("pinging you")
 
+    @bot.command()
+    async def quoted(ctx: commands.Context[commands.Bot]) -> None:
+        reference = ctx.message.reference
+        assert reference is not None and isinstance(reference.resolved, discord.Message)
+        await ctx.send(f"you replied to {reference.resolved.author.name}: {reference.resolved.content}")
+
     await bot_runner(bot)
     panel = await emu.converse(general, alice, "!pick")
     await emu.choose(panel, [bob], user=alice, custom_id="who")
@@ -227,3 +233,7 @@ async def test_entity_selects_by_label_and_replied_user(
     assert silent_reply.mention_ids == [] and silent_reply.type == 19
     pinging_reply = await emu.converse(general, alice, "!loud")
     assert pinging_reply.mention_ids == [alice.id]
+    original = await emu.send_message(general, bob, "lunch at noon?")
+    asked = await emu.send_message(general, alice, "!quoted", reply_to=original)
+    answer = await emu.wait_for_message(general, after=asked)
+    assert answer.content == "you replied to bob: lunch at noon?"

@@ -7,6 +7,7 @@ from urllib.parse import unquote
 
 from .entities import AuditLogEntry
 from .models import Guild
+from .permissions import P, guild_permissions
 
 if TYPE_CHECKING:
     from .http_utils import Request
@@ -106,7 +107,7 @@ def record_audit(
         options={k: str(v) for k, v in options.items()} if options else None,
     )
     guild.audit_log.append(entry)
-    emu.dispatch(
-        "GUILD_AUDIT_LOG_ENTRY_CREATE", entry.payload() | {"guild_id": str(guild.id)}, guild_id=guild.id
-    )
+    if guild_permissions(guild, emu.bot_user.id) & P.VIEW_AUDIT_LOG:  # Discord's condition for sending it
+        data = entry.payload() | {"guild_id": str(guild.id)}
+        emu.dispatch("GUILD_AUDIT_LOG_ENTRY_CREATE", data, guild_id=guild.id)
     return entry

@@ -351,6 +351,8 @@ class EmulatorState:
             ]
         if message.message_reference is not None:
             data["message_reference"] = message.message_reference
+            if message.type == 19:  # a reply carries the message it answers (or null once deleted)
+                data["referenced_message"] = self._referenced(message.message_reference, viewer_id)
         if message.webhook_id is not None:
             data["webhook_id"] = str(message.webhook_id)
         if message.application_id is not None:
@@ -412,6 +414,15 @@ class EmulatorState:
                 temporary=invite.temporary,
                 created_at=invite.created_at,
             )
+        return data
+
+    def _referenced(self, reference: dict[str, Any], viewer_id: int) -> dict[str, Any] | None:
+        channel_messages = self.messages.get(int(reference["channel_id"]))
+        replied = channel_messages.get(int(reference["message_id"])) if channel_messages else None
+        if replied is None:
+            return None
+        data = self.message_payload(replied, viewer_id=viewer_id)
+        data.pop("referenced_message", None)  # one level, as Discord sends it
         return data
 
     def _sticker_name(self, sticker_id: int) -> str:
