@@ -237,3 +237,28 @@ async def test_entity_selects_by_label_and_replied_user(
     asked = await emu.send_message(general, alice, "!quoted", reply_to=original)
     answer = await emu.wait_for_message(general, after=asked)
     assert answer.content == "you replied to bob: lunch at noon?"
+
+
+async def test_follow_and_crosspost(discord_emulator: DiscordEmulator, bot_runner) -> None:
+    emu = discord_emulator
+    source = emu.create_guild("Upstream")
+    news = emu.create_channel(source, "releases", type=5)
+    downstream = emu.create_guild("Downstream", text_channels=("updates",))
+    updates = emu.channel_named(downstream, "updates")
+    bot = make_bot()
+    await bot_runner(bot)
+    announcements = bot.get_channel(news.id)
+    target = bot.get_channel(updates.id)
+    assert isinstance(announcements, discord.TextChannel) and announcements.is_news()
+    assert isinstance(target, discord.TextChannel)
+    follower = await announcements.follow(destination=target, reason="stay informed")
+    assert follower.channel_id == updates.id and follower.type is discord.WebhookType.channel_follower
+
+    posted = await announcements.send("version 2.0 is out")
+    await posted.publish()
+    copy = await emu.wait_for_message(updates, author=emu.state.users[follower.id])
+    assert copy.content == "version 2.0 is out" and copy.flags & 2  # IS_CROSSPOST
+    assert copy.message_reference is not None and copy.message_reference["message_id"] == str(posted.id)
+    assert emu.state.message(news.id, posted.id).flags & 1  # CROSSPOSTED
+    with pytest.raises(discord.HTTPException, match="already been crossposted"):
+        await posted.publish()
