@@ -262,3 +262,35 @@ async def test_follow_and_crosspost(discord_emulator: DiscordEmulator, bot_runne
     assert emu.state.message(news.id, posted.id).flags & 1  # CROSSPOSTED
     with pytest.raises(discord.HTTPException, match="already been crossposted"):
         await posted.publish()
+
+
+async def test_no_message_events_from_channels_the_bot_cannot_see(
+    discord_emulator: DiscordEmulator, bot_runner
+) -> None:
+    emu = discord_emulator
+    alice = emu.create_user("alice")
+    guild = emu.create_guild("Private", members=[alice], text_channels=("general", "staff"))
+    general, staff = emu.channel_named(guild, "general"), emu.channel_named(guild, "staff")
+    emu.set_overwrite(staff, emu.bot_role(guild), deny=P.VIEW_CHANNEL)
+    seen: list[str] = []
+    bot = make_bot()
+
+    @bot.event
+    async def on_message(message: discord.Message) -> None:
+        seen.append(message.content)
+
+    @bot.event
+    async def on_raw_reaction_add(payload: discord.RawReactionActionEvent) -> None:
+        seen.append(f"reaction {payload.emoji}")
+
+    await bot_runner(bot)
+    secret = await emu.send_message(staff, alice, "secret")
+    await emu.add_reaction(secret, "👀", alice)
+    await emu.edit_message(secret, "still secret")
+    await emu.start_typing(staff, alice)
+    await emu.send_message(general, alice, "public")
+    await until(lambda: "public" in seen)
+    assert seen == ["public"]  # nothing from #staff came before the message sent after it
+    emu.set_overwrite(staff, emu.bot_role(guild), allow=P.VIEW_CHANNEL)
+    await emu.send_message(staff, alice, "now visible")
+    await until(lambda: "now visible" in seen)

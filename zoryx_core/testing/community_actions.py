@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Any
 from .audit import AuditAction, record_audit
 from .entities import Invite
 from .models import Channel, ChannelType, Guild, Member, Message, User, iso_now
-from .mutations import build_message, delete_message, post_message, remove_member, update_message
+from .mutations import (
+    build_message,
+    delete_message,
+    hidden_from_bot,
+    post_message,
+    remove_member,
+    update_message,
+)
 from .routes.app_extras import cancel_subscription, grant_entitlement, start_subscription
 from .routes.guild_extras import add_integration, set_sounds_available, update_integration
 from .routes.invites import create_invite, join_by_invite
@@ -58,6 +65,8 @@ class CommunityActionsMixin:
     async def start_typing(self, channel: Channel, user: User | Member) -> None:
         """TYPING_START, as a client sends while a user types."""
         user_id = object_id(user)
+        if hidden_from_bot(self._emu, channel.id, channel.guild_id):
+            return
         data: dict[str, Any] = {
             "channel_id": str(channel.id),
             "user_id": str(user_id),

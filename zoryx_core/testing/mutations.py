@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from .access import bot_has_channel_permission
 from .http_utils import UploadedFile
 from .models import Attachment, Channel, Guild, Member, Message, Role, User
 from .permissions import P, channel_permissions
@@ -27,6 +28,7 @@ __all__ = [
     "emit_member_update",
     "emit_role_update",
     "emit_stickers_update",
+    "hidden_from_bot",
     "post_message",
     "publish_message",
     "remove_member",
@@ -167,15 +169,25 @@ def publish_message(emu: DiscordEmulator, message: Message) -> dict[str, Any]:
     a bot's own message is built once for both its MESSAGE_CREATE and its HTTP answer.
     """
     emu.state.add_message(message)
-    if message.ephemeral:
+    if message.ephemeral or (
+        message.author_id != emu.bot_user.id and hidden_from_bot(emu, message.channel_id, message.guild_id)
+    ):
         return emu.state.message_payload(message, viewer_id=emu.bot_user.id)
     payload = emu.state.message_payload(message, viewer_id=emu.bot_user.id, gateway=True)
     emu.dispatch("MESSAGE_CREATE", payload, guild_id=message.guild_id)
     return {k: v for k, v in payload.items() if k not in _GATEWAY_ONLY_MESSAGE_KEYS}
 
 
+def hidden_from_bot(emu: DiscordEmulator, channel_id: int, guild_id: int | None) -> bool:
+    """Whether the bot cannot see a guild channel, so Discord sends it none of its message events."""
+    if guild_id is None:
+        return False
+    channel = emu.state.channels.get(channel_id)
+    return channel is not None and not bot_has_channel_permission(emu, channel, P.VIEW_CHANNEL)
+
+
 def update_message(emu: DiscordEmulator, message: Message) -> None:
-    if not message.ephemeral:
+    if not message.ephemeral and not hidden_from_bot(emu, message.channel_id, message.guild_id):
         emu.dispatch(
             "MESSAGE_UPDATE",
             emu.state.message_payload(message, viewer_id=emu.bot_user.id, gateway=True),
@@ -187,6 +199,8 @@ def emit_channel_event(
     emu: DiscordEmulator, event: str, channel_id: int, guild_id: int | None, **fields: Any
 ) -> None:
     """Dispatches an event about a channel: ``channel_id``, ``guild_id`` in a guild, and ``fields``."""
+    if event.startswith("MESSAGE_") and hidden_from_bot(emu, channel_id, guild_id):
+        return
     data: dict[str, Any] = {"channel_id": str(channel_id), **fields}
     if guild_id is not None:
         data["guild_id"] = str(guild_id)

@@ -15,6 +15,7 @@ from ..mutations import (
     build_message,
     delete_message,
     emit_channel_event,
+    hidden_from_bot,
     post_message,
     publish_message,
     update_message,
@@ -261,6 +262,8 @@ def add_reaction(emu: DiscordEmulator, message: Message, user_id: int, raw_emoji
     if user_id in users:
         return
     users.append(user_id)
+    if hidden_from_bot(emu, message.channel_id, message.guild_id):
+        return
     data: dict[str, Any] = {
         "user_id": str(user_id),
         "channel_id": str(message.channel_id),
