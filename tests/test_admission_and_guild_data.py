@@ -73,7 +73,7 @@ async def setup(bot):
     bot.tree.add_command(localping)
 '''
 
-FILL_THE_TREE_EXTENSION = """
+FILL_THE_TREE_EXTENSION = '''
 import discord
 from discord import app_commands
 
@@ -89,7 +89,7 @@ async def setup(bot):
     free = 100 - len(bot.tree.get_commands(type=discord.AppCommandType.chat_input))
     for index in range(free):
         bot.tree.add_command(make(f"filler{index}"))
-"""
+'''
 
 ONE_MORE_EXTENSION = '''
 from discord.ext import commands

@@ -204,7 +204,7 @@ async def test_shutdown_tears_down_in_reverse_order(zoryx_bot: BotFactory, test_
     assert not bot.storage.is_open
 
 
-COUNTING_EXTENSION = """
+COUNTING_EXTENSION = '''
 from discord.ext import commands
 
 from zoryx_core import hookimpl
@@ -223,9 +223,9 @@ def zoryx_setup(bot):
 @hookimpl
 def zoryx_command_executed(bot, event):
     bot.counted_commands = getattr(bot, "counted_commands", 0) + 1
-"""
+'''
 
-WATCHING_EXTENSION = """
+WATCHING_EXTENSION = '''
 from zoryx_core import hookimpl
 
 
@@ -237,7 +237,7 @@ def zoryx_setup(bot):
 @hookimpl
 async def zoryx_command_executed(bot, event):
     bot.watched_commands = getattr(bot, "watched_commands", 0) + 1
-"""
+'''
 
 
 async def test_hook_callers_follow_loads_and_unloads(
