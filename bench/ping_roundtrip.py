@@ -10,7 +10,7 @@ trips are done. A warm-up of ``--warmup`` round trips comes first and is not mea
 measured window the script reads the bot process's CPU seconds (psutil on the child pid) and this
 process's CPU seconds (``time.process_time()``: the emulator *and* the load driver).
 
-    python bench/ping_roundtrip.py                  # 2000 messages, 32 in flight, zlib-stream on
+    python bench/ping_roundtrip.py                  # 2000 messages, 32 in flight, compression on
     python bench/ping_roundtrip.py --both --json    # compressed and uncompressed, as JSON
 
 The target is emulator CPU per message < 0.5 x bot CPU per message; PASS/FAIL is printed, and the
@@ -35,9 +35,11 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import discord
 import psutil  # type: ignore[import-untyped,unused-ignore]
 
 from zoryx_core.testing import Channel, DiscordEmulator, User
+from zoryx_core.testing.compression import SUPPORTED
 
 BOT_SCRIPT = Path(__file__).with_name("ping_bot.py")
 TOKEN_ENV = "ZORYX_BENCH_TOKEN"
@@ -252,7 +254,12 @@ async def run_once(opts: Options) -> Result:
 
 def report(result: Result) -> str:
     lat = result.latency_ms
-    mode = "zlib-stream" if result.compress else "uncompressed"
+    # discord.py asks for zstd-stream when a zstd library is installed, zlib-stream otherwise
+    mode = (
+        ("zstd-stream" if "zstd-stream" in SUPPORTED and discord.utils._ZSTD_SOURCE else "zlib-stream")
+        if result.compress
+        else "uncompressed"
+    )
     verdict = "PASS" if result.passed else "FAIL"
     return "\n".join(
         [

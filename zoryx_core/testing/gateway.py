@@ -1,4 +1,4 @@
-"""The emulated Discord gateway: sessions, sharding, resume, intents and zlib-stream."""
+"""The emulated Discord gateway: sessions, sharding, resume, intents, zlib-stream and zstd-stream."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ import asyncio
 import json
 import logging
 import secrets
-import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
+from .compression import stream_compressor
+from .event_intents import MORE_EVENT_INTENTS
 from .jsoncodec import dumps
+from .voice import bot_voice_state_update
 from .ws_frames import OPCODE_BINARY, OPCODE_TEXT, encode_frame
 
 if TYPE_CHECKING:
@@ -76,6 +78,7 @@ _EVENT_INTENTS: dict[str, tuple[int, int]] = {
     "MESSAGE_REACTION_REMOVE": (Intents.GUILD_MESSAGE_REACTIONS, Intents.DIRECT_MESSAGE_REACTIONS),
     "MESSAGE_REACTION_REMOVE_ALL": (Intents.GUILD_MESSAGE_REACTIONS, Intents.DIRECT_MESSAGE_REACTIONS),
     "MESSAGE_REACTION_REMOVE_EMOJI": (Intents.GUILD_MESSAGE_REACTIONS, Intents.DIRECT_MESSAGE_REACTIONS),
+    **MORE_EVENT_INTENTS,
 }
 
 # Close codes after which discord.py gives up rather than reconnecting.
@@ -135,10 +138,12 @@ class GatewayConnection:
     # A client this far behind is disconnected, as Discord drops clients that stop reading.
     MAX_WRITE_BUFFER = 16 * 1024 * 1024
 
-    def __init__(self, ws: web.WebSocketResponse, transport: asyncio.Transport, compress: bool) -> None:
+    def __init__(self, ws: web.WebSocketResponse, transport: asyncio.Transport, compress: str | None) -> None:
         self.ws = ws
         self._transport = transport
-        self._compressor = zlib.compressobj() if compress else None
+        self._compress = stream_compressor(compress)
+        self.compression = compress if self._compress is not None else None
+        """``zlib-stream``, ``zstd-stream``, or None for plain text frames."""
         self._pending: list[bytes] = []
         self.session: GatewaySession | None = None
         self.open = True
@@ -149,8 +154,8 @@ class GatewayConnection:
     def send_raw(self, data: bytes) -> None:
         if not self.open:
             return
-        if self._compressor is not None:
-            data = self._compressor.compress(data) + self._compressor.flush(zlib.Z_SYNC_FLUSH)
+        if self._compress is not None:
+            data = self._compress(data)
             frame = encode_frame(OPCODE_BINARY, data)
         else:
             frame = encode_frame(OPCODE_TEXT, data)
@@ -281,7 +286,7 @@ class GatewayHub:
         await ws.prepare(request)
         transport = request.transport
         assert transport is not None
-        compress = self.compression_enabled and request.query.get("compress") == "zlib-stream"
+        compress = request.query.get("compress") if self.compression_enabled else None
         conn = GatewayConnection(ws, transport, compress)
         self._connections.add(conn)
         conn.send({"op": Op.HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
@@ -315,7 +320,7 @@ class GatewayHub:
         elif op == Op.PRESENCE_UPDATE:
             self.emulator.presences.append(data or {})
         elif op == Op.VOICE_STATE_UPDATE:
-            return
+            bot_voice_state_update(self.emulator, data or {})
         else:
             log.debug("gateway: ignoring op %s", op)
 

@@ -7,6 +7,9 @@ Any project that installs ``zoryx-core[testing]`` gets:
   ready, and closes it when the test ends;
 - ``zoryx_bot``: ``await zoryx_bot(plugins=[...])`` starts a real ZoryxBot with its plugins in a
   folder of its own and closes it when the test ends.
+
+The ``emulator_strict_routes`` marker (or ``--emulator-strict-routes``, or ``emulator_strict_routes =
+true`` in the ini file) fails a test whose bot called a route the emulator does not serve.
 """
 
 from __future__ import annotations
@@ -16,7 +19,19 @@ from typing import Any
 
 import pytest
 
-__all__ = ["bot_runner", "discord_emulator", "zoryx_bot"]
+__all__ = ["bot_runner", "discord_emulator", "pytest_addoption", "pytest_configure", "zoryx_bot"]
+
+_STRICT_HELP = "fail a test whose bot called a REST route the Discord emulator does not serve"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--emulator-strict-routes", action="store_true", default=False, help=_STRICT_HELP)
+    parser.addini("emulator_strict_routes", _STRICT_HELP, type="bool", default=False)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"emulator_strict_routes(enabled=True): {_STRICT_HELP}")
+
 
 if importlib.util.find_spec("pytest_asyncio") is not None:
     from ._pytest_fixtures import bot_runner, discord_emulator, zoryx_bot
