@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import shlex
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -53,6 +54,7 @@ from ..testing import (
     Role,
     User,
 )
+from .markdown import MentionNames
 from .render import modal_to_text, render_message, render_modal, renderable_to_text
 
 __all__ = ["HELP_LINES", "SandboxSession"]
@@ -73,6 +75,17 @@ def _grammar() -> list[str]:
 
 #: What ``:help`` prints: the input grammar from this module's docstring.
 HELP_LINES: list[str] = _grammar()
+
+
+def _replace_names(text: str, sign: str, known: Mapping[str, str], form: str) -> str:
+    """Each ``sign`` + a known name (longest first, any case, spaces allowed) becomes ``form``."""
+    if not known:
+        return text
+    names = sorted(known, key=len, reverse=True)
+    pattern = re.compile(
+        rf"(?<![\w<]){re.escape(sign)}(" + "|".join(map(re.escape, names)) + r")(?![\w])", re.IGNORECASE
+    )
+    return pattern.sub(lambda m: form.format(known[m.group(1).lower()]), text)
 
 
 class _InputError(Exception):
@@ -192,9 +205,25 @@ class SandboxSession:
         self._info(f"error: {text}", style="bold red")
 
     # -- inputs -----------------------------------------------------------------------------------
+    def _typed_mentions(self, text: str) -> str:
+        """``@alice`` and ``@Zoryx`` become user mentions and ``#random`` a channel mention, as
+        Discord's client does when one picks them from its list."""
+        names = self._mention_names()
+        users = {name.lower(): user_id for user_id, name in names.users.items()}
+        bot = self.emulator.bot_user
+        users.setdefault((bot.global_name or bot.username).lower(), str(bot.id))
+        for user_id in self.guild.members:
+            user = self.emulator.state.users.get(user_id)
+            if user is not None:
+                users.setdefault(user.username.lower(), str(user_id))
+        channels = {name.lower(): channel_id for channel_id, name in names.channels.items()}
+
+        return _replace_names(_replace_names(text, "@", users, "<@{}>"), "#", channels, "<#{}>")
+
     async def _say(self, text: str) -> None:
         if not text:
             raise _InputError("nothing to send")
+        text = self._typed_mentions(text)
         try:
             await self.emulator.send_message(self.channel, self.user, text)
         except ValueError as exc:  # not a member of the guild
@@ -703,7 +732,9 @@ class SandboxSession:
 
     def _show_message(self, message: Message, *, edited: bool = False) -> None:
         payload = self.emulator.state.message_payload(message, viewer_id=self.user.id)
-        renderable = render_message(payload, author_name=self._name(message.author_id), edited=edited)
+        renderable = render_message(
+            payload, author_name=self._name(message.author_id), edited=edited, names=self._mention_names()
+        )
         self._show(renderable, renderable_to_text(renderable))
 
     async def _show_interaction(self, result: InteractionResult, before: _Snapshot) -> None:
@@ -738,6 +769,15 @@ class SandboxSession:
         self._show_changes(before, self._snapshot())
 
     # -- names ------------------------------------------------------------------------------------
+    def _mention_names(self) -> MentionNames:
+        """Names of the server's members, channels and roles, for mentions in message text."""
+        state = self.emulator.state
+        guild = state.guilds.get(self.guild.id, self.guild)
+        users = {str(user_id): self._name(user_id) for user_id in guild.members}
+        channels = {str(c.id): c.name for c in state.guild_channels(guild) if getattr(c, "name", None)}
+        roles = {str(role_id): role.name for role_id, role in guild.roles.items()}
+        return MentionNames(users, channels, roles)
+
     def _name(self, user_id: int) -> str:
         user = self.emulator.state.users.get(user_id)
         if user is None:
