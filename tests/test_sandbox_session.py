@@ -438,3 +438,28 @@ async def test_typed_mentions_reach_the_bot_and_replies_show_names(
     )
     played = "\n".join(await session.run_script(["@zoryx test bot where #random"]))
     assert "alice asked about #random at 1 January 1970" in played, played
+
+
+async def test_an_unanswered_message_ends_when_the_bot_is_idle_not_at_the_timeout(
+    discord_emulator: DiscordEmulator, bot_runner
+) -> None:
+    """With the bot in this process the session knows when it has done all it will: an input it
+    does not answer reports "(no reply)" long before ``reply_timeout`` (here 10 minutes)."""
+    alice = discord_emulator.create_user("alice")
+    guild = discord_emulator.create_guild("Quiet", members=[alice])
+    general = discord_emulator.channel_named(guild, "general")
+    bot = await bot_runner(build_bot())
+    session = SandboxSession(
+        discord_emulator,
+        guild,
+        general,
+        alice,
+        console=Console(file=io.StringIO(), width=100, color_system=None),
+        reply_timeout=600.0,
+        settle=0.1,
+        bot=bot,
+    )
+    played = await asyncio.wait_for(session.run_script(["just chatting", "!info"]), timeout=60)
+    text = "\n".join(played)
+    assert "alice> just chatting\n(no reply)" in text
+    assert "Server info" in text

@@ -109,7 +109,7 @@ async def _converse(
             "type :help for what you can do.[/]"
         )
         session = SandboxSession(
-            emulator, guild, emulator.channel_named(guild, "general"), alice, console=console
+            emulator, guild, emulator.channel_named(guild, "general"), alice, console=console, bot=bot
         )
         if bot.reloader is not None:
             bot.reloader.listeners.append(lambda result: console.print(reload_line(result)))

@@ -40,6 +40,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import discord
 from rich.console import Console, RenderableType
 from rich.text import Text
 
@@ -119,8 +120,12 @@ class SandboxSession:
         console: Console,
         reply_timeout: float = 5.0,
         settle: float = 0.3,
+        bot: discord.Client | None = None,
     ) -> None:
         self.emulator = emulator
+        self.bot = bot
+        """The bot, when it runs in this process: a message it does not answer is then known as
+        soon as the bot has received it and finished what it started, not after ``reply_timeout``."""
         self.guild = guild
         self.channel = channel
         self.user: User = emulator.state.users[user.user_id if isinstance(user, Member) else user.id]
@@ -224,12 +229,14 @@ class SandboxSession:
         if not text:
             raise _InputError("nothing to send")
         text = self._typed_mentions(text)
+        tasks = asyncio.all_tasks()
+        counted = getattr(getattr(self.bot, "metrics", None), "messages", None)
         try:
-            await self.emulator.send_message(self.channel, self.user, text)
+            sent = await self.emulator.send_message(self.channel, self.user, text)
         except ValueError as exc:  # not a member of the guild
             raise _InputError(str(exc)) from None
         before = self._snapshot()  # taken after sending: the bot cannot have answered yet
-        after = await self._settle(before, answered=False)
+        after = await self._settle(before, answered=False, idle=self._bot_idle(sent.id, tasks, counted))
         if not self._show_changes(before, after):
             self._info("(no reply)")
 
@@ -659,13 +666,41 @@ class SandboxSession:
                 snapshot.messages[key] = message
         return snapshot
 
+    def _bot_idle(
+        self, message_id: int, before: set[asyncio.Task[Any]], seen_before: int | None
+    ) -> Callable[[], bool] | None:
+        """Whether the bot (in this process) has received message ``message_id`` and every task
+        started since ``before`` was taken has finished; ``None`` without a bot to ask. The
+        message counts as received once it is in discord.py's message cache (or, for a Zoryx
+        bot, once its message counter moved)."""
+        bot = self.bot
+        if bot is None:
+            return None
+        metrics = getattr(bot, "metrics", None)
+
+        def received() -> bool:
+            if seen_before is not None and getattr(metrics, "messages", 0) > seen_before:
+                return True
+            return any(m.id == message_id for m in reversed(bot.cached_messages))
+
+        def idle() -> bool:
+            return received() and not (asyncio.all_tasks() - before - {asyncio.current_task()})
+
+        return idle
+
     async def _settle(
-        self, before: _Snapshot, *, answered: bool, pending: Callable[[], bool] | None = None
+        self,
+        before: _Snapshot,
+        *,
+        answered: bool,
+        pending: Callable[[], bool] | None = None,
+        idle: Callable[[], bool] | None = None,
     ) -> _Snapshot:
         """Waits until the bot has been quiet for ``settle`` seconds after acting.
 
-        Unless ``answered``, that begins with waiting up to ``reply_timeout`` for a first change;
-        ``pending`` (a deferred response still loading) extends the wait up to ``reply_timeout``.
+        Unless ``answered``, that begins with waiting up to ``reply_timeout`` for a first change,
+        or until ``idle`` says the bot has done all it will (twice, ``settle`` apart); ``pending``
+        (a deferred response still loading) extends the wait up to ``reply_timeout``.
         """
         loop = asyncio.get_running_loop()
         start = loop.time()
@@ -676,6 +711,10 @@ class SandboxSession:
             if changed_at is None:
                 if now - start >= self.reply_timeout:
                     return last
+                if idle is not None and idle():
+                    await asyncio.sleep(self.settle)  # a reply already on its way still lands
+                    if idle() and self._snapshot().prints == last.prints:
+                        return last
             elif now - changed_at >= self.settle and (
                 pending is None or not pending() or now - start >= self.reply_timeout
             ):
