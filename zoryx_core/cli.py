@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .marketplace_cli import COMMANDS as MARKETPLACE_COMMANDS
 from .marketplace_cli import add_marketplace_commands, run_marketplace_command
+from .ui.text import plural
 
 __all__ = ["main"]
 
@@ -204,7 +205,7 @@ def _new_plugin(args: argparse.Namespace) -> int:
     except ScaffoldError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"created {names.distribution} in {folder} ({len(written)} files):")
+    print(f"created {names.distribution} in {folder} ({plural(len(written), 'file')}):")
     for path in written:
         print(f"  {path.relative_to(folder)}")
     print(

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .redact import redact_text
+from .ui.text import plural
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -279,7 +280,7 @@ async def _search(args: argparse.Namespace, console: Console, errors: Console) -
     if not page.items:
         console.print("no plugin matches" + (f" {' '.join(args.query)!r}" if args.query else ""))
         return 0
-    table = Table(title=f"Marketplace: page {page.page} of {page.pages}, {page.total} plugins")
+    table = Table(title=f"Marketplace: page {page.page} of {page.pages}, {plural(page.total, 'plugin')}")
     for column in ("name", "version", "status", "tags", "summary"):
         table.add_column(column)
     for plugin in page.items:
@@ -357,7 +358,7 @@ async def _build_catalog(args: argparse.Namespace, console: Console, errors: Con
     )
     output = args.output or args.wheel_dir / "catalog.json"
     await asyncio.to_thread(write_catalog, report.document, output)
-    console.print(f"wrote {output}: {report.plugins} plugins, {report.versions} versions")
+    console.print(f"wrote {output}: {plural(report.plugins, 'plugin')}, {plural(report.versions, 'version')}")
     for filename, reason in report.skipped:
         errors.print(f"[yellow]skipped[/] {filename}: {reason}")
     return 0

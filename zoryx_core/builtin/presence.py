@@ -11,6 +11,7 @@ import logging
 import discord
 
 from zoryx_core import PluginContext, ZoryxBot, hookimpl
+from zoryx_core.command_counts import count_commands
 
 __all__ = ["presence_text", "rotation_texts"]
 
@@ -29,7 +30,7 @@ def presence_text(bot: ZoryxBot, template: str) -> str:
     values = {
         "guilds": len(bot.guilds),
         "users": sum(guild.member_count or 0 for guild in bot.guilds),
-        "commands": len(list(bot.walk_commands())),
+        "commands": count_commands(bot).text,
     }
     text = template
     for key, value in values.items():

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import discord
 
-from zoryx_core.ui import EmbedKind, info_embed, make_embed, progress_bar, truncate
+from zoryx_core.ui import EmbedKind, info_embed, make_embed, plural, progress_bar, truncate
 
 from .audit_trail import AuditAction, AuditEntry
 from .diffing import SectionDiff, SnapshotDiff
@@ -157,7 +157,7 @@ def backups_embed(
         EmbedKind.INFO,
         title,
         body,
-        footer=f"{total}/{limit} backups · {PIN} pinned · {AUTO} automatic · Page {page}/{pages}",
+        footer=f"{total}/{plural(limit, 'backup')} · {PIN} pinned · {AUTO} automatic · Page {page}/{pages}",
     )
 
 
@@ -177,16 +177,17 @@ def overview_embed(
     fields: list[tuple[str, str, bool]] = [
         (
             "Storage",
-            f"{progress_bar(total, limit)}\n{total} of {limit} backups · {size_text(used)} · "
+            f"{progress_bar(total, limit)}\n{total} of {plural(limit, 'backup')} · {size_text(used)} · "
             f"{sum(r.pinned for r in records)} pinned",
             False,
         ),
         ("Latest backup", record_line(latest) if latest else "none yet", False),
         (
             "This server now",
-            f"{len(guild.roles)} roles · {len(guild.categories)} categories · "
-            f"{len(guild.channels) - len(guild.categories)} channels · {len(guild.emojis)} emojis · "
-            f"{len(guild.stickers)} stickers · {guild.member_count or len(guild.members)} members",
+            f"{plural(len(guild.roles), 'role')} · {plural(len(guild.categories), 'category')} · "
+            f"{plural(len(guild.channels) - len(guild.categories), 'channel')} · "
+            f"{plural(len(guild.emojis), 'emoji')} · {plural(len(guild.stickers), 'sticker')} · "
+            f"{plural(guild.member_count or len(guild.members), 'member')}",
             False,
         ),
         (
@@ -326,7 +327,7 @@ def analytics_embed(stats: BackupStats) -> discord.Embed:
 def global_stats_embed(stats: BackupStats) -> discord.Embed:
     """``backupstats``: every server's backups (bot owners)."""
     fields = [
-        ("Backups", f"{stats.backups} in {stats.guilds} servers · {stats.pinned} pinned", False),
+        ("Backups", f"{stats.backups} in {plural(stats.guilds, 'server')} · {stats.pinned} pinned", False),
         ("Automatic", str(stats.automatic), True),
         ("Storage", f"{size_text(stats.total_bytes)} (largest {size_text(stats.largest_bytes)})", True),
         ("Member role assignments", str(stats.member_assignments), True),

@@ -24,7 +24,7 @@ from marketplace_client import (
     parse_install_request,
 )
 from zoryx_core import PluginError
-from zoryx_core.ui import ConfirmView, Target, error_embed, info_embed, success_embed, warning_embed
+from zoryx_core.ui import ConfirmView, Target, error_embed, info_embed, plural, success_embed, warning_embed
 
 from .progress import StatusBoard, StepLog
 from .prompts import DataChoiceView, ensure_terms, reply
@@ -317,7 +317,7 @@ class Operations:
         if failed:
             await board.show(warning_embed(f"{failed} of {len(updates)} updates failed", text))
         else:
-            await board.show(success_embed(f"Updated {len(updates)} plugins", text))
+            await board.show(success_embed(f"Updated {plural(len(updates), 'plugin')}", text))
 
     # --- uninstall -----------------------------------------------------------------------------------
 
