@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import re
 
 import discord
 
@@ -34,7 +35,9 @@ def presence_text(bot: ZoryxBot, template: str) -> str:
     }
     text = template
     for key, value in values.items():
-        text = text.replace("{" + key + "}", str(value))
+        text = text.replace("{" + key + "}", f"{value:,}")
+    # "{guilds} servers" with one server reads "1 server"
+    text = re.sub(r"(?<![\d,])1 (server|guild|user|member|command)s\b", r"1 \1", text)
     return text[:128]
 
 

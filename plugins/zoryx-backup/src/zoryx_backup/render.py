@@ -11,7 +11,9 @@ import discord
 from zoryx_core.ui import EmbedKind, info_embed, make_embed, plural, progress_bar, truncate
 
 from .audit_trail import AuditAction, AuditEntry
+from .capture import live_counts
 from .diffing import SectionDiff, SnapshotDiff
+from .models import SnapshotCounts
 from .options import Component, RestoreOptions
 from .planner import Action, RestorePlan
 from .records import BackupRecord, BackupStats
@@ -113,7 +115,11 @@ def record_line(record: BackupRecord) -> str:
 
 def counts_text(record: BackupRecord) -> str:
     """What a backup holds, in one line: ``3 roles · 0 categories · ...``."""
-    c = record.counts
+    return counts_line(record.counts)
+
+
+def counts_line(c: SnapshotCounts) -> str:
+    """Counts in one line, the same words for a backup and for the server now."""
     members = _plural(c.members, "member") if c.members_included else "no member roles"
     parts = [
         _plural(c.roles, "role"),
@@ -184,10 +190,7 @@ def overview_embed(
         ("Latest backup", record_line(latest) if latest else "none yet", False),
         (
             "This server now",
-            f"{plural(len(guild.roles), 'role')} · {plural(len(guild.categories), 'category')} · "
-            f"{plural(len(guild.channels) - len(guild.categories), 'channel')} · "
-            f"{plural(len(guild.emojis), 'emoji')} · {plural(len(guild.stickers), 'sticker')} · "
-            f"{plural(guild.member_count or len(guild.members), 'member')}",
+            counts_line(live_counts(guild)),
             False,
         ),
         (
