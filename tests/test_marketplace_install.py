@@ -74,7 +74,9 @@ async def test_install_resolves_the_dependency_from_the_local_index_then_upgrade
             InstallStep.HASH,
             InstallStep.METADATA,
             InstallStep.RESOLVE,
+            InstallStep.VERIFY,
             InstallStep.INSTALL,
+            InstallStep.CHECK,
             InstallStep.IMPORT,
         ]
         downloads = [p for p in steps if p.step is InstallStep.DOWNLOAD]

@@ -116,5 +116,5 @@ def version_entry(wheel: Path, url: str, requires_core: str = ">=0.1,<0.2") -> d
 
 
 def options_for(data_dir: Path, catalog_url: str, index_url: str, **changes: Any) -> MarketplaceOptions:
-    values: dict[str, Any] = {"max_retry_wait": 5.0, **changes}
+    values: dict[str, Any] = {"max_retry_wait": 5.0, "allow_insecure_http": True, **changes}
     return MarketplaceOptions(catalog_url=catalog_url, index_url=index_url, data_dir=data_dir, **values)
