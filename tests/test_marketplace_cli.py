@@ -22,7 +22,7 @@ def zoryx(
     *args: str, cwd: Path, python: Path | str = sys.executable, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     environ = pip_env()
-    environ.update({"COLUMNS": "200", "NO_COLOR": "1"})
+    environ.update({"COLUMNS": "200", "NO_COLOR": "1", "ZORYX_MARKETPLACE__ALLOW_INSECURE_HTTP": "true"})
     environ.update(env or {})
     return subprocess.run(
         [str(python), "-m", "zoryx_core.cli", *args],

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from marketplace_client import (
         Catalog,
         CatalogPlugin,
+        Installer,
         InstallError,
         InstallResult,
         MarketplaceClient,
@@ -136,6 +137,7 @@ def run_marketplace_command(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from marketplace_client import MarketplaceError
+    from zoryx_core.redact import redact_urls
 
     console = Console(highlight=False, soft_wrap=True)
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -143,10 +145,10 @@ def run_marketplace_command(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(handler(args, console, errors))
     except _Exit as stop:
-        errors.print(f"[red]error:[/] {stop}")
+        errors.print(f"[red]error:[/] {redact_urls(str(stop))}")
         return stop.code
-    except (MarketplaceError, ValueError) as error:
-        errors.print(f"[red]error:[/] {error}")
+    except (MarketplaceError, ValueError, OSError) as error:
+        errors.print(f"[red]error:[/] {redact_urls(str(error))}")
         return 1
     except KeyboardInterrupt:
         return 130
@@ -371,9 +373,11 @@ async def _install(args: argparse.Namespace, console: Console, errors: Console) 
     async with _client(options) as client:
         catalog = await client.catalog()
         await _ensure_terms(options, catalog, args.accept_terms, console)
+        installer = Installer(client)
+        await _recover(installer, errors)
         with _status(errors) as progress:
             try:
-                result = await Installer(client).install(args.plugin, progress=progress)
+                result = await installer.install(args.plugin, progress=progress)
             except InstallError as error:
                 return _failed(error, errors)
     _print_result(result, console)
@@ -387,6 +391,7 @@ async def _update(args: argparse.Namespace, console: Console, errors: Console) -
     async with _client(options) as client:
         catalog = await client.catalog()
         installer = Installer(client)
+        await _recover(installer, errors)
         if args.plugin:
             names = [args.plugin]
         else:
@@ -441,9 +446,11 @@ async def _fixdeps(args: argparse.Namespace, console: Console, errors: Console) 
 
     options = options_from_args(args)
     async with _client(options) as client:
+        installer = Installer(client)
+        await _recover(installer, errors)
         with _status(errors) as progress:
             try:
-                result = await Installer(client).fixdeps(progress=progress)
+                result = await installer.fixdeps(progress=progress)
             except InstallError as error:
                 return _failed(error, errors)
     if not result.missing:
@@ -460,6 +467,18 @@ async def _fixdeps(args: argparse.Namespace, console: Console, errors: Console) 
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+
+async def _recover(installer: Installer, errors: Console) -> None:
+    """Finish or undo an operation a crash interrupted, and say which, before doing anything."""
+    from marketplace_client import InstallError
+
+    try:
+        recovered = await installer.recover()
+    except InstallError as error:
+        raise _Exit(str(error), code=1) from None
+    if recovered is not None:
+        errors.print(f"[yellow]recovery:[/] {recovered.describe()}")
 
 
 def _failed(error: InstallError, errors: Console) -> int:
