@@ -175,8 +175,8 @@ def _normal_path(path: str) -> str:
     return os.path.normpath(path)
 
 
-def _source(index_url: str, constraints: Path | None) -> list[str]:
-    args = ["--index-url", index_url, "--only-binary", ":all:"]
+def _source(index_url: str, constraints: Path | None, network: Sequence[str]) -> list[str]:
+    args = ["--index-url", index_url, "--only-binary", ":all:", *network]
     if constraints is not None:
         args += ["--constraint", str(constraints)]
     return args
@@ -187,7 +187,8 @@ class TargetEnvironment:
 
     ``pip_isolated`` (the default) runs pip with ``--isolated``, without ``PIP_*`` variables and
     without any configuration file, so no index but the one passed is ever read;
-    ``pip_timeout`` bounds each pip run.
+    ``pip_timeout`` bounds each pip run; ``network_retries`` and ``network_timeout`` are pip's
+    ``--retries`` and ``--timeout`` when it reads the index.
     """
 
     def __init__(
@@ -196,12 +197,19 @@ class TargetEnvironment:
         *,
         pip_timeout: float = 600.0,
         pip_isolated: bool = True,
+        network_retries: int = 3,
+        network_timeout: float = 30.0,
     ) -> None:
         self.python = os.fspath(python) if python is not None else sys.executable
         self.pip_timeout = pip_timeout
         self.pip_isolated = pip_isolated
+        self.network_retries = network_retries
+        self.network_timeout = network_timeout
         self.scratch: Path | None = None
         """When set, the temporary folder of every subprocess (pip's build and unpack folders)."""
+
+    def _network(self) -> list[str]:
+        return ["--retries", str(self.network_retries), "--timeout", f"{self.network_timeout:g}"]
 
     def environ(self) -> dict[str, str]:
         """The environment of the target's subprocesses: with pip isolated, no ``PIP_*`` variable
@@ -315,7 +323,14 @@ class TargetEnvironment:
     ) -> list[dict[str, Any]]:
         """pip's resolution of ``requirements`` (wheels only) without installing: the report's
         ``install`` items."""
-        args = ["install", "--dry-run", "--quiet", "--report", "-", *_source(index_url, constraints)]
+        args = [
+            "install",
+            "--dry-run",
+            "--quiet",
+            "--report",
+            "-",
+            *_source(index_url, constraints, self._network()),
+        ]
         if upgrade:
             args.append("--upgrade")
         result = await self.pip(*args, *requirements)
@@ -334,7 +349,14 @@ class TargetEnvironment:
         self, requirements: Sequence[str], index_url: str, folder: Path, *, constraints: Path | None = None
     ) -> ProcessResult:
         """Download the wheels of ``requirements`` (exact pins, no dependencies) into ``folder``."""
-        args = ["download", "--quiet", "--no-deps", "--dest", str(folder), *_source(index_url, constraints)]
+        args = [
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--dest",
+            str(folder),
+            *_source(index_url, constraints, self._network()),
+        ]
         result = await self.pip(*args, *requirements)
         if result.returncode != 0:
             raise TargetError(f"pip could not download {' '.join(requirements)}:\n{result.tail()}", result)
@@ -358,7 +380,7 @@ class TargetEnvironment:
             if constraints is not None:
                 args += ["--constraint", str(constraints)]
         else:
-            args += _source(index_url, constraints)
+            args += _source(index_url, constraints, self._network())
         if upgrade:
             args.append("--upgrade")
         result = await self.pip(*args, *requirements, on_start=on_start)

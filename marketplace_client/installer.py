@@ -116,7 +116,11 @@ class Installer:
         self.client = client
         self.options = client.options
         self.environment = TargetEnvironment(
-            python, pip_timeout=self.options.pip_timeout, pip_isolated=pip_isolated
+            python,
+            pip_timeout=self.options.pip_timeout,
+            pip_isolated=pip_isolated,
+            network_retries=self.options.max_retries,
+            network_timeout=self.options.timeout,
         )
         self.core_version = core_version
         self.import_check = import_check
@@ -249,6 +253,7 @@ class Installer:
                 time.monotonic() - started,
             )
         self._check_python(plugin.name, entry, before)
+        await report(progress, Progress(Step.DOWNLOAD, f"downloading {entry.filename}", 0, entry.size))
         work = await asyncio.to_thread(self._journal.new_work_dir, uuid.uuid4().hex[:12])
         self.environment.scratch = work / "tmp"
         try:

@@ -1,0 +1,285 @@
+"""Marketplace installs that must not damage the bot's environment, each reproduced with real
+wheels built for the purpose, a real package index (pypiserver) and real pip, in a throwaway
+environment standing for the bot's. Every refusal or rollback is checked with ``pip freeze`` and
+the sha256 of every file of the environment, before and after."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from marketplace_helpers.crafted import PTH_MARKER_VARIABLE, catalog_of, wheel_name
+from marketplace_helpers.support import TargetEnv, Wheels, assert_unchanged, env_state, options_for
+
+from marketplace_client import Installer, InstallError, InstallStep, MarketplaceClient, MarketplaceOptions
+from zoryx_core.testing.package_index import PackageIndex, StaticServer
+
+pytest_plugins = ["marketplace_helpers.fixtures", "marketplace_helpers.hostile"]
+
+
+def preinstall(target: TargetEnv, wheels: Wheels, *requirements: str) -> None:
+    """Install ``requirements`` into ``target`` from the test wheels only (no index)."""
+    target.pip_install("--no-index", "--find-links", str(wheels.folder), *requirements)
+
+
+async def refused(
+    target: TargetEnv, options: MarketplaceOptions, request: str, **installer: Any
+) -> InstallError:
+    async with MarketplaceClient(options) as client:
+        with pytest.raises(InstallError) as failure:
+            await Installer(client, python=target.python, **installer).install(request)
+    return failure.value
+
+
+def work_left(data: Path) -> list[Path]:
+    """Leftovers of an operation: working folders, journal, partial downloads."""
+    market = data / "marketplace"
+    found = list((market / "work").glob("*")) if (market / "work").is_dir() else []
+    found += list(market.glob("install-journal.json")) + list(market.glob("**/*.part"))
+    return found
+
+
+# --- 1. files of other distributions -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("plugin", "culprit"),
+    [
+        ("zoryx-mkt-intruder", "zoryx-mkt-intruder: victimlib/__init__.py would replace"),
+        ("zoryx-mkt-recordonly", "zoryx-mkt-recordonly: victimlib/__init__.py would replace"),
+        ("zoryx-mkt-squatted", "mkt-squatter: victimlib/__init__.py would replace"),
+    ],
+    ids=["files-in-the-wheel", "rows-of-its-record", "files-of-a-dependency"],
+)
+async def test_a_wheel_overlapping_another_distribution_is_refused_before_pip_runs(
+    hostile_server: StaticServer,
+    hostile_index: PackageIndex,
+    hostile_wheels: Wheels,
+    target_env: TargetEnv,
+    tmp_path: Path,
+    plugin: str,
+    culprit: str,
+) -> None:
+    preinstall(target_env, hostile_wheels, "victimlib==1.0.0")
+    url = hostile_server.publish(catalog_of(hostile_server, hostile_wheels, (plugin, "0.1.0")))
+    before = env_state(target_env)
+    error = await refused(target_env, options_for(tmp_path / "data", url, hostile_index.simple_url), plugin)
+    assert error.step is InstallStep.VERIFY and error.restored
+    assert culprit in error.reason and "a file of victimlib (refused)" in error.reason
+    assert_unchanged(target_env, before)
+    assert target_env.run("-c", "import victimlib; print(victimlib.VALUE)").stdout.strip() == "victim"
+    assert work_left(tmp_path / "data") == []
+
+
+# --- 4. code that runs at install or start-up ------------------------------------------------------
+
+
+async def test_a_wheel_with_a_pth_file_is_refused_and_nothing_runs(
+    hostile_server: StaticServer,
+    hostile_index: PackageIndex,
+    hostile_wheels: Wheels,
+    target_env: TargetEnv,
+    tmp_path: Path,
+) -> None:
+    url = hostile_server.publish(catalog_of(hostile_server, hostile_wheels, ("zoryx-mkt-pth", "0.1.0")))
+    before = env_state(target_env)
+    error = await refused(
+        target_env, options_for(tmp_path / "data", url, hostile_index.simple_url), "zoryx-mkt-pth"
+    )
+    assert error.step is InstallStep.VERIFY
+    assert "it carries zoryx_mkt_pth_hook.pth: a .pth file runs code whenever Python starts" in error.reason
+    assert_unchanged(target_env, before)
+    marker = tmp_path / "pth-ran"
+    env = {**os.environ, PTH_MARKER_VARIABLE: str(marker)}
+    await asyncio.to_thread(
+        subprocess.run, [str(target_env.python), "-c", "pass"], env=env, check=True, timeout=60
+    )
+    assert not marker.exists()
+
+
+# --- 2. the core's dependencies, pip check, reserved names -----------------------------------------
+
+
+async def test_a_plugin_cannot_downgrade_a_dependency_of_the_core(
+    hostile_server: StaticServer,
+    hostile_index: PackageIndex,
+    hostile_wheels: Wheels,
+    target_env: TargetEnv,
+    tmp_path: Path,
+) -> None:
+    url = hostile_server.publish(
+        catalog_of(hostile_server, hostile_wheels, ("zoryx-mkt-downgrader", "0.1.0"))
+    )
+    pluggy_before = target_env.installed()["pluggy"]
+    before = env_state(target_env)
+    error = await refused(
+        target_env, options_for(tmp_path / "data", url, hostile_index.simple_url), "zoryx-mkt-downgrader"
+    )
+    assert error.step is InstallStep.RESOLVE and error.restored
+    assert "pinned at their installed versions: a plugin cannot change them" in error.reason
+    assert_unchanged(target_env, before)
+    assert target_env.installed()["pluggy"] == pluggy_before != "1.0.0"
+
+
+async def test_an_install_that_breaks_another_plugins_requirements_is_rolled_back(
+    hostile_server: StaticServer,
+    hostile_index: PackageIndex,
+    hostile_wheels: Wheels,
+    target_env: TargetEnv,
+    tmp_path: Path,
+) -> None:
+    """pip's resolver ignores the requirements of installed distributions it is not asked about:
+    installing the breaker upgrades mkt-shared under the installed zoryx-mkt-user. ``pip check``
+    sees it; the install is undone."""
+    preinstall(target_env, hostile_wheels, "zoryx-mkt-user==0.1.0", "mkt-shared==1.0.0", "--no-deps")
+    url = hostile_server.publish(catalog_of(hostile_server, hostile_wheels, ("zoryx-mkt-breaker", "0.1.0")))
+    before = env_state(target_env)
+    error = await refused(
+        target_env, options_for(tmp_path / "data", url, hostile_index.simple_url), "zoryx-mkt-breaker"
+    )
+    assert error.step is InstallStep.CHECK and error.restored and error.rollback_error is None
+    assert "pip check finds the environment broken" in error.reason and "mkt-shared" in error.reason
+    assert_unchanged(target_env, before)
+    assert work_left(tmp_path / "data") == []
+
+
+@pytest.mark.parametrize("reserved", ["zoryx-core", "pip", "discord.py", "pluggy", "setuptools"])
+async def test_a_catalog_cannot_offer_the_core_or_its_tools_as_a_plugin(
+    hostile_server: StaticServer,
+    hostile_index: PackageIndex,
+    hostile_wheels: Wheels,
+    target_env: TargetEnv,
+    tmp_path: Path,
+    reserved: str,
+) -> None:
+    document = catalog_of(hostile_server, hostile_wheels, ("zoryx-mkt-greeter", "0.2.0"))
+    entry = document["plugins"][0]
+    filename = wheel_name(reserved, "99.0.0")
+    entry["name"] = reserved
+    entry["versions"][0].update(filename=filename, version="99.0.0", url=hostile_server.file_url(filename))
+    url = hostile_server.publish(document)
+    before = env_state(target_env)
+    error = await refused(target_env, options_for(tmp_path / "data", url, hostile_index.simple_url), reserved)
+    assert error.step is InstallStep.CATALOG
+    assert "is part of the bot itself" in error.reason
+    assert hostile_server.requests_to(hostile_server.file_url(filename)) == []
+    assert_unchanged(target_env, before)
+
+
+# --- 3. only the configured index ----------------------------------------------------------------
+
+
+async def test_pip_reads_no_other_index_than_the_configured_one(
+    hostile_server: StaticServer,
+    hostile_index: PackageIndex,
+    evil_index: PackageIndex,
+    hostile_wheels: Wheels,
+    target_env: TargetEnv,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An extra index in the environment and in the environment's own pip.conf offers
+    mkt-tinylib 9.0.0; the installer (isolated by default) takes 1.0.0 from its index."""
+    (target_env.root / "pip.conf").write_text(f"[global]\nextra-index-url = {evil_index.simple_url}\n")
+    monkeypatch.setenv("PIP_EXTRA_INDEX_URL", evil_index.simple_url)
+    monkeypatch.setenv("PIP_FIND_LINKS", evil_index.simple_url)
+    url = hostile_server.publish(catalog_of(hostile_server, hostile_wheels, ("zoryx-mkt-greeter", "0.1.0")))
+    async with MarketplaceClient(options_for(tmp_path / "data", url, hostile_index.simple_url)) as client:
+        await Installer(client, python=target_env.python).install("zoryx-mkt-greeter")
+    assert target_env.installed()["mkt-tinylib"] == "1.0.0"
+    assert target_env.run("-c", "import mkt_tinylib; print(mkt_tinylib.WORD)").stdout.strip() == "tiny"
+
+
+# --- 6. transport, sizes, failures named -----------------------------------------------------------
+
+
+async def test_plain_http_is_refused_unless_allowed_and_urls_are_shown_without_secrets(
+    hostile_server: StaticServer,
+    hostile_index: PackageIndex,
+    hostile_wheels: Wheels,
+    target_env: TargetEnv,
+    tmp_path: Path,
+) -> None:
+    published = hostile_server.publish(
+        catalog_of(hostile_server, hostile_wheels, ("zoryx-mkt-greeter", "0.1.0"))
+    )
+    secret = published.replace("http://", "http://operator:hunter2@") + "?access_token=s3cr3t"
+    data = tmp_path / "data"
+    plain = options_for(data, secret, hostile_index.simple_url, allow_insecure_http=False)
+    error = await refused(target_env, plain, "zoryx-mkt-greeter")
+    assert error.step is InstallStep.CATALOG and "is plain http://" in error.reason
+    assert "marketplace.allow_insecure_http" in error.reason
+
+    missing = secret.replace("/catalog.json", "/missing.json")
+    error = await refused(
+        target_env, options_for(data, missing, hostile_index.simple_url), "zoryx-mkt-greeter"
+    )
+    assert error.step is InstallStep.CATALOG and "answered HTTP 404" in error.reason
+    for text in (str(error), error.reason):
+        assert "hunter2" not in text and "s3cr3t" not in text and "operator" not in text
+        assert "http://***@127.0.0.1" in text and "missing.json?***" in text
+
+    local = tmp_path / "catalog.json"
+    local.write_text(json.dumps(catalog_of(hostile_server, hostile_wheels, ("zoryx-mkt-greeter", "0.1.0"))))
+    wheel_over_http = options_for(data, str(local), hostile_index.simple_url, allow_insecure_http=False)
+    error = await refused(target_env, wheel_over_http, "zoryx-mkt-greeter")
+    assert error.step is InstallStep.DOWNLOAD and "the wheel zoryx_mkt_greeter-0.1.0" in error.reason
+
+
+async def test_a_wheel_larger_than_declared_stops_at_the_declared_size(
+    hostile_server: StaticServer,
+    hostile_index: PackageIndex,
+    hostile_wheels: Wheels,
+    target_env: TargetEnv,
+    tmp_path: Path,
+) -> None:
+    document = catalog_of(hostile_server, hostile_wheels, ("zoryx-mkt-greeter", "0.1.0"))
+    entry = document["plugins"][0]["versions"][0]
+    entry["size"] = 100
+    url = hostile_server.publish(document)
+    before = env_state(target_env)
+    error = await refused(
+        target_env, options_for(tmp_path / "data", url, hostile_index.simple_url), "zoryx-mkt-greeter"
+    )
+    assert error.step is InstallStep.DOWNLOAD and "more than the limit of 100" in error.reason
+    assert_unchanged(target_env, before)
+    assert work_left(tmp_path / "data") == []
+
+
+async def test_file_system_and_network_failures_are_install_errors_naming_the_step(
+    hostile_server: StaticServer,
+    hostile_index: PackageIndex,
+    hostile_wheels: Wheels,
+    target_env: TargetEnv,
+    tmp_path: Path,
+) -> None:
+    document = catalog_of(hostile_server, hostile_wheels, ("zoryx-mkt-greeter", "0.1.0"))
+    local = tmp_path / "site" / "catalog.json"
+    local.parent.mkdir()
+    document["plugins"][0]["versions"][0]["url"] = "gone.whl"  # relative to the catalog: no such file
+    local.write_text(json.dumps(document))
+    error = await refused(
+        target_env, options_for(tmp_path / "d1", str(local), hostile_index.simple_url), "zoryx-mkt-greeter"
+    )
+    assert error.step is InstallStep.DOWNLOAD and "cannot read" in error.reason and "gone.whl" in error.reason
+
+    url = hostile_server.publish(catalog_of(hostile_server, hostile_wheels, ("zoryx-mkt-greeter", "0.1.0")))
+    blocked = tmp_path / "d2"
+    blocked.mkdir()
+    (blocked / "marketplace").mkdir()
+    (blocked / "marketplace" / "work").write_text("a file where the working folder goes")
+    error = await refused(
+        target_env, options_for(blocked, url, hostile_index.simple_url), "zoryx-mkt-greeter"
+    )
+    assert error.step is InstallStep.DOWNLOAD and "NotADirectoryError" in error.reason
+
+    closed = "http://127.0.0.1:9/simple/"  # nothing listens on the discard port
+    error = await refused(
+        target_env, options_for(tmp_path / "d3", url, closed, max_retries=0), "zoryx-mkt-greeter"
+    )
+    assert error.step is InstallStep.RESOLVE and error.restored
