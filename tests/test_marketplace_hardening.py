@@ -9,14 +9,22 @@ import asyncio
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from marketplace_helpers.crafted import PTH_MARKER_VARIABLE, catalog_of, wheel_name
-from marketplace_helpers.support import TargetEnv, Wheels, assert_unchanged, env_state, options_for
+from marketplace_helpers.support import TargetEnv, Wheels, assert_unchanged, env_state, options_for, pip_env
 
-from marketplace_client import Installer, InstallError, InstallStep, MarketplaceClient, MarketplaceOptions
+from marketplace_client import (
+    Installer,
+    InstallError,
+    InstallStep,
+    MarketplaceClient,
+    MarketplaceOptions,
+    RecoveryOutcome,
+)
 from zoryx_core.testing.package_index import PackageIndex, StaticServer
 
 pytest_plugins = ["marketplace_helpers.fixtures", "marketplace_helpers.hostile"]
@@ -283,3 +291,135 @@ async def test_file_system_and_network_failures_are_install_errors_naming_the_st
         target_env, options_for(tmp_path / "d3", url, closed, max_retries=0), "zoryx-mkt-greeter"
     )
     assert error.step is InstallStep.RESOLVE and error.restored
+
+
+# --- 5. an install killed half-way -----------------------------------------------------------------
+
+
+def start_cli_install(
+    target: TargetEnv, data: Path, catalog_url: str, index_url: str, request: str, temp: Path, **env: str
+) -> subprocess.Popen[str]:
+    """``zoryx install`` as its own process, running on the target environment's interpreter."""
+    environ = pip_env()
+    environ.update(
+        {
+            "ZORYX_MARKETPLACE__ALLOW_INSECURE_HTTP": "true",
+            "NO_COLOR": "1",
+            "TMPDIR": str(temp),
+            **env,
+        }
+    )
+    command = [str(target.python), "-m", "zoryx_core.cli", "install", request, "--accept-terms"]
+    command += ["--catalog-url", catalog_url, "--index-url", index_url, "--data-dir", str(data)]
+    return subprocess.Popen(
+        command,
+        env=environ,
+        cwd=data.parent,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def kill_when(process: subprocess.Popen[str], data: Path, ready: Any) -> dict[str, Any]:
+    """SIGKILL ``process`` as soon as its journal satisfies ``ready``; returns that journal."""
+    journal = data / "marketplace" / "install-journal.json"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            entry: dict[str, Any] = json.loads(journal.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            entry = {}
+        if entry and ready(entry):
+            process.kill()
+            process.communicate(timeout=60)
+            return entry
+        time.sleep(0.01)
+    _, err = process.communicate(timeout=60)
+    raise AssertionError(f"the install never reached the awaited point (exit {process.returncode}): {err}")
+
+
+def wait_gone(pid: int) -> None:
+    deadline = time.monotonic() + 60
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{pid}").exists(), f"pip {pid} outlived the killed install"
+
+
+async def test_an_upgrade_killed_while_pip_runs_is_undone_at_the_next_start(
+    hostile_server: StaticServer,
+    hostile_index: PackageIndex,
+    hostile_wheels: Wheels,
+    target_env: TargetEnv,
+    tmp_path: Path,
+) -> None:
+    preinstall(target_env, hostile_wheels, "zoryx-mkt-greeter==0.1.0")
+    url = hostile_server.publish(catalog_of(hostile_server, hostile_wheels, ("zoryx-mkt-greeter", "0.2.0")))
+    data, temp = tmp_path / "data", tmp_path / "temp"
+    temp.mkdir()
+    before = env_state(target_env)
+    process = start_cli_install(
+        target_env, data, url, hostile_index.simple_url, "zoryx-mkt-greeter==0.2.0", temp
+    )
+    entry = await asyncio.to_thread(
+        kill_when, process, data, lambda e: e["phase"] == "installing" and e["pip_pid"]
+    )
+    await asyncio.to_thread(wait_gone, int(entry["pip_pid"]))  # pip dies with the process that started it
+
+    async with MarketplaceClient(options_for(data, url, hostile_index.simple_url)) as client:
+        recovered = await Installer(client, python=target_env.python).recover()
+    assert recovered is not None and recovered.outcome is RecoveryOutcome.UNDONE
+    assert recovered.describe() == (
+        "an interrupted install of zoryx-mkt-greeter 0.2.0 was undone: the environment is as it was "
+        "before (zoryx-mkt-greeter 0.1.0 is back)"
+    )
+    assert_unchanged(target_env, before)
+    assert work_left(data) == [] and list(temp.iterdir()) == []
+    code = "import zoryx_mkt_greeter; print(zoryx_mkt_greeter.VERSION)"
+    assert target_env.run("-c", code).stdout.strip() == "0.1.0"
+
+
+async def test_an_install_killed_after_pip_is_finished_at_the_next_start(
+    hostile_server: StaticServer,
+    hostile_index: PackageIndex,
+    hostile_wheels: Wheels,
+    target_env: TargetEnv,
+    tmp_path: Path,
+) -> None:
+    """Killed during the import check (the plugin's import waits on a file): pip had finished and
+    ``pip check`` passed, so the next start finishes the install once the plugin imports. The
+    next command of the CLI says what happened."""
+    url = hostile_server.publish(
+        catalog_of(hostile_server, hostile_wheels, ("zoryx-mkt-slowimport", "0.1.0"))
+    )
+    data, temp = tmp_path / "data", tmp_path / "temp"
+    temp.mkdir()
+    hold = tmp_path / "hold"
+    hold.write_text("wait")
+    process = start_cli_install(
+        target_env,
+        data,
+        url,
+        hostile_index.simple_url,
+        "zoryx-mkt-slowimport",
+        temp,
+        ZORYX_TEST_HOLD=str(hold),
+    )
+    await asyncio.to_thread(kill_when, process, data, lambda e: e["phase"] == "installed")
+    hold.unlink()
+
+    environ = pip_env()
+    environ.update({"ZORYX_MARKETPLACE__ALLOW_INSECURE_HTTP": "true", "NO_COLOR": "1", "TMPDIR": str(temp)})
+    command = [str(target_env.python), "-m", "zoryx_core.cli", "marketplace", "fixdeps"]
+    command += ["--catalog-url", url, "--index-url", hostile_index.simple_url, "--data-dir", str(data)]
+    result = await asyncio.to_thread(
+        subprocess.run, command, env=environ, capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        "recovery: an interrupted install of zoryx-mkt-slowimport 0.1.0 was finished: "
+        "zoryx-mkt-slowimport 0.1.0 stays installed" in " ".join(result.stderr.split())
+    )
+    assert target_env.installed()["zoryx-mkt-slowimport"] == "0.1.0"
+    assert work_left(data) == [] and list(temp.iterdir()) == []
