@@ -15,7 +15,15 @@ from typing import Any
 
 import pytest
 from marketplace_helpers.crafted import PTH_MARKER_VARIABLE, catalog_of, wheel_name
-from marketplace_helpers.support import TargetEnv, Wheels, assert_unchanged, env_state, options_for, pip_env
+from marketplace_helpers.support import (
+    TargetEnv,
+    Wheels,
+    assert_unchanged,
+    env_state,
+    make_target_env,
+    options_for,
+    pip_env,
+)
 
 from marketplace_client import (
     Installer,
@@ -201,6 +209,24 @@ async def test_pip_reads_no_other_index_than_the_configured_one(
         await Installer(client, python=target_env.python).install("zoryx-mkt-greeter")
     assert target_env.installed()["mkt-tinylib"] == "1.0.0"
     assert target_env.run("-c", "import mkt_tinylib; print(mkt_tinylib.WORD)").stdout.strip() == "tiny"
+
+    cli_env = make_target_env(tmp_path / "cli-env")  # the same through `zoryx install`
+    (cli_env.root / "pip.conf").write_text(f"[global]\nextra-index-url = {evil_index.simple_url}\n")
+    temp = tmp_path / "cli-temp"
+    temp.mkdir()
+    process = start_cli_install(
+        cli_env,
+        tmp_path / "cli-data",
+        url,
+        hostile_index.simple_url,
+        "zoryx-mkt-greeter",
+        temp,
+        PIP_EXTRA_INDEX_URL=evil_index.simple_url,
+        PIP_INDEX_URL=evil_index.simple_url,
+    )
+    _, err = await asyncio.to_thread(process.communicate, None, 300)
+    assert process.returncode == 0, err
+    assert cli_env.installed()["mkt-tinylib"] == "1.0.0"
 
 
 # --- 6. transport, sizes, failures named -----------------------------------------------------------
