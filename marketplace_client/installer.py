@@ -455,6 +455,7 @@ class Installer:
         folder is reported, never deleted. Refused when another installed plugin requires it."""
         key = canonicalize_name(name)
         async with self._lock, exclusive(self.options.marketplace_dir):
+            await self._recover_locked()
             await report(progress, Progress(Step.UNINSTALL, f"removing {key}"))
             before = await self._snapshot(Step.UNINSTALL, name=key)
             record = before.dists.get(key)

@@ -423,8 +423,10 @@ async def _uninstall(args: argparse.Namespace, console: Console, errors: Console
     if interactive and not args.yes and not _ask(console, f"Uninstall {args.plugin}?"):
         return 1
     async with _client(options) as client:
+        installer = Installer(client)
+        await _recover(installer, errors)
         try:
-            result = await Installer(client).uninstall(args.plugin)
+            result = await installer.uninstall(args.plugin)
         except InstallError as error:
             return _failed(error, errors)
     console.print(f"uninstalled {result.name} {result.version} (its dependencies stay installed)")
