@@ -617,8 +617,8 @@ class Installer:
             await asyncio.to_thread(self._journal.write, entry)
 
         shown = ", ".join(f"{item['metadata']['name']} {item['metadata']['version']}" for item in plan)
-        await report(progress, Progress(Step.INSTALL, f"installing {shown or 'nothing new'}"))
         try:
+            await report(progress, Progress(Step.INSTALL, f"installing {shown or 'nothing new'}"))
             try:
                 await self.environment.install(
                     requirements, index, constraints=constraints, find_links=downloads, on_start=started

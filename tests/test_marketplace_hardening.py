@@ -164,26 +164,32 @@ async def test_an_install_that_breaks_another_plugins_requirements_is_rolled_bac
     assert work_left(tmp_path / "data") == []
 
 
-@pytest.mark.parametrize("reserved", ["zoryx-core", "pip", "discord.py", "pluggy", "setuptools"])
 async def test_a_catalog_cannot_offer_the_core_or_its_tools_as_a_plugin(
     hostile_server: StaticServer,
     hostile_index: PackageIndex,
     hostile_wheels: Wheels,
     target_env: TargetEnv,
     tmp_path: Path,
-    reserved: str,
 ) -> None:
-    document = catalog_of(hostile_server, hostile_wheels, ("zoryx-mkt-greeter", "0.2.0"))
-    entry = document["plugins"][0]
-    filename = wheel_name(reserved, "99.0.0")
-    entry["name"] = reserved
-    entry["versions"][0].update(filename=filename, version="99.0.0", url=hostile_server.file_url(filename))
+    reserved = ["zoryx-core", "pip", "discord.py", "pluggy", "setuptools"]
+    document = catalog_of(hostile_server, hostile_wheels, *[("zoryx-mkt-greeter", "0.2.0")] * len(reserved))
+    for entry, name in zip(document["plugins"], reserved, strict=True):
+        filename = wheel_name(name, "99.0.0")
+        entry["name"] = name
+        entry["versions"][0].update(
+            filename=filename, version="99.0.0", url=hostile_server.file_url(filename)
+        )
     url = hostile_server.publish(document)
     before = env_state(target_env)
-    error = await refused(target_env, options_for(tmp_path / "data", url, hostile_index.simple_url), reserved)
-    assert error.step is InstallStep.CATALOG
-    assert "is part of the bot itself" in error.reason
-    assert hostile_server.requests_to(hostile_server.file_url(filename)) == []
+    options = options_for(tmp_path / "data", url, hostile_index.simple_url)
+    async with MarketplaceClient(options) as client:
+        installer = Installer(client, python=target_env.python)
+        for name in reserved:
+            with pytest.raises(InstallError) as failure:
+                await installer.install(name)
+            assert failure.value.step is InstallStep.CATALOG
+            assert f"{failure.value.name} is part of the bot itself" in failure.value.reason
+    assert [r for r in hostile_server.requests if "99.0.0" in r.path] == []
     assert_unchanged(target_env, before)
 
 
