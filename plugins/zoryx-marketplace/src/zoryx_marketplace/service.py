@@ -102,6 +102,12 @@ class MarketplaceService:
         self._recovering = asyncio.create_task(self.recover(), name="marketplace-recovery")
         return self._recovering
 
+    async def recovered(self) -> RecoveryReport | None:
+        """Wait for the start-up recovery (when it was started) to end; its report."""
+        if self._recovering is None:
+            return self.recovery
+        return await asyncio.shield(self._recovering)
+
     async def recover(self) -> RecoveryReport | None:
         """Finish or undo an interrupted install (the installer's journal), then make the running
         bot match: a finished plugin is loaded, an undone one unloaded. Logged, shown on the
