@@ -1,12 +1,4 @@
-"""A marketplace test plugin (pins an old release of a core dependency)."""
-
-from __future__ import annotations
-
-from zoryx_core import PluginContext, ZoryxBot, hookimpl
+"""A marketplace test plugin that pins an old release of a core dependency (pluggy). It imports
+nothing, so that its own import succeeds whatever pluggy is installed: only the pin does harm."""
 
 VERSION = "0.1.0"
-
-
-@hookimpl
-async def zoryx_setup(bot: ZoryxBot, plugin: PluginContext) -> None:
-    return None
