@@ -610,6 +610,8 @@ class Installer:
             created=[path for audit in audits for path in audit.created],
             created_dirs=[path for audit in audits for path in audit.created_dirs],
         )
+        entry.site_dirs = sorted({before.scheme["purelib"], before.scheme["platlib"]})
+        entry.stashes_before = await asyncio.to_thread(_stashes, entry.site_dirs)
         await asyncio.to_thread(self._journal.write, entry)
 
         async def started(pid: int) -> None:
@@ -682,6 +684,7 @@ class Installer:
                 with contextlib.suppress(TargetError):  # half installed: its files are in entry.created
                     await self.environment.uninstall(new)
             await asyncio.to_thread(_remove_created, entry.created, entry.created_dirs)
+            await asyncio.to_thread(_remove_stashes, entry.site_dirs, entry.stashes_before)
             await asyncio.to_thread(backup.restore)
             final = await self.environment.snapshot()
         except (MarketplaceError, OSError) as error:
@@ -808,6 +811,29 @@ def _remove_created(created: Sequence[str], created_dirs: Sequence[str]) -> None
             path.unlink(missing_ok=True)
     for name in created_dirs:
         shutil.rmtree(name, ignore_errors=True)
+
+
+def _stashes(site_dirs: Sequence[str]) -> list[str]:
+    """The ``~``-prefixed entries of ``site_dirs``: pip renames what it replaces that way and
+    deletes the copies when it succeeds (a killed pip leaves them)."""
+    found = []
+    for folder in site_dirs:
+        with contextlib.suppress(OSError):
+            found += [entry.path for entry in os.scandir(folder) if entry.name.startswith("~")]
+    return sorted(found)
+
+
+def _remove_stashes(site_dirs: Sequence[str], before: Sequence[str]) -> None:
+    """Delete the copies an interrupted pip left (not those that were there before)."""
+    kept = set(before)
+    for path in _stashes(site_dirs):
+        if path in kept:
+            continue
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
 
 
 def _stop_pip(pid: int | None) -> None:

@@ -48,6 +48,10 @@ class JournalEntry:
     backup_files: list[str] = field(default_factory=list)
     created: list[str] = field(default_factory=list)
     created_dirs: list[str] = field(default_factory=list)
+    site_dirs: list[str] = field(default_factory=list)
+    """Where pip may leave ``~``-prefixed copies of what it was replacing when it is killed."""
+    stashes_before: list[str] = field(default_factory=list)
+    """``~``-prefixed entries of ``site_dirs`` that existed before the operation (kept)."""
     pip_pid: int | None = None
 
     def to_json(self) -> dict[str, Any]:

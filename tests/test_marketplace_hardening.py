@@ -379,36 +379,52 @@ def wait_gone(pid: int) -> None:
     assert not Path(f"/proc/{pid}").exists(), f"pip {pid} outlived the killed install"
 
 
+@pytest.mark.parametrize("moment", ["pip-started", "files-written"])
 async def test_an_upgrade_killed_while_pip_runs_is_undone_at_the_next_start(
     hostile_server: StaticServer,
     hostile_index: PackageIndex,
     hostile_wheels: Wheels,
     target_env: TargetEnv,
     tmp_path: Path,
+    moment: str,
 ) -> None:
+    """Killed as soon as pip starts, or once pip has written the new version's files: whatever
+    pip had done, the next start puts the environment back byte for byte (when the kill came
+    after pip had finished, it finishes the upgrade instead)."""
     preinstall(target_env, hostile_wheels, "zoryx-mkt-greeter==0.1.0")
     url = hostile_server.publish(catalog_of(hostile_server, hostile_wheels, ("zoryx-mkt-greeter", "0.2.0")))
     data, temp = tmp_path / "data", tmp_path / "temp"
     temp.mkdir()
     before = env_state(target_env)
+    written = target_env.site / "zoryx_mkt_greeter-0.2.0.dist-info"
+
+    def ready(entry: dict[str, Any]) -> bool:
+        if moment == "pip-started":
+            return entry["phase"] == "installing" and bool(entry["pip_pid"])
+        return written.exists()
+
     process = start_cli_install(
         target_env, data, url, hostile_index.simple_url, "zoryx-mkt-greeter==0.2.0", temp
     )
-    entry = await asyncio.to_thread(
-        kill_when, process, data, lambda e: e["phase"] == "installing" and e["pip_pid"]
-    )
-    await asyncio.to_thread(wait_gone, int(entry["pip_pid"]))  # pip dies with the process that started it
+    entry = await asyncio.to_thread(kill_when, process, data, ready)
+    if entry["pip_pid"]:
+        await asyncio.to_thread(wait_gone, int(entry["pip_pid"]))  # pip dies with its parent
 
     async with MarketplaceClient(options_for(data, url, hostile_index.simple_url)) as client:
         recovered = await Installer(client, python=target_env.python).recover()
-    assert recovered is not None and recovered.outcome is RecoveryOutcome.UNDONE
+    assert recovered is not None
+    assert work_left(data) == [] and list(temp.iterdir()) == []
+    code = "import zoryx_mkt_greeter; print(zoryx_mkt_greeter.VERSION)"
+    if entry["phase"] == "installed":  # the kill came after pip and pip check: finished
+        assert recovered.outcome is RecoveryOutcome.FINISHED
+        assert target_env.run("-c", code).stdout.strip() == "0.2.0"
+        return
+    assert recovered.outcome is RecoveryOutcome.UNDONE
     assert recovered.describe() == (
         "an interrupted install of zoryx-mkt-greeter 0.2.0 was undone: the environment is as it was "
         "before (zoryx-mkt-greeter 0.1.0 is back)"
     )
     assert_unchanged(target_env, before)
-    assert work_left(data) == [] and list(temp.iterdir()) == []
-    code = "import zoryx_mkt_greeter; print(zoryx_mkt_greeter.VERSION)"
     assert target_env.run("-c", code).stdout.strip() == "0.1.0"
 
 
