@@ -12,6 +12,7 @@ import shutil
 import signal
 import time
 import uuid
+import zipfile
 from collections.abc import Awaitable, Callable, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -794,7 +795,10 @@ def _audit_all(folder: Path, before: EnvSnapshot) -> list[WheelAudit]:
         name = canonicalize_name(wheel.name.split("-")[0])
         installed = before.dists.get(name)
         replaces = name if installed is not None and installed.in_env else None
-        audits.append(audit_wheel(wheel, before.scheme, owned, replaces=replaces))
+        try:
+            audits.append(audit_wheel(wheel, before.scheme, owned, replaces=replaces))
+        except (OSError, ValueError, zipfile.BadZipFile) as error:  # InvalidWheelFilename is a ValueError
+            audits.append(WheelAudit(name, problems=[f"{wheel.name} cannot be read: {error}"]))
     leftovers = sorted(p.name for p in folder.iterdir() if p.suffix != ".whl")
     if leftovers:
         audits.append(

@@ -5,6 +5,7 @@ operation's working folder deleted."""
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import logging
 from pathlib import Path
@@ -12,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from conftest import ECHO, accept_terms, fields
-from zoryx_marketplace import find_service
 
 from marketplace_client import JOURNAL_FILE, Journal, JournalEntry, Phase, RecoveryOutcome
 
@@ -46,7 +46,8 @@ async def test_an_install_interrupted_after_pip_is_finished_when_the_bot_starts(
     )
     caplog.set_level(logging.WARNING, logger="zoryx.marketplace")
     bot = await world.start(catalog, data_dir=str(data))
-    service = find_service(bot)
+    # the plugin host imports the plugin afresh for each bot: ask the module the bot runs
+    service = importlib.import_module("zoryx_marketplace").find_service(bot)
     assert service is not None
     report = await asyncio.wait_for(service.recovered(), 120)  # it runs in the background
     assert report is not None and report.outcome is RecoveryOutcome.FINISHED
