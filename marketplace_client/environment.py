@@ -5,6 +5,7 @@ event loop. File backups let a failed install put replaced distributions back.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import json
 import os
@@ -257,6 +258,12 @@ class TargetEnvironment:
             await process.wait()
             shown = " ".join(args[:4])
             raise TargetError(f"{self.python} {shown} ... did not finish within {timeout:g} s") from None
+        except asyncio.CancelledError:  # never leave a pip running on after its caller gave up
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(process.wait())
+            raise
         return ProcessResult(
             (self.python, *args),
             process.returncode if process.returncode is not None else -1,
