@@ -39,7 +39,8 @@ COMMANDS = frozenset({"search", "install", "uninstall", "update", "marketplace"}
 """Top-level ``zoryx`` sub-commands this module adds."""
 
 TERMS_FILE = "terms-accepted.json"
-"""Under ``data_dir/marketplace``: catalog URL -> the terms version accepted on the command line."""
+"""Under ``data_dir/marketplace``: catalog URL (without credentials or query string) -> the terms
+version accepted on the command line."""
 
 
 class _Exit(Exception):
@@ -520,9 +521,16 @@ def _accepted_terms(options: MarketplaceOptions) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
+def _terms_key(catalog: Catalog) -> str:
+    """The catalog's URL without credentials or query string: no secret is written to the file."""
+    from zoryx_core.redact import redact_url
+
+    return redact_url(catalog.source_url)
+
+
 def _record_terms(options: MarketplaceOptions, catalog: Catalog) -> None:
     accepted = _accepted_terms(options)
-    accepted[catalog.source_url] = catalog.terms.version
+    accepted[_terms_key(catalog)] = catalog.terms.version
     path = _terms_path(options)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -537,7 +545,7 @@ async def _ensure_terms(
     if not catalog.terms.text.strip():
         return
     accepted = await asyncio.to_thread(_accepted_terms, options)
-    if accepted.get(catalog.source_url) == catalog.terms.version:
+    if accepted.get(_terms_key(catalog)) == catalog.terms.version:
         return
     if not accept:
         if not sys.stdin.isatty():

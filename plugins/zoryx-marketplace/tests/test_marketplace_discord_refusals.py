@@ -111,3 +111,17 @@ async def test_a_catalog_over_plain_http_is_refused_unless_the_operator_allows_i
     description = answer.embeds[0]["description"]
     assert "is plain http://" in description and "marketplace.allow_insecure_http" in description
     assert await world.env.freeze() == world.env.before
+
+
+async def test_a_members_terms_acceptance_does_not_keep_the_catalogs_credentials(
+    world: World, catalog: Any
+) -> None:
+    """The acceptance is a document of the member's own data (``mydata`` shows it): its key names
+    the marketplace without the catalog URL's credentials or query string."""
+    published = world.server.publish(catalog)
+    secret = published.replace("http://", "http://operator:hunter2@") + "?access_token=s3cr3t"
+    bot = await world.start(catalog, **{"marketplace.catalog_url": secret})
+    menu = await accept_terms(world, world.member)
+    assert title(menu) == "🛒 Zoryx test marketplace"
+    documents = await bot.storage.for_plugin("zoryx-marketplace").items(user_id=world.member.id)
+    assert list(documents) == [f"terms:{published.replace('http://', 'http://***@')}?***"]
