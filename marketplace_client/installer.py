@@ -454,6 +454,14 @@ class Installer:
     async def uninstall(self, name: str, *, progress: ProgressCallback | None = None) -> UninstallResult:
         """Remove plugin ``name`` (the caller unloads it first). Its dependencies stay; its data
         folder is reported, never deleted. Refused when another installed plugin requires it."""
+        try:
+            return await self._uninstall(name, progress)
+        except InstallError:
+            raise
+        except Exception as error:  # named, never a traceback
+            raise InstallError(Step.UNINSTALL, _describe(error), name=canonicalize_name(name)) from None
+
+    async def _uninstall(self, name: str, progress: ProgressCallback | None) -> UninstallResult:
         key = canonicalize_name(name)
         async with self._lock, exclusive(self.options.marketplace_dir):
             await self._recover_locked()
@@ -508,6 +516,15 @@ class Installer:
         """Install what installed plugins declare but lack, in one pip resolution (together with
         every installed plugin at its version, so their other requirements hold); rolled back if
         it fails. What to install comes from distribution metadata only, never from log text."""
+        tracker = _StepTracker(progress, Step.CHECK)
+        try:
+            return await self._fixdeps(tracker.report)
+        except InstallError:
+            raise
+        except Exception as error:  # named, never a traceback
+            raise InstallError(tracker.step, _describe(error), name="fixdeps") from None
+
+    async def _fixdeps(self, progress: ProgressCallback) -> FixdepsResult:
         async with self._lock, exclusive(self.options.marketplace_dir):
             await self._recover_locked()
             await report(progress, Progress(Step.CHECK, "checking the requirements of installed plugins"))
