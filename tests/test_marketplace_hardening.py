@@ -8,13 +8,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from marketplace_helpers.crafted import PTH_MARKER_VARIABLE, catalog_of, wheel_name
+from marketplace_helpers.crafted import PTH_MARKER_VARIABLE, catalog_of, rewrite_wheel, wheel_name
 from marketplace_helpers.support import (
     TargetEnv,
     Wheels,
@@ -32,6 +33,8 @@ from marketplace_client import (
     MarketplaceClient,
     MarketplaceOptions,
     RecoveryOutcome,
+    audit_wheel,
+    owned_files,
 )
 from zoryx_core.testing.package_index import PackageIndex, StaticServer
 
@@ -471,3 +474,22 @@ async def test_an_install_killed_after_pip_is_finished_at_the_next_start(
     )
     assert target_env.installed()["zoryx-mkt-slowimport"] == "0.1.0"
     assert work_left(data) == [] and list(temp.iterdir()) == []
+
+
+def test_paths_leaving_the_install_folders_and_start_up_modules_are_refused(
+    hostile_wheels: Wheels, tmp_path: Path
+) -> None:
+    wheel = tmp_path / wheel_name("zoryx-mkt-greeter", "0.2.0")
+    shutil.copy(hostile_wheels.folder / wheel.name, wheel)
+    rewrite_wheel(
+        wheel,
+        add={"../escape.py": b"", "sitecustomize.py": b"", "zoryx_mkt_greeter-0.2.0.data/data/x.pth": b""},
+    )
+    scheme = {
+        key: str(tmp_path / "env" / key) for key in ("purelib", "platlib", "scripts", "data", "headers")
+    }
+    audit = audit_wheel(wheel, scheme, owned_files([]))
+    assert "'../escape.py' leaves the install folder (refused)" in audit.problems
+    assert "it carries sitecustomize.py, which Python runs at every start (refused)" in audit.problems
+    assert any("x.pth: a .pth file runs code" in problem for problem in audit.problems)
+    assert audit.created and all(path.startswith(str(tmp_path / "env")) for path in audit.created)

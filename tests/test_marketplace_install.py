@@ -290,3 +290,26 @@ async def test_plugins_are_loaded_live_reloaded_on_upgrade_and_a_failing_set_up_
         await bot.plugins.unload(GREETER)
         removed = await installer.uninstall(GREETER)
         assert removed.data_dir == bot.data_dir / "plugins" / GREETER
+
+
+async def test_a_server_sending_more_than_the_declared_size_is_cut_off(
+    mkt_server: CatalogServer,
+    mkt_catalog: dict[str, Any],
+    mkt_index: str,
+    target_env: TargetEnv,
+    tmp_path: Path,
+) -> None:
+    """The wheel streams to disk and the download stops at the catalog's size, even from a
+    server that sends without a Content-Length and never stops."""
+    entry = plugin(mkt_catalog, GREETER)["versions"][0]
+    entry["url"] = mkt_server.endless_url(entry["filename"])
+    url = mkt_server.publish(mkt_catalog)
+    before = target_env.freeze()
+    async with MarketplaceClient(options_for(tmp_path / "data", url, mkt_index)) as client:
+        with pytest.raises(InstallError) as failed:
+            await installer_for(client, target_env).install(GREETER)
+    assert failed.value.step is InstallStep.DOWNLOAD
+    assert f"sent more than the limit of {entry['size']} bytes" in failed.value.reason
+    assert mkt_server.endless_sent < 64 * 1024 * 1024  # stopped early, not at the server's 1 GiB
+    assert target_env.freeze() == before
+    assert list((tmp_path / "data" / "marketplace").rglob("*.whl")) == []
