@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 from marketplace_helpers.servers import CatalogServer
-from marketplace_helpers.support import TargetEnv, Wheels, options_for, version_entry
+from marketplace_helpers.support import (
+    TargetEnv,
+    Wheels,
+    assert_unchanged,
+    env_state,
+    options_for,
+    version_entry,
+)
 
 from marketplace_client import (
     INSTANCE_ID_HEADER,
@@ -201,7 +208,7 @@ async def test_a_failed_activation_rolls_back_an_upgrade(
     comes after pip replaced version 0.1.0, whose files must come back."""
     url = mkt_server.publish(mkt_catalog)
     target_env.pip_install("--no-index", "--find-links", str(mkt_wheels.folder), f"{GREETER}==0.1.0")
-    before = target_env.freeze()
+    before = env_state(target_env)
     async with MarketplaceClient(options_for(tmp_path / "data", url, mkt_index)) as client:
         with pytest.raises(InstallError) as failed:
             await installer_for(client, target_env).upgrade(GREETER, activate=_fail_activation)
@@ -209,7 +216,7 @@ async def test_a_failed_activation_rolls_back_an_upgrade(
     assert "failed at step 'activate': RuntimeError: the bot could not load zoryx-mkt-greeter 0.2.0" in str(
         failed.value
     )
-    assert target_env.freeze() == before
+    assert_unchanged(target_env, before)  # pip freeze and every file, byte for byte
     assert greeter_version(target_env) == "0.1.0 tiny"  # the old files are back, not just the metadata
 
 
