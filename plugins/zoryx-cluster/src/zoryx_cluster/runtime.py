@@ -95,6 +95,8 @@ class Cluster:
         self._invalid_alerted_at = 0.0
         self._tasks: list[asyncio.Task[None]] = []
         self._handlers: set[asyncio.Task[None]] = set()
+        self._max_backoff = min(_MAX_BACKOFF, settings.expiry_seconds)
+        """Retries while Redis is away never wait longer than one expiry window."""
 
     @property
     def cluster_id(self) -> int:
@@ -203,7 +205,7 @@ class Cluster:
                 return
             except (RedisError, OSError) as error:
                 self._link_lost(error)
-                backoff = min(backoff * 2, _MAX_BACKOFF)
+                backoff = min(backoff * 2, self._max_backoff)
                 continue
             backoff = self.settings.heartbeat_seconds
 
@@ -359,7 +361,7 @@ class Cluster:
             except (RedisError, OSError):
                 self.pubsub_state = "reconnecting"
                 await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, _MAX_BACKOFF)
+                backoff = min(backoff * 2, self._max_backoff)
             finally:
                 with contextlib.suppress(RedisError, OSError):
                     await pubsub.aclose()  # type: ignore[no-untyped-call]
