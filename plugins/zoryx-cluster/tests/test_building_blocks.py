@@ -9,6 +9,7 @@ import itertools
 import json
 import secrets
 import sys
+from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
@@ -31,7 +32,9 @@ from zoryx_cluster.bus import BusMessage, parse_message
 from zoryx_cluster.identify import IdentifyGate
 from zoryx_cluster.rest_limits import GlobalRestLimiter, InvalidRequestCounter, counts_towards_global
 
+from zoryx_core.discord_redirect import point_discord_at, restore_discord_defaults
 from zoryx_core.testing import DiscordEmulator
+from zoryx_core.testing.zoryx_bots import make_zoryx_bot
 
 
 @pytest.fixture
@@ -212,3 +215,23 @@ async def test_the_launcher_refuses_before_starting_anything(
         assert "Discord refused DISCORD_TOKEN (401 Unauthorized)" in await _refusal(wrong_token)
     finally:
         await delete_namespace(redis_url, emu.application_id)
+
+
+async def test_a_process_with_the_wrong_shard_range_never_connects(
+    emulator: DiscordEmulator, redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu = emulator
+    point_discord_at(emu.api_url, emu.gateway_url)
+    monkeypatch.setenv("ZORYX_REDIS_URL", redis_url)
+    monkeypatch.setenv("ZORYX_CLUSTER_ID", "1")
+    monkeypatch.setenv("ZORYX_CLUSTER_COUNT", "2")
+    bot = make_zoryx_bot(tmp_path, plugins=["zoryx-cluster"], shard_count=4, shard_ids=[0, 1])
+    try:
+        await asyncio.wait_for(bot.start(emu.token), 60)
+    finally:
+        await bot.close()
+        restore_discord_defaults()
+        await delete_namespace(redis_url, emu.application_id)
+    outcome = bot.plugins.outcomes["zoryx-cluster"]
+    assert "refusing to connect: cluster 1 of 2 runs shards 2-3 of 4, not 0-1" in outcome.reason
+    assert emu.identify_limits.log == [] and not emu.gateway.sessions

@@ -29,7 +29,7 @@ from .keys import Keys
 from .launcher import Launcher, LauncherOptions, LaunchError
 from .lease import Lease, LeaseLost
 from .link import RedisUnavailable, mask_url
-from .runtime import Cluster, cluster_of, find_cluster
+from .runtime import Cluster, cluster_of, find_cluster, refuse_to_connect
 from .settings import ENV_REDIS_URL, SETTINGS, ClusterIdentity, ClusterSettings
 from .shards import ShardLayoutError, check_ranges, plan_ranges
 from .stats import ClusterStats
@@ -57,6 +57,7 @@ __all__ = [
     "find_cluster",
     "mask_url",
     "plan_ranges",
+    "refuse_to_connect",
 ]
 
 
@@ -73,9 +74,13 @@ async def zoryx_setup(bot: ZoryxBot, plugin: PluginContext) -> None:
             f"{ENV_REDIS_URL} is not set: zoryx-cluster needs Redis (e.g. redis://127.0.0.1:6379/0); "
             "without it the bot runs as one process"
         )
-    identity = ClusterIdentity.from_environ(os.environ)
-    cluster = Cluster(bot, plugin, ClusterSettings.from_mapping(plugin.settings), identity, url)
-    await cluster.start()
+    try:
+        identity = ClusterIdentity.from_environ(os.environ)
+        cluster = Cluster(bot, plugin, ClusterSettings.from_mapping(plugin.settings), identity, url)
+        await cluster.start()
+    except (ShardLayoutError, LeaseLost, ValueError) as error:
+        refuse_to_connect(bot, str(error))
+        raise
     await bot.add_cog(ClusterCog(cluster))
 
 

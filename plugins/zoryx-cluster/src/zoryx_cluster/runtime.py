@@ -33,7 +33,7 @@ from .stats import ClusterStats, collect_stats
 if TYPE_CHECKING:
     from zoryx_core import PluginContext, ZoryxBot
 
-__all__ = ["Cluster", "cluster_of", "find_cluster"]
+__all__ = ["Cluster", "cluster_of", "find_cluster", "refuse_to_connect"]
 
 log = logging.getLogger("zoryx.plugin.zoryx-cluster")
 
@@ -426,6 +426,26 @@ class Cluster:
         task = asyncio.get_running_loop().create_task(self.bot.close())
         _closing.add(task)
         task.add_done_callback(_closing.discard)
+
+
+def refuse_to_connect(bot: ZoryxBot, reason: str) -> None:
+    """Keeps every shard of ``bot`` from identifying and closes it: a process that would run
+    shards it must not (wrong range, another process's cluster) never connects them."""
+    log.error("zoryx-cluster: %s; closing the bot", reason)
+    never = asyncio.Event()
+
+    async def no_identify(shard_id: int, initial: bool) -> None:
+        await never.wait()
+
+    bot.gates.identify = no_identify
+    task = asyncio.get_running_loop().create_task(_close_after_setup(bot))
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
+
+
+async def _close_after_setup(bot: ZoryxBot) -> None:
+    await asyncio.sleep(0)
+    await bot.close()
 
 
 def _span(shards: Any) -> str:
