@@ -16,7 +16,7 @@ import asyncio
 
 from zoryx_core import hookimpl
 
-SEEN = {"identify": [], "requests": [], "statuses": [], "clusters": []}
+SEEN = {"identify": [], "requests": [], "statuses": [], "done": [], "clusters": []}
 
 
 async def identify_gate(shard_id, initial):
@@ -26,6 +26,11 @@ async def identify_gate(shard_id, initial):
 async def request_gate(method, url):
     SEEN["requests"].append((method, url.path))
     await asyncio.sleep(0.01)
+
+    async def done(status):
+        SEEN["done"].append((url.path, status))
+
+    return done
 
 
 def observer(method, url, status, headers):
@@ -77,6 +82,7 @@ async def test_plugins_pace_identify_and_rest_through_the_gates(
         await channel.send("paced")
         assert ("POST", f"/api/v10/channels/{channel.id}/messages") in seen["requests"]
         assert 200 in seen["statuses"]
+        assert (f"/api/v10/channels/{channel.id}/messages", 200) in seen["done"]
         await bot.plugins.notify("zoryx_cluster_joined", cluster_id=2, stats={"guilds": 3})
         await bot.plugins.notify("zoryx_cluster_left", cluster_id=2, stats={"guilds": 3})
         assert seen["clusters"] == [("joined", 2, {"guilds": 3}), ("left", 2, {"guilds": 3})]

@@ -6,7 +6,7 @@ discord.py offers both as documented hooks that must be given when the client is
 client with :class:`ConnectionGates` in place, and plugins fill it in from their set-up::
 
     bot.gates.identify = my_identify_gate            # async (shard_id, initial) -> None
-    bot.gates.add_request_gate(wait_for_slot)        # async (method, url) -> None
+    bot.gates.add_request_gate(wait_for_slot)        # async (method, url) -> None or a "done" callback
     bot.gates.add_response_observer(count_status)    # (method, url, status, headers) -> None
 
 A plugin removes what it added in its teardown. With nothing set, discord.py's own behaviour
@@ -22,14 +22,17 @@ from types import SimpleNamespace
 import aiohttp
 from yarl import URL
 
-__all__ = ["ConnectionGates", "IdentifyGate", "RequestGate", "ResponseObserver"]
+__all__ = ["ConnectionGates", "IdentifyGate", "RequestDone", "RequestGate", "ResponseObserver"]
 
 log = logging.getLogger("zoryx.gates")
 
 IdentifyGate = Callable[[int, bool], Awaitable[None]]
 """``await gate(shard_id, initial)`` returns when the shard may IDENTIFY."""
-RequestGate = Callable[[str, URL], Awaitable[None]]
-"""``await gate(method, url)`` returns when the REST request may be sent."""
+RequestDone = Callable[[int | None], Awaitable[None]]
+"""``await done(status)`` once the request's answer arrived (``None``: the request failed)."""
+RequestGate = Callable[[str, URL], Awaitable[RequestDone | None]]
+"""``await gate(method, url)`` returns when the REST request may be sent; it may return a
+:data:`RequestDone` to be told when the request is over."""
 ResponseObserver = Callable[[str, URL, int, Mapping[str, str]], None]
 """``observer(method, url, status, headers)`` sees every REST answer; it must not block."""
 
@@ -61,25 +64,43 @@ class ConnectionGates:
         trace = aiohttp.TraceConfig()
         trace.on_request_start.append(self._on_request_start)
         trace.on_request_end.append(self._on_request_end)
+        trace.on_request_exception.append(self._on_request_exception)
         return trace
 
     async def _on_request_start(
         self, _: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestStartParams
     ) -> None:
+        pending: list[RequestDone] = []
         for gate in tuple(self._request_gates):
-            await gate(params.method, params.url)
+            done = await gate(params.method, params.url)
+            if done is not None:
+                pending.append(done)
+        if pending:
+            context.zoryx_done = pending
 
     async def _on_request_end(
         self, _: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestEndParams
     ) -> None:
-        if not self._observers:
-            return
         response = params.response
         for observer in tuple(self._observers):
             try:
                 observer(params.method, params.url, response.status, response.headers)
             except Exception:
                 log.exception("a REST response observer failed")
+        await self._finish(context, response.status)
+
+    async def _on_request_exception(
+        self, _: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestExceptionParams
+    ) -> None:
+        await self._finish(context, None)
+
+    @staticmethod
+    async def _finish(context: SimpleNamespace, status: int | None) -> None:
+        for done in getattr(context, "zoryx_done", ()):
+            try:
+                await done(status)
+            except Exception:
+                log.exception("a REST request gate failed to finish")
 
     async def before_identify(self, shard_id: int, initial: bool) -> bool:
         """Runs the identify gate; False when there is none (discord.py's own pause applies)."""

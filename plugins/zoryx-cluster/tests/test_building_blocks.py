@@ -165,7 +165,12 @@ def _options(emu: DiscordEmulator, url: str, **overrides: object) -> LauncherOpt
     base: dict[str, object] = {
         "shards": 4,
         "clusters": 2,
-        "environ": {"DISCORD_TOKEN": emu.token, "ZORYX_REDIS_URL": url, "ZORYX_DISCORD_URL": emu.base_url},
+        "environ": {
+            "DISCORD_TOKEN": emu.token,
+            "BOT_OWNER_ID": str(emu.app_owner.id),
+            "ZORYX_REDIS_URL": url,
+            "ZORYX_DISCORD_URL": emu.base_url,
+        },
         "bot_command": (sys.executable, "-c", "pass"),
     }
     base.update(overrides)
@@ -194,6 +199,10 @@ async def test_the_launcher_refuses_before_starting_anything(
     assert (
         message.startswith("cannot reach Redis at redis://admin:***@127.0.0.1:") and "hunter2" not in message
     )
+
+    no_owner = _options(emu, redis_url)
+    del no_owner.environ["BOT_OWNER_ID"]  # type: ignore[attr-defined]
+    assert "BOT_OWNER_ID" in await _refusal(no_owner)
 
     message = await _refusal(_options(emu, redis_url, shards=4, clusters=6))
     assert message == "--clusters 6: must be from 1 to the number of shards (4)"

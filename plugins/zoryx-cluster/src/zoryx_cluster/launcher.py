@@ -28,6 +28,8 @@ from pathlib import Path
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from zoryx_core.settings import Deployment, DeploymentError
+
 from .discord_info import DiscordInfo, DiscordInfoError, fetch_discord_info
 from .keys import Keys
 from .lease import Lease, LeaseLost, new_token
@@ -110,9 +112,12 @@ class Launcher:
         if not 1 <= processes <= options.clusters:
             raise LaunchError(f"--processes {processes}: must be from 1 to --clusters ({options.clusters})")
         env = options.environ
-        token = (env.get("DISCORD_TOKEN") or "").strip()
-        if not token:
-            raise LaunchError("DISCORD_TOKEN is not set (in the environment or .env)")
+        try:  # what each `zoryx run` would refuse, refused once here rather than in a restart loop
+            deployment = Deployment.from_environ(env)
+            deployment.require_credentials()
+        except DeploymentError as error:
+            raise LaunchError(str(error)) from None
+        token = deployment.token or ""
         self._redis_url = (env.get(ENV_REDIS_URL) or "").strip()
         if not self._redis_url:
             raise LaunchError(

@@ -2,7 +2,10 @@
 
 - :class:`GlobalRestLimiter`: at most ``limit`` requests in any window of one second (plus a
   margin) for the whole bot: an atomic sliding-window log in a Lua script. A request waits in
-  discord.py's ``http_trace`` ``on_request_start`` until it has a slot.
+  discord.py's ``http_trace`` ``on_request_start`` until it has a slot, and its slot counts from
+  the moment its answer arrived, not the moment it was let through: a request that reaches
+  Discord late (a busy process, a slow link) cannot bunch up with later ones, so Discord never
+  sees more than ``limit`` in one window, however late the requests travel.
 - :class:`InvalidRequestCounter`: 401, 403 and 429 answers (shared-scope 429s excepted) counted
   per minute in Redis, summed over Discord's 10-minute window.
 
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import itertools
 import logging
 import time
@@ -23,26 +27,40 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 from yarl import URL
 
+from zoryx_core.connection_gates import RequestDone
+
 from .keys import Keys
 
 __all__ = ["GlobalRestLimiter", "InvalidRequestCounter", "counts_towards_global"]
 
 log = logging.getLogger("zoryx.plugin.zoryx-cluster")
 
-# Returns 0 when the request may go now, else the milliseconds until the oldest slot frees.
-_SLIDING_WINDOW = """
+# Takes a slot, scored as still in flight (now + ARGV[4] ms), and returns 0; or returns the
+# milliseconds until the earliest slot leaves the window.
+_TAKE_SLOT = """
 local now_parts = redis.call('TIME')
 local now = tonumber(now_parts[1]) * 1000 + math.floor(tonumber(now_parts[2]) / 1000)
 local window = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], window * 2)
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], (window + tonumber(ARGV[4])) * 2)
   return 0
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return math.max(tonumber(oldest[2]) + window - now, 1)
 """
+
+# The request's answer arrived: its slot leaves the window one window from now.
+_FINISH_SLOT = """
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) * 1000 + math.floor(tonumber(now_parts[2]) / 1000)
+return redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
+"""
+
+# A request still without an answer after this long frees its slot anyway (a process that died).
+_IN_FLIGHT_MS = 15_000
+_MAX_POLL = 0.1
 
 
 def counts_towards_global(url: URL) -> bool:
@@ -71,34 +89,49 @@ class GlobalRestLimiter:
         self.waited = 0.0
         """Seconds requests of this process spent waiting for a slot."""
         self.sent = 0
-        self._script = redis.register_script(_SLIDING_WINDOW)
+        self._take = redis.register_script(_TAKE_SLOT)
+        self._finish = redis.register_script(_FINISH_SLOT)
         self._counter = itertools.count()
         self._local: collections.deque[float] = collections.deque()
         self._local_lock = asyncio.Lock()
         self._degraded = False
 
-    async def __call__(self, method: str, url: URL) -> None:
+    async def __call__(self, method: str, url: URL) -> RequestDone | None:
         if not counts_towards_global(url):
-            return
+            return None
         started = time.monotonic()
+        member = f"{self.holder}:{next(self._counter)}"
+        shared = True
         while True:
             try:
-                member = f"{self.holder}:{next(self._counter)}"
-                wait_ms = int(await self._script(keys=[self.key], args=[self.limit, self.window_ms, member]))
+                wait_ms = int(
+                    await self._take(
+                        keys=[self.key], args=[self.limit, self.window_ms, member, _IN_FLIGHT_MS]
+                    )
+                )
             except (RedisError, OSError) as error:
                 if not self._degraded:
                     log.warning("REST limit: Redis unreachable (%s); using this process's share", error)
                     self._degraded = True
                 await self._local_slot()
+                shared = False
                 break
             if self._degraded:
                 log.info("REST limit: shared through Redis again")
                 self._degraded = False
             if wait_ms <= 0:
                 break
-            await asyncio.sleep(wait_ms / 1000)
+            await asyncio.sleep(min(wait_ms / 1000, _MAX_POLL))
         self.sent += 1
         self.waited += time.monotonic() - started
+        if not shared:
+            return None
+
+        async def done(status: int | None) -> None:
+            with contextlib.suppress(RedisError, OSError):
+                await self._finish(keys=[self.key], args=[member])
+
+        return done
 
     async def _local_slot(self) -> None:
         window = self.window_ms / 1000
