@@ -35,7 +35,10 @@ async def test_three_processes_of_four_shards(
     emu = emulator
     emu.identify_limits.configure(max_concurrency=MAX_CONCURRENCY, window=0.5)
     world: World = make_world(emu, SHARDS)
-    launched = await launch(world, redis_url, shards=SHARDS, clusters=CLUSTERS)
+    # a restart 4 s after a crash: longer than the expiry (1.5 s), so the gap is there to be seen
+    launched = await launch(
+        world, redis_url, shards=SHARDS, clusters=CLUSTERS, extra=("--restart-backoff", "4")
+    )
 
     # -- every shard identified, within the buckets' limits --------------------------------------
     await until(lambda: all_shards_ready(emu, SHARDS), "all 12 shards connected", timeout=120)
@@ -95,7 +98,9 @@ async def test_three_processes_of_four_shards(
     gone = await until(lambda: _clusters_text(world, "Cluster 1: gone"), "cluster 1 shown gone", timeout=60)
     assert "**2/3** clusters up" in gone
     await until(lambda: "left 1" in launched.journal(0), "cluster 0 told that cluster 1 left")
-    await until(lambda: launched.log_has("cluster 1 was killed by SIGKILL; restarting"), "the restart log")
+    await until(
+        lambda: launched.log_has("cluster 1 was killed by SIGKILL; restarting in 4.0 s"), "the restart log"
+    )
     whole = await until(lambda: _whole(world), "cluster 1 back", timeout=120)
     after = _pids(whole)
     assert after[0] == pids[0] and after[2] == pids[2] and after[1] != pids[1]
