@@ -1,8 +1,13 @@
 """Redis stopped mid-run and started again (a redis-server of this test alone): no process exits
-or restarts, every cluster keeps answering its servers, and the clusters rejoin."""
+or restarts, every cluster keeps answering its servers, and the clusters rejoin. Two machines
+(two launchers): the second takes over the clusters of the first when it dies."""
 
 from __future__ import annotations
 
+import os
+import signal
+
+import psutil
 from conftest import Launch, ThrowawayRedis, all_shards_ready, description, make_world, reply_to, until
 from test_cluster_processes import _pids
 
@@ -44,3 +49,34 @@ async def test_clusters_serve_through_a_redis_outage_and_rejoin(
     assert "Link: **up**" in status and "held by this process" in status
     broadcast = description(await reply_to(world, 3, "!broadcastmsg back again"))
     assert "2/2 clusters OK" in broadcast
+
+
+async def test_a_second_machine_takes_over_the_clusters_of_a_dead_one(
+    emulator: DiscordEmulator, launch: Launch, redis_url: str
+) -> None:
+    emu = emulator
+    emu.identify_limits.configure(max_concurrency=2, window=0.3)
+    world = make_world(emu, 4)
+    machine_a = await launch(world, redis_url, shards=4, clusters=2, extra=("--processes", "1"))
+    await until(lambda: machine_a.log_has("claimed cluster 0"), "machine A to hold cluster 0")
+    machine_b = await launch(world, redis_url, shards=4, clusters=2)  # room for both clusters
+    await until(lambda: all_shards_ready(emu, 4), "4 shards connected", timeout=90)
+
+    async def whole() -> str | None:
+        text = description(await reply_to(world, 2, "!clusters"))  # cluster 1 answers
+        return text if "**2/2** clusters up" in text and "**4/4** shards connected" in text else None
+
+    before = _pids(await until(whole, "both clusters up", timeout=60))
+    assert machine_b.log_has("claimed cluster 1") and not machine_b.log_has("claimed cluster 0")
+
+    # machine A dies: its launcher and its bot process, without a word
+    machine_a.process.kill()
+    os.kill(before[0], signal.SIGKILL)
+    await until(
+        lambda: machine_b.log_has("claimed cluster 0"), "machine B to take cluster 0 over", timeout=60
+    )
+    after = _pids(await until(whole, "cluster 0 back, on machine B", timeout=120))
+    assert after[1] == before[1] and after[0] != before[0]
+    assert psutil.Process(after[0]).parent().pid == machine_b.process.pid  # type: ignore[union-attr]
+    answer = await reply_to(world, 1, "!where")
+    assert answer.content.startswith("cluster 0 shard 1 ")
