@@ -85,6 +85,9 @@ def zoryx_cluster_left(bot, cluster_id, stats):
 def zoryx_custom_event(event):
     if event.name == "cluster_broadcast":
         journal(f"broadcast {event.payload['text']}")
+    elif event.name == "cluster_stats":
+        shards = sorted(s for c in event.payload["clusters"] for s in c["shards"])
+        journal(f"stats of {len(event.payload['clusters'])} clusters, shards {shards}")
 """
 
 

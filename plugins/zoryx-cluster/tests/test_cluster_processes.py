@@ -62,6 +62,8 @@ async def test_three_processes_of_four_shards(
         bot_messages = [m for m in emu.messages_in(world.channel(shard_id)) if m.author_id == emu.bot_user.id]
         assert [m.content for m in bot_messages if m.content.startswith("cluster ")] == [answers[shard_id]]
     pids = _pids(clusters_answer)
+    every_shard = f"stats of 3 clusters, shards {list(range(SHARDS))}"
+    await until(lambda: every_shard in launched.journal(2), "cluster_stats with every cluster's shards")
     assert sorted(pids) == [0, 1, 2] and len(set(pids.values())) == 3
 
     # -- broadcast and a reload everywhere, one outcome per cluster -----------------------------------

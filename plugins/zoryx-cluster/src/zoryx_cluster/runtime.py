@@ -91,6 +91,7 @@ class Cluster:
         """(sender cluster, text) of every broadcast this cluster received."""
         self.session_start_limit: dict[str, int] = {}
         self._stats_at = 0.0
+        self._published_at = 0.0
         self._grace_until = 0.0
         self._invalid_alerted_at = 0.0
         self._tasks: list[asyncio.Task[None]] = []
@@ -245,6 +246,29 @@ class Cluster:
             self.link_changed_at = now
         self.last_heartbeat = now
         await self._update_peers(peers)
+        if now - self._published_at >= self.settings.stats_seconds:
+            self._published_at = now
+            await self.bot.events.emit("cluster_stats", **self.stats_event())
+
+    def stats_event(self) -> dict[str, Any]:
+        """The payload of the custom event ``cluster_stats`` (emitted every ``stats_seconds``):
+        ``cluster_count``, ``this_cluster`` and ``clusters``, one dict per live cluster with
+        ``cluster_id``, ``shards`` (shard id -> latency in ms or ``None``), ``guilds``, ``host``,
+        ``pid``. Other plugins (zoryx-shard-monitor) show every cluster's shards from it."""
+        return {
+            "cluster_count": self.identity.cluster_count,
+            "this_cluster": self.cluster_id,
+            "clusters": [
+                {
+                    "cluster_id": stats.cluster_id,
+                    "shards": {int(k): v for k, v in stats.shards.items()},
+                    "guilds": stats.guilds,
+                    "host": stats.host,
+                    "pid": stats.pid,
+                }
+                for stats in sorted(self.peers.values(), key=lambda s: s.cluster_id)
+            ],
+        }
 
     def refresh_stats(self) -> None:
         from zoryx_core import __version__
