@@ -11,7 +11,7 @@ import signal
 
 from conftest import Launch, World, all_shards_ready, description, make_world, reply_to, until
 
-from zoryx_core.testing import DiscordEmulator
+from zoryx_core.testing import Channel, DiscordEmulator
 
 SHARDS = 12
 CLUSTERS = 3
@@ -35,10 +35,12 @@ async def test_three_processes_of_four_shards(
     emu = emulator
     emu.identify_limits.configure(max_concurrency=MAX_CONCURRENCY, window=0.5)
     world: World = make_world(emu, SHARDS)
+    alerts = emu.create_channel(world.guilds[0], "alerts")
     # a restart 4 s after a crash: longer than the expiry (1.5 s), so the gap is there to be seen
     launched = await launch(
-        world, redis_url, shards=SHARDS, clusters=CLUSTERS, extra=("--restart-backoff", "4")
-    )
+        world, redis_url, shards=SHARDS, clusters=CLUSTERS, extra=("--restart-backoff", "4"),
+        alert_channel_id=alerts.id,
+    )  # fmt: skip
 
     # -- every shard identified, within the buckets' limits --------------------------------------
     await until(lambda: all_shards_ready(emu, SHARDS), "all 12 shards connected", timeout=120)
@@ -100,6 +102,7 @@ async def test_three_processes_of_four_shards(
     gone = await until(lambda: _clusters_text(world, "Cluster 1: gone"), "cluster 1 shown gone", timeout=60)
     assert "**2/3** clusters up" in gone
     await until(lambda: "left 1" in launched.journal(0), "cluster 0 told that cluster 1 left")
+    await until(lambda: _titles(emu, alerts).count("Cluster 1 is gone") == 1, "one alert, from cluster 0")
     await until(
         lambda: launched.log_has("cluster 1 was killed by SIGKILL; restarting in 4.0 s"), "the restart log"
     )
@@ -110,6 +113,12 @@ async def test_three_processes_of_four_shards(
     answer = await reply_to(world, 6, "!where")
     assert answer.content.startswith("cluster 1 shard 6 ")
     assert emu.identify_limits.invalidated == []
+    await until(lambda: "Cluster 1 joined" in _titles(emu, alerts), "the alert that it is back")
+    assert _titles(emu, alerts).count("Cluster 1 is gone") == 1
+
+
+def _titles(emu: DiscordEmulator, channel: Channel) -> list[str]:
+    return [str(m.embeds[0].get("title")) for m in emu.messages_in(channel) if m.embeds]
 
 
 async def _clusters_text(world: World, wanted: str) -> str | None:
@@ -128,7 +137,11 @@ async def test_three_processes_share_the_global_rest_limit(
     emu = emulator
     emu.identify_limits.configure(max_concurrency=4, window=0.3)
     world = make_world(emu, 3)
-    await launch(world, redis_url, shards=3, clusters=3, global_rest_limit=50)
+    alerts = emu.create_channel(world.guilds[0], "alerts")
+    await launch(
+        world, redis_url, shards=3, clusters=3, global_rest_limit=50,
+        invalid_request_budget=6, alert_channel_id=alerts.id,
+    )  # fmt: skip
     await until(lambda: all_shards_ready(emu, 3), "3 shards connected", timeout=90)
     emu.global_limit.per_second = 50
     first = len(emu.requests)

@@ -335,7 +335,6 @@ class Cluster:
                 "Invalid requests past half the budget",
                 f"{total} answers 401/403/429 in the last {window // 60} minutes, for the whole bot; "
                 f"Discord bans the IP at {self.settings.invalid_request_budget}.",
-                leader_only=False,
             )
 
     def is_leader(self) -> bool:
