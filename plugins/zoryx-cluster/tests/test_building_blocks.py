@@ -244,3 +244,14 @@ async def test_a_process_with_the_wrong_shard_range_never_connects(
     outcome = bot.plugins.outcomes["zoryx-cluster"]
     assert "refusing to connect: cluster 1 of 2 runs shards 2-3 of 4, not 0-1" in outcome.reason
     assert emu.identify_limits.log == [] and not emu.gateway.sessions
+
+
+def test_clusters_fit_one_embed_however_many() -> None:
+    from zoryx_cluster.render import clusters_embed
+    from zoryx_cluster.stats import ClusterStats
+
+    members = {i: ClusterStats(i, [i], 40, shards={str(i): 20.0}) for i in range(40) if i != 33}
+    embed = clusters_embed(40, members, 0)
+    assert len(embed.fields) == 25
+    assert embed.fields[-1].name == "Clusters 24-39" and embed.fields[-1].value == "15 up; gone: 33"
+    assert "**39/40** clusters up" in (embed.description or "")

@@ -11,7 +11,10 @@ from zoryx_core.ui import info_embed
 from .bus import BusReply
 from .stats import ClusterStats
 
-__all__ = ["clusters_embed", "duration", "replies_embed", "span"]
+__all__ = ["MAX_FIELDS", "clusters_embed", "duration", "replies_embed", "span"]
+
+MAX_FIELDS = 25
+"""Discord's limit of fields in one embed."""
 
 
 def span(shards: list[int]) -> str:
@@ -51,7 +54,8 @@ def clusters_embed(cluster_count: int, members: dict[int, ClusterStats], this_cl
         f"**{sum(s.users for s in live)}** users · **{connected}/{shard_total}** shards connected · "
         f"**{sum(s.memory_mb for s in live):.0f} MB**",
     )
-    for cluster_id in range(cluster_count):
+    shown = range(min(cluster_count, MAX_FIELDS - 1)) if cluster_count > MAX_FIELDS else range(cluster_count)
+    for cluster_id in shown:
         stats = members.get(cluster_id)
         here = " (this one)" if cluster_id == this_cluster else ""
         if stats is None:
@@ -66,6 +70,14 @@ def clusters_embed(cluster_count: int, members: dict[int, ClusterStats], this_cl
                 f"up {duration(stats.uptime)} · v{stats.version}\n"
                 f"{stats.host} pid {stats.pid} · last beat {max(now - stats.heartbeat_at, 0):.1f}s ago"
             ),
+            inline=False,
+        )
+    if len(shown) < cluster_count:
+        rest = range(len(shown), cluster_count)
+        gone = [str(i) for i in rest if i not in members]
+        embed.add_field(
+            name=f"Clusters {rest[0]}-{rest[-1]}",
+            value=f"{len(rest) - len(gone)} up" + (f"; gone: {', '.join(gone)}"[:900] if gone else ""),
             inline=False,
         )
     return embed
