@@ -5,9 +5,15 @@ count of invalid requests; seen by real discord.py and through the control API."
 from __future__ import annotations
 
 import asyncio
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
 
 import aiohttp
 import discord
+import pytest
 
 from tests.conftest import make_bot
 from zoryx_core.testing import DiscordEmulator
@@ -101,3 +107,75 @@ async def test_control_api_sets_the_limits(discord_emulator: DiscordEmulator) ->
     assert report["identify"]["session_start_limit"]["max_concurrency"] == 16
     assert report["identify"]["enforced"] is True and report["identify"]["window"] == 0.5
     assert emu.global_limit.per_second == 50
+
+
+@pytest.fixture
+def limited_standalone() -> Iterator[str]:
+    """``python -m zoryx_core.testing`` with the limit flags, in its own process; yields its URL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    base = f"http://127.0.0.1:{port}"
+    emulator = subprocess.Popen(
+        [sys.executable, "-m", "zoryx_core.testing", "--port", str(port), "--token", "limits-token",
+         "--max-concurrency", "2", "--identify-window", "0.3", "--session-starts", "100",
+         "--global-rate-limit", "50", "--shards", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    assert emulator.stdout is not None
+    banner = "".join(line for line, _ in zip(emulator.stdout, range(6), strict=False))
+    try:
+        assert f"limits    {base}/_zoryx/limits" in banner
+        yield base
+    finally:
+        emulator.terminate()
+        emulator.wait(10)
+
+
+BOT_PROCESS = """
+import sys, discord
+from zoryx_core.discord_redirect import point_discord_at
+base, shard = sys.argv[1], int(sys.argv[2])
+point_discord_at(base + "/api/v10", base.replace("http", "ws") + "/gateway")
+client = discord.AutoShardedClient(intents=discord.Intents.default(), shard_count=2, shard_ids=[shard])
+client.run("limits-token", log_handler=None)
+"""
+
+
+async def test_standalone_emulator_serves_several_bot_processes_under_the_limits(
+    limited_standalone: str,
+) -> None:
+    """Two bot processes, one shard each of a two-shard bot, identify in their own buckets; the
+    control API shows the identify log and the budget spent."""
+    base = limited_standalone
+    bots = [
+        subprocess.Popen([sys.executable, "-c", BOT_PROCESS, base, str(shard)])  # noqa: ASYNC220
+        for shard in (0, 1)
+    ]
+    try:
+        async with aiohttp.ClientSession() as session:
+            report: dict[str, Any] = {}
+            for _ in range(600):
+                async with session.get(f"{base}/_zoryx/limits") as response:
+                    report = await response.json()
+                if len(report["identify"]["log"]) == 2:
+                    break
+                await asyncio.sleep(0.05)
+            headers = {"Authorization": "Bot limits-token"}
+            async with session.get(f"{base}/api/v10/gateway/bot", headers=headers) as response:
+                gateway = await response.json()
+    finally:
+        for process in bots:
+            process.terminate()
+        for process in bots:
+            await asyncio.to_thread(process.wait, 10)
+    identify = report["identify"]
+    assert sorted((r["shard_id"], r["bucket"], r["accepted"]) for r in identify["log"]) == [
+        (0, 0, True),
+        (1, 1, True),
+    ]
+    assert identify["invalidated"] == 0 and identify["most_in_one_window"] <= 2
+    assert gateway["shards"] == 2
+    assert gateway["session_start_limit"]["max_concurrency"] == 2
+    assert gateway["session_start_limit"]["remaining"] == 98
+    assert report["global"]["per_second"] == 50
