@@ -255,3 +255,44 @@ def test_clusters_fit_one_embed_however_many() -> None:
     assert len(embed.fields) == 25
     assert embed.fields[-1].name == "Clusters 24-39" and embed.fields[-1].value == "15 up; gone: 33"
     assert "**39/40** clusters up" in (embed.description or "")
+
+
+async def test_the_launcher_respawns_up_to_its_cap_and_stops_everything(
+    emulator: DiscordEmulator, redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    emu = emulator
+    caplog.set_level("INFO", logger="zoryx.cluster.launcher")
+    crashing = _options(
+        emu, redis_url, bot_command=(sys.executable, "-c", "raise SystemExit(3)"),
+        max_restarts=2, restart_backoff=0.2, renew_seconds=0.1,
+    )  # fmt: skip
+    try:
+        launcher = Launcher(crashing)
+        await launcher.prepare()
+        assert await asyncio.wait_for(launcher.run(), 60) == 1  # every cluster gave up
+        assert [slot.starts for slot in launcher.slots] == [3, 3]
+        text = caplog.text
+        assert text.count("cluster 0 exited with code 3; restarting in") == 2
+        assert "restarting in 0.2 s" in text and "restarting in 0.4 s" in text  # the backoff doubles
+        assert "cluster 0 exited with code 3; it stopped 3 times in 300 s: giving up (restart cap 2)" in text
+
+        sleeping = _options(emu, redis_url, bot_command=(sys.executable, "-c", "import time; time.sleep(60)"))
+        launcher = Launcher(sleeping)
+        await launcher.prepare()
+        running = asyncio.create_task(launcher.run())
+        for _ in range(400):
+            if all(s.process is not None for s in launcher.slots):
+                break
+            await asyncio.sleep(0.05)
+        processes = [slot.process for slot in launcher.slots]
+        launcher.stop()  # what SIGTERM does
+        assert await asyncio.wait_for(running, 60) == 0
+        assert all(p is not None and p.returncode == -15 for p in processes)
+        assert "cluster 1 stopped (was killed by SIGTERM)" in caplog.text
+        client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+        try:
+            assert await client.get(Keys(emu.application_id).lease(0)) is None  # leases given back
+        finally:
+            await client.aclose()
+    finally:
+        await delete_namespace(redis_url, emu.application_id)

@@ -24,6 +24,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -178,14 +179,16 @@ class Launcher:
         )  # fmt: skip
         supervisors = [asyncio.create_task(self._supervise(slot)) for slot in self.slots]
         renewer = asyncio.create_task(self._renew_loop())
+        stop_requested = asyncio.create_task(self._stopping.wait())
         try:
-            await asyncio.wait(
-                [*supervisors, asyncio.create_task(self._stopping.wait())],
-                return_when=asyncio.FIRST_COMPLETED,
-            )
-            if not self._stopping.is_set():
-                await asyncio.gather(*supervisors, return_exceptions=True)
+            running: set[asyncio.Task[Any]] = set(supervisors)
+            while running and not self._stopping.is_set():  # until a stop, or every slot gave up
+                _, pending = await asyncio.wait(
+                    {*running, stop_requested}, return_when=asyncio.FIRST_COMPLETED
+                )
+                running = {task for task in pending if task is not stop_requested}
         finally:
+            stop_requested.cancel()
             self._stopping.set()
             await self._stop_all()
             renewer.cancel()
