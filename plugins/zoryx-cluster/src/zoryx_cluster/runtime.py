@@ -40,6 +40,8 @@ log = logging.getLogger("zoryx.plugin.zoryx-cluster")
 _clusters: weakref.WeakKeyDictionary[discord.Client, Cluster] = weakref.WeakKeyDictionary()
 _closing: set[asyncio.Task[Any]] = set()
 _MAX_BACKOFF = 10.0
+_REPUBLISH_SECONDS = 1.0
+_SEEN_REQUESTS = 256
 
 
 def find_cluster(bot: discord.Client) -> Cluster | None:
@@ -96,6 +98,7 @@ class Cluster:
         self._invalid_alerted_at = 0.0
         self._tasks: list[asyncio.Task[None]] = []
         self._handlers: set[asyncio.Task[None]] = set()
+        self._seen_requests: dict[str, None] = {}
         self._max_backoff = min(_MAX_BACKOFF, settings.expiry_seconds)
         """Retries while Redis is away never wait longer than one expiry window."""
 
@@ -378,6 +381,11 @@ class Cluster:
                     if request is None:
                         log.warning("ignored a message on the cluster bus that is not a preset request")
                         continue
+                    if request.request_id in self._seen_requests:
+                        continue  # the same request published again for a cluster that missed it
+                    self._seen_requests[request.request_id] = None
+                    while len(self._seen_requests) > _SEEN_REQUESTS:
+                        self._seen_requests.pop(next(iter(self._seen_requests)))
                     task = asyncio.create_task(self._handle(request))
                     self._handlers.add(task)
                     task.add_done_callback(self._handlers.discard)
@@ -429,11 +437,16 @@ class Cluster:
         expected = set(await self.read_members()) | {self.cluster_id}
         request = BusMessage.new(kind, self.cluster_id, text=text, plugin=plugin)
         key = self.keys.replies(request.request_id)
-        await self.redis.publish(self.keys.bus, request.encode())
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.settings.reply_timeout
         replies: list[BusReply] = []
+        published_at = -_REPUBLISH_SECONDS
         while loop.time() < deadline:
+            if loop.time() - published_at >= _REPUBLISH_SECONDS:
+                # again for a cluster that was (re)subscribing: pub/sub keeps nothing for later,
+                # and a cluster acts on one request id once
+                await self.redis.publish(self.keys.bus, request.encode())
+                published_at = loop.time()
             replies = [BusReply.decode(str(raw)) for raw in await self.redis.lrange(key, 0, -1)]
             if expected <= {reply.cluster_id for reply in replies}:
                 break
