@@ -326,7 +326,9 @@ def staff(discord_emulator: DiscordEmulator) -> Staff:
 
 
 @pytest_asyncio.fixture
-async def start_staff_bot(discord_emulator: DiscordEmulator, staff: Staff) -> AsyncIterator[BotStarter]:
+async def start_staff_bot(
+    discord_emulator: DiscordEmulator, staff: Staff
+) -> AsyncIterator[BotStarter]:
     """``await start_staff_bot(home, **settings)``; every bot started is stopped at the end."""
     started: list[ZoryxBot] = []
     try:

@@ -94,7 +94,6 @@ async def until(condition: Callable[[], bool], what: str, timeout: float = 10.0)
 
 async def measured(bot: ZoryxBot, shard_id: int, at_least_ms: float = 0.0) -> None:
     """Wait until discord.py has a latency for the shard (of at least ``at_least_ms``)."""
-
     def ready() -> bool:
         shard = bot.get_shard(shard_id)
         return shard is not None and shard.latency != float("inf") and shard.latency * 1000 >= at_least_ms
