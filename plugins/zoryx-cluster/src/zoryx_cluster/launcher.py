@@ -30,6 +30,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from zoryx_core.settings import Deployment, DeploymentError
+from zoryx_core.ui import plural
 
 from .discord_info import DiscordInfo, DiscordInfoError, fetch_discord_info
 from .keys import Keys
@@ -141,7 +142,7 @@ class Launcher:
         needed = sum(len(self.ranges[i]) for i in range(processes))
         if needed > info.session_starts_remaining:
             raise LaunchError(
-                f"starting {needed} shards needs {needed} session starts but Discord allows "
+                f"starting {plural(needed, 'shard')} needs {needed} session starts but Discord allows "
                 f"{info.session_starts_remaining} more today (of {info.session_starts_total}; reset in "
                 f"{info.session_starts_reset_after_ms / 3_600_000:.1f} h); refusing to exhaust them"
             )
@@ -159,8 +160,9 @@ class Launcher:
         theirs = json.loads(raw) if raw else mine
         if theirs != mine:
             raise LaunchError(
-                f"another launcher of this bot runs {theirs['shard_count']} shards in "
-                f"{theirs['cluster_count']} clusters; {self.options.shards} in {self.options.clusters} would "
+                f"another launcher of this bot runs {plural(int(theirs['shard_count']), 'shard')} in "
+                f"{plural(int(theirs['cluster_count']), 'cluster')}; {self.options.shards} in "
+                f"{self.options.clusters} would "
                 "overlap its shard ranges (use the same --shards and --clusters everywhere)"
             )
         await self.redis.pexpire(self.keys.layout, ttl)

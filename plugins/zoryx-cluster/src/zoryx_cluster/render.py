@@ -6,7 +6,7 @@ import time
 
 import discord
 
-from zoryx_core.ui import info_embed
+from zoryx_core.ui import info_embed, plural
 
 from .bus import BusReply
 from .stats import ClusterStats
@@ -66,7 +66,8 @@ def clusters_embed(cluster_count: int, members: dict[int, ClusterStats], this_cl
             name=f"Cluster {cluster_id}{here}: up",
             value=(
                 f"shards {span(stats.shard_ids)} ({up}/{len(stats.shard_ids)} connected, {_latency(stats)})\n"
-                f"{stats.guilds} servers · {stats.users} users · {stats.memory_mb:.0f} MB · "
+                f"{plural(stats.guilds, 'server')} · {plural(stats.users, 'user')} · "
+                f"{stats.memory_mb:.0f} MB · "
                 f"up {duration(stats.uptime)} · v{stats.version}\n"
                 f"{stats.host} pid {stats.pid} · last beat {max(now - stats.heartbeat_at, 0):.1f}s ago"
             ),

@@ -20,6 +20,8 @@ import discord
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from zoryx_core.ui import plural
+
 from .bus import BusMessage, BusReply, Kind, parse_message
 from .identify import IdentifyGate
 from .keys import Keys
@@ -492,4 +494,5 @@ def _span(shards: Any) -> str:
 
 
 def _describe(stats: ClusterStats) -> str:
-    return f"Shards {_span(stats.shard_ids)}, {stats.guilds} servers, host {stats.host} (pid {stats.pid})."
+    servers = plural(stats.guilds, "server")
+    return f"Shards {_span(stats.shard_ids)}, {servers}, host {stats.host} (pid {stats.pid})."

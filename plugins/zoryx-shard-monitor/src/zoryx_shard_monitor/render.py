@@ -186,11 +186,11 @@ def clusters_embed(view: dict[str, Any]) -> discord.Embed:
         up += sum(v is not None for v in shards.values())
         listed = " · ".join(f"{shard_id} {_ms(shards[shard_id])}" for shard_id in sorted(shards))
         lines.append(
-            f"🟢 **Cluster {cluster_id}**{marker} · {cluster.get('guilds', 0)} servers · "
+            f"🟢 **Cluster {cluster_id}**{marker} · {plural(int(cluster.get('guilds', 0)), 'server')} · "
             f"{cluster.get('host', '?')} pid {cluster.get('pid', '?')}\n└ shards {listed}"
         )
     return make_embed(
         EmbedKind.MENU,
-        f"🌐 Clusters: {len(clusters)}/{count} up, {up}/{total} shards connected",
+        f"🌐 Clusters: {len(clusters)}/{count} up, {up}/{plural(total, 'shard')} connected",
         truncate("\n".join(lines) or "No cluster seen yet.", 4000),
     )
