@@ -1,7 +1,7 @@
 """A second process for the storage tests: hammers one JSON file or one guild counter.
 
     python hammer.py json <file> <count> <go-file>
-    python hammer.py counter <data-dir> <guild-id> <count> <go-file>
+    python hammer.py counter <data-dir> <guild-id> <count> <go-file> [<postgresql dsn> <schema>]
     python hammer.py open <data-dir> <go-file>
 
 Prints "ready" once set up, waits for <go-file> to exist (so both processes start together),
@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from zoryx_core.storage import AtomicJsonFiles, Storage, StorageOptions
+from zoryx_core.storage import AtomicJsonFiles, Storage, StorageBackend, StorageOptions, create_storage
 
 
 def _wait_for(go: Path) -> None:
@@ -36,8 +36,11 @@ async def hammer_json(path: Path, count: int, go: Path) -> None:
         await files.update(path, lambda value: value + 1, 0)
 
 
-async def hammer_counter(data_dir: Path, guild_id: int, count: int, go: Path) -> None:
-    storage = Storage(data_dir, StorageOptions(backup_on_shutdown=False))
+async def hammer_counter(data_dir: Path, guild_id: int, count: int, go: Path, pg: list[str]) -> None:
+    storage: StorageBackend = Storage(data_dir, StorageOptions(backup_on_shutdown=False))
+    if pg:
+        options = StorageOptions(backend="postgresql", pg_schema=pg[1], backup_on_shutdown=False)
+        storage = create_storage(data_dir, options, dsn=pg[0])
     await storage.open()
     try:
         _wait_for(go)
@@ -85,7 +88,7 @@ def main(argv: list[str]) -> None:
     if mode == "json":
         asyncio.run(hammer_json(Path(args[0]), int(args[1]), Path(args[2])))
     elif mode == "counter":
-        asyncio.run(hammer_counter(Path(args[0]), int(args[1]), int(args[2]), Path(args[3])))
+        asyncio.run(hammer_counter(Path(args[0]), int(args[1]), int(args[2]), Path(args[3]), args[4:]))
     elif mode == "open":
         asyncio.run(open_storage(Path(args[0]), Path(args[1])))
     else:
