@@ -30,7 +30,7 @@ from .plugins.registrations import AppCommandLike
 from .plugins.resolution import Selection
 from .plugins.watcher import HotReloader
 from .settings import Deployment, Settings
-from .storage import Storage, StorageOptions
+from .storage import StorageOptions, create_storage
 
 __all__ = ["ZoryxBot", "ZoryxCommandTree"]
 
@@ -163,7 +163,9 @@ class ZoryxBot(commands.AutoShardedBot):
             __version__,
         )
         self.events = EventBus(self.plugins)
-        self.storage = Storage(self.data_dir, _storage_options(settings))
+        self.storage = create_storage(
+            self.data_dir, _storage_options(settings), dsn=self.deployment.database_url
+        )
         self.guild_configs = GuildConfigs(self.storage)
         self.maintenance = Maintenance(self)
         self._prefix_lists: dict[int, tuple[GuildConfig, list[str]]] = {}
@@ -186,6 +188,7 @@ class ZoryxBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         await self.storage.open()
+        await self.guild_configs.start()
         await self.metrics.prepare(self.storage)
         await self.plugins.load_all()
         self.maintenance.start()
@@ -388,6 +391,10 @@ def _prefix(bot: Any, message: discord.Message) -> list[str]:
 
 def _storage_options(settings: Settings) -> StorageOptions:
     return StorageOptions(
+        backend=str(settings["storage.backend"]),
+        pg_pool_size=int(settings["storage.pg_pool_size"]),
+        pg_schema=str(settings["storage.pg_schema"]),
+        pg_retry_seconds=float(settings["storage.pg_retry_seconds"]),
         pool_size=int(settings["storage.pool_size"]),
         busy_timeout_ms=int(settings["storage.busy_timeout_ms"]),
         json_cache_ttl=float(settings["storage.json_cache_ttl"]),

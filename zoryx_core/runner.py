@@ -18,6 +18,7 @@ from .logs import LogConfig, LoggingRuntime, setup_logging
 from .panel import startup_panel
 from .plugins.resolution import Selection
 from .settings import ConfigFileError, Deployment, DeploymentError, Settings, SettingsError, merged_environ
+from .storage.postgres.dsn import DsnError
 
 __all__ = ["RunOptions", "StartupError", "load_configuration", "run", "selection_for", "start_logging"]
 
@@ -88,6 +89,9 @@ def run(options: RunOptions, environ: Mapping[str, str] | None = None, console: 
             settings, deployment, selection=selection_for(options, settings), hot_reload=options.hot_reload
         )
         asyncio.run(_serve(bot, deployment, console))
+    except DsnError as error:  # the store cannot be used: one line saying where and what to check
+        console.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
+        return 2
     finally:
         logs.stop()
     return 0

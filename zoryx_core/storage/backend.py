@@ -230,6 +230,10 @@ class StorageBackend(ABC):
         """Delete the data of guilds left longer than the grace period ago; returns their ids."""
 
     @abstractmethod
+    async def guild_ids(self) -> list[int]:
+        """Guilds that have data in the store (their own database or schema, or documents), sorted."""
+
+    @abstractmethod
     async def purge_user(self, user_id: int) -> int:
         """Delete every user- and member-scoped document of ``user_id``; returns how many."""
 

@@ -109,6 +109,10 @@ class StorageUpkeep(StorageBase):
             log.info("deleted the data of %d guilds left more than the grace period ago", len(cleaned))
         return cleaned
 
+    async def guild_ids(self) -> list[int]:
+        """Guilds with a database in ``data_dir/guilds``."""
+        return await self.pool.call(self.guild_ids_on_disk)
+
     def guild_ids_on_disk(self) -> list[int]:
         """Guilds with a database in ``data_dir/guilds`` (lists a folder: blocking)."""
         return lifecycle.guild_ids_on_disk(self.guilds_dir, GUILD_DB_NAME)

@@ -36,7 +36,7 @@ from ..documents import Scope, check_id
 from ..lifecycle import DatabaseCheck
 from ..migrations import MigrationError, MigrationStep
 from . import statements
-from .dsn import connect_error, database_url, mask_dsn, target_of
+from .dsn import DsnError, connect_error, database_url, mask_dsn, target_of
 from .notifier import Notifier
 from .statements import DocumentSql, guild_schema_name, quote_ident
 from .sync_connection import SyncConnection, positional, rowcount_of
@@ -54,7 +54,7 @@ def _asyncpg() -> Any:
     try:
         import asyncpg
     except ImportError:
-        raise RuntimeError(
+        raise DsnError(
             'storage.backend is "postgresql" but asyncpg is not installed; install the extra: '
             "pip install 'zoryx-core[postgresql]'"
         ) from None
@@ -599,6 +599,13 @@ class PostgresStorage(StorageBackend):
         removed = rowcount_of(await self._use(lambda conn: conn.execute(sql, user), idempotent=True))
         log.info("purged %d documents of user %d", removed, user)
         return removed
+
+    async def guild_ids(self) -> list[int]:
+        """Guilds with documents or a schema of their own."""
+        rows = await self.fetchall(
+            f"SELECT guild_id FROM zoryx_guild_schemas UNION {self._sql.guild_ids} ORDER BY 1"
+        )
+        return [int(row[0]) for row in rows]
 
     async def guild_schema_ids(self) -> list[int]:
         """Guilds whose own schema exists."""
