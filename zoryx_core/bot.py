@@ -164,7 +164,7 @@ class ZoryxBot(commands.AutoShardedBot):
         )
         self.events = EventBus(self.plugins)
         self.storage = create_storage(
-            self.data_dir, _storage_options(settings), dsn=self.deployment.database_url
+            self.data_dir, storage_options(settings), dsn=self.deployment.database_url
         )
         self.guild_configs = GuildConfigs(self.storage)
         self.maintenance = Maintenance(self)
@@ -389,7 +389,8 @@ def _prefix(bot: Any, message: discord.Message) -> list[str]:
     return [str(bot.settings["prefix"])]
 
 
-def _storage_options(settings: Settings) -> StorageOptions:
+def storage_options(settings: Settings) -> StorageOptions:
+    """The ``storage.*`` settings as :class:`StorageOptions`."""
     return StorageOptions(
         backend=str(settings["storage.backend"]),
         pg_pool_size=int(settings["storage.pg_pool_size"]),
