@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,8 +10,6 @@ from pathlib import Path
 import discord
 import pytest
 from discord.ext import commands
-
-from zoryx_core.testing.postgres_server import HOW_TO_RUN, find_postgres, scratch_database
 
 
 def make_bot(
@@ -54,15 +51,3 @@ def test_plugins(plugin_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def journal_lines(journal: Path) -> list[str]:
     return journal.read_text(encoding="utf-8").splitlines()
 
-
-@pytest.fixture(scope="session")
-def postgres_dsn() -> Iterator[str]:
-    """A database of this test run's own on a PostgreSQL server (dropped at the end); skips when
-    none is found, fails instead under CI=true."""
-    with find_postgres() as server:
-        if server is None:
-            if os.environ.get("CI") == "true":
-                pytest.fail(HOW_TO_RUN)
-            pytest.skip(HOW_TO_RUN)
-        with scratch_database(server) as database:
-            yield database.dsn

@@ -5,13 +5,14 @@ statement is handed to the event loop, which stays free while the thread waits."
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Coroutine, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     import asyncpg
 
-__all__ = ["SyncConnection", "SyncCursor", "rowcount_of"]
+__all__ = ["SyncConnection", "SyncCursor", "numbered_placeholders", "rowcount_of"]
 
 T = TypeVar("T")
 
@@ -20,6 +21,44 @@ def rowcount_of(status: str | None) -> int:
     """The row count in a command tag such as ``INSERT 0 3`` or ``UPDATE 2`` (-1 when it has none)."""
     last = (status or "").rsplit(" ", 1)[-1]
     return int(last) if last.isdigit() else -1
+
+
+_NUMBERED = re.compile(r"\$[0-9]")
+
+
+def numbered_placeholders(sql: str) -> str:
+    """``sql`` with each qmark placeholder (``?`` outside quotes and comments) replaced by ``$1``,
+    ``$2``, ... in order."""
+    out: list[str] = []
+    number = 0
+    i, n = 0, len(sql)
+    while i < n:
+        char = sql[i]
+        if char in "'\"":
+            end = sql.find(char, i + 1)
+            while end != -1 and end + 1 < n and sql[end + 1] == char:  # a doubled quote
+                end = sql.find(char, end + 2)
+            end = n - 1 if end == -1 else end
+            out.append(sql[i : end + 1])
+            i = end + 1
+        elif sql.startswith("--", i):
+            end = sql.find("\n", i)
+            end = n if end == -1 else end
+            out.append(sql[i:end])
+            i = end
+        elif sql.startswith("/*", i):
+            end = sql.find("*/", i + 2)
+            end = n if end == -1 else end + 2
+            out.append(sql[i:end])
+            i = end
+        elif char == "?":
+            number += 1
+            out.append(f"${number}")
+            i += 1
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)
 
 
 def positional(params: Sequence[Any] | dict[str, Any]) -> tuple[Any, ...]:
@@ -54,8 +93,10 @@ class SyncCursor:
 
 
 class SyncConnection:
-    """``execute``/``executemany`` on an asyncpg connection from a worker thread (PostgreSQL SQL,
-    ``$n`` placeholders). Only valid while the function it was given to runs."""
+    """``execute``/``executemany`` on an asyncpg connection from a worker thread, in PostgreSQL's
+    SQL. Placeholders are ``$1``, ``$2``, ...; a statement given parameters and no ``$n`` may use
+    qmark ``?`` placeholders instead (so simple SQL written for ``sqlite3`` runs unchanged). Only
+    valid while the function it was given to runs."""
 
     dialect = "postgresql"
 
@@ -67,12 +108,17 @@ class SyncConnection:
         return asyncio.run_coroutine_threadsafe(work, self._loop).result()
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> SyncCursor:
-        return self._wait(_run(self.raw, sql, positional(params)))
+        args = positional(params)
+        return self._wait(_run(self.raw, _placeholders(sql, args), args))
 
     def executemany(self, sql: str, seq: Iterable[Sequence[Any]]) -> SyncCursor:
         rows = [positional(params) for params in seq]
-        self._wait(self.raw.executemany(sql, rows))
+        self._wait(self.raw.executemany(_placeholders(sql, rows[0] if rows else ()), rows))
         return SyncCursor([], len(rows))
+
+
+def _placeholders(sql: str, args: Sequence[Any]) -> str:
+    return numbered_placeholders(sql) if args and not _NUMBERED.search(sql) else sql
 
 
 async def _run(conn: asyncpg.Connection, sql: str, params: tuple[Any, ...]) -> SyncCursor:

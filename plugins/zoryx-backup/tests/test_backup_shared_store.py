@@ -1,0 +1,73 @@
+"""zoryx-backup on the PostgreSQL store: two bots with separate data folders share one database, so
+a backup made through one is listed, verified and restored through the other; the index, the
+audit trail, schedules, restore leases and the snapshot files are all in the store."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from conftest import BackupBot, build_world, settle
+
+from zoryx_core.testing import DiscordEmulator
+
+
+@pytest.fixture
+async def shared_store(postgres_dsn: str) -> AsyncIterator[dict[str, Any]]:
+    """Settings and environment of bots that share a schema of this test's own (dropped after)."""
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    yield {
+        "config": {
+            "storage.backend": "postgresql",
+            "storage.pg_schema": schema,
+            "plugin_settings.zoryx-backup.auto_backup_hours": 24,
+        },
+        "environ": {"ZORYX_DATABASE_URL": postgres_dsn},
+    }
+    import asyncpg
+
+    conn = await asyncpg.connect(postgres_dsn)
+    try:
+        for row in await conn.fetch(
+            "SELECT nspname FROM pg_namespace WHERE nspname = $1 OR nspname LIKE $2", schema, schema + "\\_g%"
+        ):
+            await conn.execute(f'DROP SCHEMA "{row[0]}" CASCADE')
+    finally:
+        await conn.close()
+
+
+async def test_a_backup_made_through_one_bot_is_listed_verified_and_restored_by_another(
+    shared_store: dict[str, Any], discord_emulator: DiscordEmulator, backup_bot: BackupBot
+) -> None:  # shared_store first: its schema is dropped after the bots have stopped
+    world = build_world(discord_emulator, roles=3, categories=1, channels=4, members=5, emojis=0, stickers=0)
+    first, made_by = await backup_bot(**shared_store)
+    second, other = await backup_bot(**shared_store)
+    assert first.data_dir != second.data_dir and first.storage.dialect == "postgresql"
+    guild = first.get_guild(world.guild.id)
+    assert guild is not None
+    record = await made_by.create(guild, "before the raid", author_id=world.owner.id)
+
+    listed = await other.list_backups(world.guild.id)
+    assert [(r.id, r.label, r.sha256) for r in listed] == [(record.id, "before the raid", record.sha256)]
+    verified = await other.verify(world.guild.id, record.id, world.owner.id)
+    assert verified.ok and verified.actual_sha256 == record.sha256
+    assert not (second.data_dir / "plugins" / "zoryx-backup" / "snapshots").exists()  # not a local file
+    stats = await other.stats(world.guild.id)
+    assert (stats.backups, stats.member_assignments) == (1, record.counts.members)
+
+    await other.set_schedule(world.guild.id, 12, world.owner.id)
+    schedule = await made_by.get_schedule(world.guild.id)
+    assert schedule is not None and schedule.interval_hours == 12
+
+    doomed = world.channels[0]
+    discord_emulator.delete_channel(doomed)
+    await settle(lambda: second.get_channel(doomed.id) is None, "the deleted channel to leave the cache")
+    live = second.get_guild(world.guild.id)
+    assert live is not None
+    report = await other.restore(live, record.id, user_id=world.owner.id)
+    assert report.ok, [str(item) for item in report.failed]
+    assert any(c.name == doomed.name for c in discord_emulator.state.guild_channels(world.guild))
+    actions = [entry.action.value for entry in await made_by.audit_log(world.guild.id)]
+    assert {"create", "verify", "schedule"} <= set(actions)
