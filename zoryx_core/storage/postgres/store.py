@@ -467,12 +467,18 @@ class PostgresStorage(StorageBackend):
 
     async def transaction(self, fn: Callable[[Any], T], *, guild_id: int | None = None) -> T:
         """``fn(conn)`` in a worker thread inside one transaction; ``conn`` is a
-        :class:`~zoryx_core.storage.postgres.sync_connection.SyncConnection` (``$n`` placeholders)."""
+        :class:`~zoryx_core.storage.postgres.sync_connection.SyncConnection` (``$n`` placeholders).
+
+        Like SQLite's ``BEGIN IMMEDIATE``, these transactions run one at a time per schema (main or
+        the guild's) across every process sharing the database (a transaction-level advisory lock),
+        so a check-then-write inside ``fn`` holds."""
         self._require_open()
         loop = asyncio.get_running_loop()
+        where = self.schema if guild_id is None else guild_schema_name(self.schema, guild_id)
 
         async def run(conn: Any) -> T:
             async with conn.transaction():
+                await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"zoryx-transaction:{where}")
                 return await asyncio.to_thread(fn, SyncConnection(conn, loop))
 
         return await self._use(run, guild_id=guild_id, idempotent=False)

@@ -59,7 +59,7 @@ class ShardMonitor:
         self.settings = settings
         self.shards: dict[int, ShardMetrics] = {}
         self.metrics_path = plugin.storage.json_path(METRICS_FILE)
-        self.alerts = Alerts(bot, plugin.storage.json_path("alert_config.json"), settings)
+        self.alerts = Alerts(bot, plugin.storage, plugin.storage.json_path("alert_config.json"), settings)
         self.samples_taken = 0
         self.checks_run = 0
         self.saves = 0
