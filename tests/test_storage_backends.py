@@ -417,3 +417,26 @@ async def test_lost_connections_are_retried_and_nothing_acknowledged_is_lost(
     assert store.pool.stats()["retries"] + store.pool.stats()["lost_in_flight"] > 0
     with contextlib.suppress(Exception):
         await store.close()
+
+
+def test_zoryx_run_with_an_unusable_store_is_one_line_before_discord(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "config.json").write_text('{"storage": {"backend": "postgresql"}}')
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZORYX_", "DISCORD_"))}
+    env.update(DISCORD_TOKEN="x", BOT_OWNER_ID="1", COLUMNS="300")
+    cases = {
+        "": "ZORYX_DATABASE_URL is not set",
+        "postgresql://zoryx:s3cret-pass@127.0.0.1:1/zoryx": "cannot use PostgreSQL at 127.0.0.1:1/zoryx",
+        "mysql://zoryx:s3cret-pass@127.0.0.1/zoryx": "must start with postgresql://",
+    }
+    for url, expected in cases.items():
+        result = subprocess.run(
+            [sys.executable, "-m", "zoryx_core.cli", "run", "--no-plugins", "--quiet"],
+            cwd=tmp_path, env={**env, "ZORYX_DATABASE_URL": url}, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 2 and len(lines) == 1 and expected in lines[0], result.stderr
+        assert "s3cret" not in result.stderr + result.stdout and "discord.com" not in result.stderr

@@ -111,6 +111,7 @@ async def _serve(bot: ZoryxBot, deployment: Deployment, console: Console) -> Non
         loop.add_signal_handler(sig, request_stop, sig.name)
     assert deployment.token is not None
     async with bot:
+        await bot.storage.open()  # an unusable store stops start-up before Discord is contacted
         runner = asyncio.create_task(bot.start(deployment.token))
         ready = asyncio.create_task(bot.wait_until_ready())
         await asyncio.wait({runner, ready}, return_when=asyncio.FIRST_COMPLETED)

@@ -6,7 +6,15 @@ from __future__ import annotations
 import os
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["DATABASE_URL_ENV", "DsnError", "connect_error", "database_url", "mask_dsn", "target_of"]
+__all__ = [
+    "DATABASE_URL_ENV",
+    "DsnError",
+    "check_url",
+    "connect_error",
+    "database_url",
+    "mask_dsn",
+    "target_of",
+]
 
 DATABASE_URL_ENV = "ZORYX_DATABASE_URL"
 
@@ -23,6 +31,11 @@ def database_url(environ: dict[str, str] | None = None) -> str:
             f'storage.backend is "postgresql" but {DATABASE_URL_ENV} is not set; set it to a URL such as '
             f"postgresql://user:password@host:5432/database (it is never read from config.json)"
         )
+    return check_url(value)
+
+
+def check_url(value: str) -> str:
+    """``value`` if it is a PostgreSQL URL, else a :class:`DsnError` (password masked)."""
     scheme = urlsplit(value).scheme
     if scheme not in ("postgresql", "postgres"):
         raise DsnError(

@@ -36,7 +36,7 @@ from ..documents import Scope, check_id
 from ..lifecycle import DatabaseCheck
 from ..migrations import MigrationError, MigrationStep
 from . import statements
-from .dsn import DsnError, connect_error, database_url, mask_dsn, target_of
+from .dsn import DsnError, check_url, connect_error, database_url, mask_dsn, target_of
 from .notifier import Notifier
 from .statements import DocumentSql, guild_schema_name, quote_ident
 from .sync_connection import SyncConnection, positional, rowcount_of
@@ -151,8 +151,7 @@ class PostgresStorage(StorageBackend):
         if self._state != "closed":
             return
         asyncpg = _asyncpg()
-        if self._dsn is None:
-            self._dsn = database_url()
+        self._dsn = database_url() if self._dsn is None else check_url(self._dsn)
         try:
             self.pool.raw = await asyncpg.create_pool(
                 self._dsn,
