@@ -440,3 +440,43 @@ def test_zoryx_run_with_an_unusable_store_is_one_line_before_discord(tmp_path: P
         lines = result.stderr.strip().splitlines()
         assert result.returncode == 2 and len(lines) == 1 and expected in lines[0], result.stderr
         assert "s3cret" not in result.stderr + result.stdout and "discord.com" not in result.stderr
+
+
+async def test_sigkilled_processes_lose_no_acknowledged_increment(
+    make_store: MakeStore, tmp_path: Path
+) -> None:
+    """A process incrementing is killed with SIGKILL again and again (``ZORYX_TEST_KILLS`` times,
+    10 by default): every increment it acknowledged is in the store; at most the one in flight
+    at each kill may have landed unacknowledged."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    store = make_store()
+    if not isinstance(store, PostgresStorage):
+        pytest.skip("SQLite's counters across processes are covered by the two-process test")
+    await store.open()
+    hammer = Path(__file__).parent / "storage_helpers" / "hammer.py"
+    kills = int(os.environ.get("ZORYX_TEST_KILLS", "10"))
+    acknowledged = 0
+    for round_number in range(kills):
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, str(hammer), "acked", str(tmp_path / "data"), store._dsn or "", store.schema,
+            stdout=subprocess.PIPE,
+        )  # fmt: skip
+        assert proc.stdout is not None
+        assert (await asyncio.wait_for(proc.stdout.readline(), timeout=60)).strip() == b"ready"
+        last = 0
+        wanted = 20 + 7 * round_number  # kill at a different moment each round
+        while last < wanted:
+            line = await asyncio.wait_for(proc.stdout.readline(), timeout=60)
+            last = int(line)
+        proc.send_signal(signal.SIGKILL)
+        rest = await proc.stdout.read()  # acknowledgements printed before the kill took effect
+        numbers = [int(x) for x in rest.split()]
+        acknowledged += max([last, *numbers])
+        await proc.wait()
+    value = await store.get("killed", "hits", guild_id=9)
+    print(f"{kills} kills: {acknowledged} acknowledged, {value} stored")
+    assert acknowledged <= value <= acknowledged + kills

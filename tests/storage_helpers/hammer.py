@@ -3,6 +3,10 @@
     python hammer.py json <file> <count> <go-file>
     python hammer.py counter <data-dir> <guild-id> <count> <go-file> [<postgresql dsn> <schema>]
     python hammer.py open <data-dir> <go-file>
+    python hammer.py acked <data-dir> <postgresql dsn> <schema>
+
+``acked`` increments one PostgreSQL counter until killed, printing the number of increments
+acknowledged so far after each one.
 
 Prints "ready" once set up, waits for <go-file> to exist (so both processes start together),
 then runs <count> increments and exits 0; ``open`` waits first, then opens the storage (a data
@@ -57,6 +61,18 @@ async def open_storage(data_dir: Path, go: Path) -> None:
     await storage.close()
 
 
+async def acked_increments(data_dir: Path, dsn: str, schema: str) -> None:
+    options = StorageOptions(backend="postgresql", pg_schema=schema, backup_on_shutdown=False)
+    storage = create_storage(data_dir, options, dsn=dsn)
+    await storage.open()
+    print("ready", flush=True)
+    acknowledged = 0
+    while True:
+        await storage.increment("killed", "hits", guild_id=9)
+        acknowledged += 1
+        print(acknowledged, flush=True)
+
+
 def run_together(go: Path, *commands: list[str], timeout: float = 120) -> None:
     """Start one hammer process per argument list, release them together, wait for all to succeed."""
     procs = [
@@ -89,6 +105,8 @@ def main(argv: list[str]) -> None:
         asyncio.run(hammer_json(Path(args[0]), int(args[1]), Path(args[2])))
     elif mode == "counter":
         asyncio.run(hammer_counter(Path(args[0]), int(args[1]), int(args[2]), Path(args[3]), args[4:]))
+    elif mode == "acked":
+        asyncio.run(acked_increments(Path(args[0]), args[1], args[2]))
     elif mode == "open":
         asyncio.run(open_storage(Path(args[0]), Path(args[1])))
     else:
