@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import importlib.util
 import os
 import shutil
 import socket
@@ -28,8 +29,8 @@ DSN_ENV = "ZORYX_TEST_POSTGRES_DSN"
 LOCAL_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 T = TypeVar("T")
 HOW_TO_RUN = (
-    f"no PostgreSQL found: set {DSN_ENV}=postgresql://user@host:5432/db, run one on 127.0.0.1:5432, "
-    "or put initdb and pg_ctl on PATH"
+    f"no PostgreSQL found: install zoryx-core[postgresql] (asyncpg) and set "
+    f"{DSN_ENV}=postgresql://user@host:5432/db, run one on 127.0.0.1:5432, or put initdb and pg_ctl on PATH"
 )
 
 
@@ -105,7 +106,11 @@ def _throwaway_cluster() -> Iterator[str | None]:
 
 @contextlib.contextmanager
 def find_postgres() -> Iterator[str | None]:
-    """The DSN of a server to test against (see the module's docstring), or None."""
+    """The DSN of a server to test against (see the module's docstring), or None (also when
+    asyncpg, the driver, is not installed)."""
+    if importlib.util.find_spec("asyncpg") is None:
+        yield None
+        return
     given = os.environ.get(DSN_ENV)
     if given:
         yield given
