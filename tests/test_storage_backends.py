@@ -217,12 +217,12 @@ async def test_raw_sql_and_transactions(storage: StorageBackend) -> None:
 NOTES_STEPS = {
     "sqlite": [
         "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)",
-        "ALTER TABLE notes ADD COLUMN created REAL",
+        "ALTER TABLE notes ADD COLUMN created REAL; CREATE INDEX notes_created ON notes (created);",
         "INSERT INTO notes (body, created) VALUES ('first', 0)",
     ],
     "postgresql": [
         "CREATE TABLE notes (id BIGSERIAL PRIMARY KEY, body TEXT NOT NULL)",
-        "ALTER TABLE notes ADD COLUMN created DOUBLE PRECISION",
+        "ALTER TABLE notes ADD COLUMN created DOUBLE PRECISION; CREATE INDEX notes_created ON notes (created);",
         "INSERT INTO notes (body, created) VALUES ('first', 0)",
     ],
 }

@@ -1,6 +1,7 @@
-"""Storage and ConnectionPool on real SQLite files: documents and scopes, exact counters under
-concurrency (tasks and processes), the bounded pool over 10,000 guilds, migrations, backups,
-departed guilds, purge_user, integrity checks, and an event loop that is never blocked."""
+"""What only the SQLite backend has, on real files: the bounded ConnectionPool over 10,000 guilds,
+two processes creating one data folder, backups, guild folders of departed guilds, damaged
+database files, and an event loop that is never blocked. The storage contract both backends share
+is tested once for both in test_storage_backends.py."""
 
 from __future__ import annotations
 
@@ -9,23 +10,14 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from storage_helpers.hammer import run_together
 
-from zoryx_core.storage import ConnectionPool, MigrationError, MigrationStep, Storage, StorageOptions
+from zoryx_core.storage import ConnectionPool, Storage, StorageOptions
 
 QUIET = StorageOptions(backup_on_shutdown=False)
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = Storage(tmp_path / "data", QUIET)
-    await store.open()
-    yield store
-    await store.close()
 
 
 def _size(path: Path) -> int:
@@ -69,34 +61,6 @@ def test_two_processes_creating_the_databases_at_once_both_open(tmp_path: Path) 
 
 
 # --- raw SQL -------------------------------------------------------------------------------------
-
-
-async def test_raw_sql_and_transactions(storage: Storage) -> None:
-    await storage.execute("CREATE TABLE scores (user INTEGER PRIMARY KEY, points INTEGER)", guild_id=4)
-    assert await storage.executemany("INSERT INTO scores VALUES (?, ?)", [(1, 10), (2, 20)], guild_id=4) == 2
-    assert await storage.execute("UPDATE scores SET points = points + 1", guild_id=4) == 2
-    rows = await storage.fetchall("SELECT user, points FROM scores ORDER BY user", guild_id=4)
-    assert [(row["user"], row["points"]) for row in rows] == [(1, 11), (2, 21)]
-    assert await storage.fetchone("SELECT * FROM scores WHERE user = ?", (9,), guild_id=4) is None
-
-    def move(conn: sqlite3.Connection) -> int:
-        conn.execute("UPDATE scores SET points = points - 5 WHERE user = 1")
-        conn.execute("UPDATE scores SET points = points + 5 WHERE user = 2")
-        return int(conn.execute("SELECT SUM(points) FROM scores").fetchone()[0])
-
-    assert await storage.transaction(move, guild_id=4) == 32
-
-    def broken(conn: sqlite3.Connection) -> None:
-        conn.execute("DELETE FROM scores")
-        raise RuntimeError("changed my mind")
-
-    with pytest.raises(RuntimeError, match="changed my mind"):
-        await storage.transaction(broken, guild_id=4)
-    row = await storage.fetchone("SELECT COUNT(*) AS n FROM scores", guild_id=4)
-    assert row is not None and row["n"] == 2
-    with pytest.raises(sqlite3.IntegrityError):
-        await storage.executemany("INSERT INTO scores VALUES (?, ?)", [(3, 1), (1, 1)], guild_id=4)
-    assert await storage.fetchone("SELECT * FROM scores WHERE user = 3", guild_id=4) is None
 
 
 # --- the pool ------------------------------------------------------------------------------------
@@ -195,37 +159,6 @@ async def test_ten_thousand_guilds_stay_within_the_pool(tmp_path: Path) -> None:
         print(f"10,000 guilds touched in {elapsed:.1f} s; peak open {peak}; threads {most_threads}")
     finally:
         await store.close()
-
-
-# --- migrations ----------------------------------------------------------------------------------
-
-
-def _add_row(conn: sqlite3.Connection) -> None:
-    conn.execute("INSERT INTO notes (body, tag) VALUES ('first', 'x')")
-
-
-NOTES_STEPS: list[MigrationStep] = [
-    "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)",
-    "ALTER TABLE notes ADD COLUMN tag TEXT; CREATE INDEX notes_tag ON notes (tag);",
-    _add_row,
-]
-
-
-async def test_guild_migrations_run_when_a_guild_is_first_opened(storage: Storage) -> None:
-    await storage.set("early", "k", 1, guild_id=20)  # opened before the registration
-    storage.register_guild_migrations(
-        "levels", ["CREATE TABLE levels (user INTEGER PRIMARY KEY, xp INTEGER)"]
-    )
-    await storage.execute("INSERT INTO levels VALUES (1, 50)", guild_id=21)
-    await storage.execute("INSERT INTO levels VALUES (1, 60)", guild_id=20)
-    row = await storage.fetchone("SELECT xp FROM levels", guild_id=21)
-    assert row is not None and row["xp"] == 50
-    assert (
-        await storage.fetchone("SELECT name FROM sqlite_schema WHERE name = 'levels'") is None
-    )  # not main.db
-    storage.for_plugin("broken").register_guild_migrations(["CREATE TABLE oops (x"])
-    with pytest.raises(MigrationError, match="broken"):
-        await storage.get("any", "k", guild_id=22)
 
 
 # --- backups -------------------------------------------------------------------------------------
