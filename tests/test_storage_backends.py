@@ -222,7 +222,8 @@ NOTES_STEPS = {
     ],
     "postgresql": [
         "CREATE TABLE notes (id BIGSERIAL PRIMARY KEY, body TEXT NOT NULL)",
-        "ALTER TABLE notes ADD COLUMN created DOUBLE PRECISION; CREATE INDEX notes_created ON notes (created);",
+        "ALTER TABLE notes ADD COLUMN created DOUBLE PRECISION;"
+        " CREATE INDEX notes_created ON notes (created);",
         "INSERT INTO notes (body, created) VALUES ('first', 0)",
     ],
 }
