@@ -481,3 +481,29 @@ async def test_sigkilled_processes_lose_no_acknowledged_increment(
     value = await store.get("killed", "hits", guild_id=9)
     print(f"{kills} kills: {acknowledged} acknowledged, {value} stored")
     assert acknowledged <= value <= acknowledged + kills
+
+
+async def test_notifications_come_back_after_the_listening_connection_is_lost(
+    make_store: MakeStore, postgres_dsn: str
+) -> None:
+    first, second = make_store(), make_store()
+    if not isinstance(second, PostgresStorage):
+        pytest.skip("a PostgreSQL matter: SQLite has no notification connection")
+    await first.open()
+    await second.open()
+    heard: asyncio.Queue[str | None] = asyncio.Queue()
+    await second.subscribe("changes", heard.put)
+    import asyncpg
+
+    admin = await asyncpg.connect(postgres_dsn)
+    try:
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = 'zoryx-listen' AND datname = current_database()"
+        )
+    finally:
+        await admin.close()
+    # back: every listener is told that it may have missed notifications (caches are dropped)
+    assert await asyncio.wait_for(heard.get(), timeout=60) is None
+    await first.notify("changes", "after the loss")
+    assert await asyncio.wait_for(heard.get(), timeout=30) == "after the loss"

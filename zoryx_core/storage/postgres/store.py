@@ -232,7 +232,12 @@ class PostgresStorage(PostgresUpkeep):
         if self._notifier is None:
             asyncpg = load_asyncpg()
             dsn = self._dsn
-            self._notifier = Notifier(lambda: asyncpg.connect(dsn, timeout=CONNECT_TIMEOUT), self.where)
+            self._notifier = Notifier(
+                lambda: asyncpg.connect(
+                    dsn, timeout=CONNECT_TIMEOUT, server_settings={"application_name": "zoryx-listen"}
+                ),
+                self.where,
+            )
         await self._notifier.subscribe(self._channel(channel), listener)
 
     async def notify(self, channel: str, payload: str) -> None:
