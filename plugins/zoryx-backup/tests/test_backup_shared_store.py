@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import BackupBot, build_world, settle
+from zoryx_backup import backup_service
 
-from zoryx_core.testing import DiscordEmulator
+from zoryx_core.storage.transfer import migrate_sqlite_to_postgresql
+from zoryx_core.testing import DiscordEmulator, start_bot, stop_bot
+from zoryx_core.testing.zoryx_bots import make_zoryx_bot
 
 
 @pytest.fixture
@@ -71,3 +75,34 @@ async def test_a_backup_made_through_one_bot_is_listed_verified_and_restored_by_
     assert any(c.name == doomed.name for c in discord_emulator.state.guild_channels(world.guild))
     actions = [entry.action.value for entry in await made_by.audit_log(world.guild.id)]
     assert {"create", "verify", "schedule"} <= set(actions)
+
+
+async def test_backups_come_along_when_a_bot_moves_from_sqlite_to_postgresql(
+    shared_store: dict[str, Any], discord_emulator: DiscordEmulator, tmp_path: Path
+) -> None:
+    world = build_world(discord_emulator, roles=2, categories=0, channels=2, members=3, emojis=0, stickers=0)
+    home = tmp_path / "bot"
+    before = make_zoryx_bot(home, plugins=["zoryx-backup"])
+    await start_bot(discord_emulator, before)
+    try:
+        guild = before.get_guild(world.guild.id)
+        assert guild is not None
+        record = await backup_service(before).create(guild, "on sqlite", author_id=world.owner.id)
+    finally:
+        await stop_bot(before)
+
+    dsn = shared_store["environ"]["ZORYX_DATABASE_URL"]
+    schema = shared_store["config"]["storage.pg_schema"]
+    report = await migrate_sqlite_to_postgresql(home / "data", dsn, schema=schema)
+    assert report.ok and report.copied >= 1
+
+    after = make_zoryx_bot(home, plugins=["zoryx-backup"], **shared_store)
+    await start_bot(discord_emulator, after)
+    try:
+        service = backup_service(after)
+        assert type(service.files).__name__ == "StoredSnapshots"  # the plugin was loaded afresh
+        assert [r.id for r in await service.list_backups(world.guild.id)] == [record.id]
+        verified = await service.verify(world.guild.id, record.id, world.owner.id)
+        assert verified.ok, verified.problem
+    finally:
+        await stop_bot(after)

@@ -229,6 +229,10 @@ class BackupService:
     async def prepare(self) -> None:
         """Create or migrate the tables and remove files a crash left behind."""
         await self.plugin.storage.migrate(MIGRATIONS)
+        if isinstance(self.files, StoredSnapshots):  # moved to PostgreSQL: bring local files along
+            moved = await self.files.import_files(SnapshotFiles(self.plugin.data_dir))
+            if moved:
+                log.info("moved %d snapshot files from this data folder into the store", moved)
         for lease in await self._clear_stale_leases():
             log.warning(
                 "the restore of backup #%s in server %s did not finish: its process stopped",

@@ -54,6 +54,26 @@ class StoredSnapshots:
             "DELETE FROM zoryx_backup_files WHERE file = ANY($1::text[])", (list(relative_paths),)
         )
 
+    async def import_files(self, local: SnapshotFiles) -> int:
+        """Copy snapshot files of a data folder that the index names and the store lacks (a bot
+        moved from SQLite with ``zoryx storage migrate``); the local files are left as they are."""
+        on_disk = await local.listing()
+        if not on_disk:
+            return 0
+        rows = await self.storage.fetchall(
+            "SELECT r.file FROM zoryx_backup_records r LEFT JOIN zoryx_backup_files f ON f.file = r.file"
+            " WHERE f.file IS NULL"
+        )
+        wanted = [str(row[0]) for row in rows if str(row[0]) in on_disk]
+        for relative_path in wanted:
+            data = await local.read_bytes(relative_path)
+            await self.storage.execute(
+                "INSERT INTO zoryx_backup_files (file, data, written_ts) VALUES ($1, $2, $3)"
+                " ON CONFLICT (file) DO NOTHING",
+                (relative_path, data, on_disk[relative_path]),
+            )
+        return len(wanted)
+
     async def listing(self) -> dict[str, float]:
         rows = await self.storage.fetchall("SELECT file, written_ts FROM zoryx_backup_files")
         return {str(row[0]): float(row[1]) for row in rows}
