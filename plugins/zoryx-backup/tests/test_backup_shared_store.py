@@ -106,3 +106,69 @@ async def test_backups_come_along_when_a_bot_moves_from_sqlite_to_postgresql(
         assert verified.ok, verified.problem
     finally:
         await stop_bot(after)
+
+
+async def test_sigkill_during_backups_and_increments_loses_nothing_acknowledged(
+    shared_store: dict[str, Any], tmp_path: Path
+) -> None:
+    """A writer storing backups and incrementing on PostgreSQL is killed with SIGKILL again and
+    again (``ZORYX_TEST_KILLS`` times, 10 by default): every acknowledged increment is there and
+    every backup in the index verifies (its snapshot is whole and matches the recorded SHA-256)."""
+    import asyncio
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from zoryx_backup.files import parse_envelope
+
+    from zoryx_core.storage import StorageOptions, create_storage
+
+    dsn = shared_store["environ"]["ZORYX_DATABASE_URL"]
+    schema = shared_store["config"]["storage.pg_schema"]
+    writer = Path(__file__).parent / "killed_writer.py"
+    kills = int(os.environ.get("ZORYX_TEST_KILLS", "10"))
+    increments = 0
+    backups: set[int] = set()
+    for round_number in range(kills):
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, str(writer), str(tmp_path), dsn, schema, "77", stdout=subprocess.PIPE
+        )
+        assert proc.stdout is not None
+        assert (await asyncio.wait_for(proc.stdout.readline(), timeout=60)).strip() == b"ready"
+        seen = 0
+        while seen < 6 + 3 * (round_number % 5):  # killed at a different step each round
+            line = (await asyncio.wait_for(proc.stdout.readline(), timeout=60)).decode().split()
+            seen += 1
+            if line[0] == "inc":
+                increments += 1
+            else:
+                backups.add(int(line[1]))
+        proc.send_signal(signal.SIGKILL)
+        for line in (await proc.stdout.read()).decode().splitlines():  # printed before the kill landed
+            kind, number = line.split()
+            if kind == "inc":
+                increments += 1
+            else:
+                backups.add(int(number))
+        await proc.wait()
+
+    options = StorageOptions(backend="postgresql", pg_schema=schema, backup_on_shutdown=False)
+    store = create_storage(tmp_path / "check", options, dsn=dsn)
+    await store.open()
+    try:
+        counted = await store.get("crash", "hits", guild_id=77)
+        assert increments <= counted <= increments + kills
+        rows = await store.fetchall(
+            "SELECT r.id, r.sha256, f.data FROM zoryx_backup_records r "
+            "LEFT JOIN zoryx_backup_files f ON f.file = r.file"
+        )
+        listed = {int(row["id"]) for row in rows}
+        assert backups <= listed and len(listed) <= len(backups) + kills
+        for row in rows:
+            assert row["data"] is not None, f"backup {row['id']} has no snapshot"
+            assert parse_envelope(bytes(row["data"])).computed_sha256 == row["sha256"]
+        print(f"{kills} kills: {increments} increments and {len(backups)} backups acknowledged; "
+              f"{counted} increments and {len(listed)} backups stored, all verified")  # fmt: skip
+    finally:
+        await store.close()
