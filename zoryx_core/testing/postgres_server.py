@@ -1,8 +1,9 @@
 """Finding a PostgreSQL server for tests, and a database of their own on it.
 
 Order: ``ZORYX_TEST_POSTGRES_DSN``; else the local default (127.0.0.1:5432, user postgres); else a
-throwaway cluster started with ``initdb``/``pg_ctl`` from PATH in a temporary folder; else None
-(the caller skips, or fails under ``CI=true``).
+throwaway cluster started with ``initdb``/``pg_ctl`` from PATH in a temporary folder (initdb
+refuses to run as root: there this step finds nothing); else None (the caller skips, or fails
+under ``CI=true``).
 """
 
 from __future__ import annotations
