@@ -33,6 +33,8 @@ class Notifier:
     async def subscribe(self, channel: str, listener: Listener) -> None:
         first = channel not in self._listeners
         self._listeners.setdefault(channel, []).append(listener)
+        if self._reconnecting is not None and not self._reconnecting.done():
+            return  # the reconnection listens on every channel, this one included
         if self._conn is None:
             await self._open()
         elif first:
