@@ -172,3 +172,76 @@ async def test_sigkill_during_backups_and_increments_loses_nothing_acknowledged(
               f"{counted} increments and {len(listed)} backups stored, all verified")  # fmt: skip
     finally:
         await store.close()
+
+
+_RACING_PROCESS = """
+import asyncio, sys, time
+from functools import partial
+from pathlib import Path
+from zoryx_backup.migrations import MIGRATIONS
+from zoryx_backup.models import SnapshotCounts
+from zoryx_backup.records import NewRecord, insert_record
+from zoryx_core.storage import StorageOptions, create_storage
+
+async def main():
+    options = StorageOptions(backend="postgresql", pg_schema=sys.argv[3], backup_on_shutdown=False)
+    storage = create_storage(Path(sys.argv[1]), options, dsn=sys.argv[2])
+    await storage.open()
+    await storage.migrate("zoryx-backup", MIGRATIONS)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    counts = SnapshotCounts(1, 0, 1, 0, 0, 1, True)
+    for i in range(15):
+        path = f"snapshots/42/b-{i}.json"
+        new = NewRecord(42, "g", f"b{i}", 2, True, time.time(), path, 1, "0" * 64, 1, counts)
+        insert = partial(insert_record, new=new, max_backups=6, retention_days=0, now_ts=time.time())
+        await storage.transaction(insert)
+    await storage.close()
+
+asyncio.run(main())
+"""
+
+
+async def test_two_machines_never_break_the_limit(shared_store: dict[str, Any], tmp_path: Path) -> None:
+    """The limit check and the insert are one transaction; on PostgreSQL such transactions run one
+    at a time across processes, so two racing writers never keep more than ``max_backups``."""
+    import asyncio
+    import sys
+    import time
+    from functools import partial
+
+    from zoryx_backup.migrations import MIGRATIONS
+    from zoryx_backup.models import SnapshotCounts
+    from zoryx_backup.records import NewRecord, insert_record
+
+    from zoryx_core.storage import StorageOptions, create_storage
+
+    dsn = shared_store["environ"]["ZORYX_DATABASE_URL"]
+    schema = shared_store["config"]["storage.pg_schema"]
+    options = StorageOptions(backend="postgresql", pg_schema=schema, backup_on_shutdown=False)
+    storage = create_storage(tmp_path / "a", options, dsn=dsn)
+    await storage.open()
+    try:
+        await storage.migrate("zoryx-backup", MIGRATIONS)
+        pipe = asyncio.subprocess.PIPE
+        other = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", _RACING_PROCESS, str(tmp_path / "b"), dsn, schema, stdin=pipe, stdout=pipe
+        )
+        assert other.stdout is not None and other.stdin is not None
+        assert (await asyncio.wait_for(other.stdout.readline(), 60)).strip() == b"ready"
+        other.stdin.write(b"go\n")
+        await other.stdin.drain()
+        counts = SnapshotCounts(1, 0, 1, 0, 0, 1, True)
+        for i in range(15):
+            new = NewRecord(
+                42, "g", f"a{i}", 1, True, time.time(), f"snapshots/42/a-{i}.json", 1, "0" * 64, 1, counts
+            )
+            insert = partial(insert_record, new=new, max_backups=6, retention_days=0, now_ts=time.time())
+            await storage.transaction(insert)
+        assert await asyncio.wait_for(other.wait(), 120) == 0
+        rows = await storage.fetchall("SELECT id FROM zoryx_backup_records WHERE guild_id = 42")
+        assert len(rows) == 6
+        audit = await storage.fetchall("SELECT action, COUNT(*) AS n FROM zoryx_backup_audit GROUP BY action")
+        assert {row["action"]: row["n"] for row in audit} == {"create": 30, "rotate": 24}
+    finally:
+        await storage.close()
