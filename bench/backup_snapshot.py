@@ -122,31 +122,43 @@ async def settle(condition: Callable[[], bool], timeout: float = 120.0) -> None:
 
 
 async def run(args: argparse.Namespace) -> int:
-    emu = DiscordEmulator()
-    await emu.start()
-    point_discord_at(emu.api_url, emu.gateway_url)
+    """Runs the benchmark with the bot's folder in a temporary directory, removed afterwards
+    whatever happens (the snapshots in it are tens of megabytes)."""
+    with tempfile.TemporaryDirectory(prefix="zoryx-backup-bench-") as folder:
+        emu = DiscordEmulator()
+        await emu.start()
+        try:
+            point_discord_at(emu.api_url, emu.gateway_url)
+            return await measure(args, emu, Path(folder))
+        finally:
+            await emu.stop()
+            restore_discord_defaults()
+
+
+async def measure(args: argparse.Namespace, emu: DiscordEmulator, home: Path) -> int:
     build_start = time.perf_counter()
     guild_model, owner = build_server(emu, args.channels, args.roles, args.members)
     print(
         f"server: {len(emu.state.guild_channels(guild_model))} channels, {len(guild_model.roles)} roles, "
         f"{len(guild_model.members):,} members (built in {time.perf_counter() - build_start:.1f} s)"
     )
-    home = Path(tempfile.mkdtemp(prefix="zoryx-backup-bench-"))
     config = {
         "plugin_settings.zoryx-backup.max_backups": 100,
         "startup.guild_ready_timeout": 0.5,
         "logging.level": "WARNING",
     }
     bot = make_zoryx_bot(home, plugins=["zoryx-backup"], config=config)
-    started = time.perf_counter()
-    await start_bot(emu, bot, timeout=600)
-    guild = bot.get_guild(guild_model.id)
-    assert guild is not None
-    await settle(lambda: guild.chunked)
-    print(f"bot ready with {len(guild.members):,} members cached in {time.perf_counter() - started:.1f} s")
-    service = backup_service(bot)
-    meter = StallMeter()
     try:
+        started = time.perf_counter()
+        await start_bot(emu, bot, timeout=600)
+        guild = bot.get_guild(guild_model.id)
+        assert guild is not None
+        await settle(lambda: guild.chunked)
+        print(
+            f"bot ready with {len(guild.members):,} members cached in {time.perf_counter() - started:.1f} s"
+        )
+        service = backup_service(bot)
+        meter = StallMeter()
         async with meter.measuring():
             await asyncio.sleep(2.0)
         print(f"idle ticker: longest stall {meter.worst * 1000:.1f} ms, p99 {meter.p99() * 1000:.2f} ms")
@@ -210,8 +222,6 @@ async def run(args: argparse.Namespace) -> int:
         )
     finally:
         await stop_bot(bot)
-        await emu.stop()
-        restore_discord_defaults()
     print(f"\ncommand: {' '.join([Path(sys.executable).name, *sys.argv])}")
     return 0
 

@@ -3,19 +3,15 @@
 The bot lives in a temporary home folder (config.json, data/, extensions/) built with
 ``make_zoryx_bot``: real storage under ``data/``, every discovered plugin loaded (the built-in
 plugins always load; installed plugins too, the plugin selection is left open), default settings
-except
-
-- ``cooldowns.default_rate`` = 0: the default per-user cooldown would refuse the benchmark's
-  back-to-back pings;
-- ``intents.members`` = false (``--members-intent`` turns it back on): the bare bot it is compared
-  with has the default intents plus message_content;
-- ``startup.guild_ready_timeout`` = ``--guild-ready-timeout`` (0.05 s, as for the bare bot).
+(the default per-user cooldown on, the members intent on; ``--no-members-intent`` turns it off)
+except ``startup.guild_ready_timeout`` = ``--guild-ready-timeout`` (0.05 s, as for the bare bot).
 
 One single-file extension is written to the extensions folder, ``bench_ping.py``: an ordinary
 discord.py extension (``async def setup(bot)``) adding a ``Ping`` cog whose ``ping`` answers
 ``pong``, so the command is registered and attributed through the plugin host like any user's.
 
-It prints ``READY`` on stdout once ``on_ready`` fired, then ``PLUGINS <names>``; after a clean
+It prints ``READY`` on stdout once ``on_ready`` fired, then ``PLUGINS <names>`` and ``SETTINGS
+<json>`` (the cooldown and intent settings in force); after a clean
 shutdown on SIGTERM or SIGINT it prints ``COUNTS <messages> <commands>``, the bot's own
 ``bot.metrics`` counters (messages seen by ``on_message``, commands completed).
 
@@ -27,12 +23,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import sys
 import tempfile
 from pathlib import Path
 
+from bench_env import settings_in_force
 from zoryx_ping_bot import serve_until_signal
 
 from zoryx_core import ZoryxBot
@@ -68,7 +66,6 @@ def make_bot(home: Path, guild_ready_timeout: float, members_intent: bool) -> Zo
         home,
         extensions_dir=extensions,
         config={
-            "cooldowns.default_rate": 0,
             "intents.members": members_intent,
             "startup.guild_ready_timeout": guild_ready_timeout,
         },
@@ -77,6 +74,7 @@ def make_bot(home: Path, guild_ready_timeout: float, members_intent: bool) -> Zo
     async def on_ready() -> None:
         print(READY_LINE, flush=True)
         print("PLUGINS " + " ".join(bot.plugins.loaded), flush=True)
+        print("SETTINGS " + json.dumps(settings_in_force(bot)), flush=True)
 
     bot.add_listener(on_ready, "on_ready")
     return bot
@@ -102,8 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--members-intent",
         action=argparse.BooleanOptionalAction,
-        default=False,
-        help="request the members intent (Zoryx's default is on; off matches bench/ping_bot.py)",
+        default=True,
+        help="request the members intent (default: on, Zoryx's default)",
     )
     parser.add_argument("--home", type=Path, help="bot folder (default: a temporary folder, removed after)")
     parser.add_argument("--log-level", default="ERROR", help="logging level (default: ERROR)")

@@ -3,7 +3,8 @@
 ``bench/ping_roundtrip.py`` starts this script in its own process so that the bot's CPU time can be
 told apart from the emulator's. It connects to the emulator given on the command line; the token
 comes from the ``ZORYX_BENCH_TOKEN`` environment variable (or ``--token``). It prints ``READY`` on
-stdout once ``on_ready`` fired and closes cleanly on SIGTERM or SIGINT.
+stdout once ``on_ready`` fired and closes cleanly on SIGTERM or SIGINT. Its intents are discord.py's
+defaults plus message_content; ``--members-intent`` adds members (Zoryx's default intents).
 
     ZORYX_BENCH_TOKEN=... python bench/ping_bot.py --api-url http://127.0.0.1:PORT/api/v10 \\
         --gateway-url ws://127.0.0.1:PORT/gateway
@@ -27,9 +28,10 @@ TOKEN_ENV = "ZORYX_BENCH_TOKEN"
 READY_LINE = "READY"
 
 
-def make_bot(guild_ready_timeout: float) -> commands.Bot:
+def make_bot(guild_ready_timeout: float, members_intent: bool = False) -> commands.Bot:
     intents = discord.Intents.default()
     intents.message_content = True
+    intents.members = members_intent
     bot = commands.Bot(command_prefix="!", intents=intents, guild_ready_timeout=guild_ready_timeout)
 
     @bot.command()
@@ -43,8 +45,8 @@ def make_bot(guild_ready_timeout: float) -> commands.Bot:
     return bot
 
 
-async def run(token: str, guild_ready_timeout: float) -> None:
-    bot = make_bot(guild_ready_timeout)
+async def run(token: str, guild_ready_timeout: float, members_intent: bool) -> None:
+    bot = make_bot(guild_ready_timeout, members_intent)
     loop = asyncio.get_running_loop()
     stopping: list[asyncio.Task[None]] = []
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -65,13 +67,16 @@ def main(argv: list[str] | None = None) -> int:
         "--token", default=os.environ.get(TOKEN_ENV), help=f"bot token (default: ${TOKEN_ENV})"
     )
     parser.add_argument("--guild-ready-timeout", type=float, default=0.05)
+    parser.add_argument(
+        "--members-intent", action="store_true", help="request the members intent too (Zoryx's default)"
+    )
     parser.add_argument("--log-level", default="ERROR", help="discord.py logging level (default: ERROR)")
     args = parser.parse_args(argv)
     if not args.token:
         parser.error(f"no token: pass --token or set {TOKEN_ENV}")
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
     point_discord_at(args.api_url, args.gateway_url)
-    asyncio.run(run(args.token, args.guild_ready_timeout))
+    asyncio.run(run(args.token, args.guild_ready_timeout, args.members_intent))
     return 0
 
 

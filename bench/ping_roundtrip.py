@@ -10,7 +10,7 @@ trips are done. A warm-up of ``--warmup`` round trips comes first and is not mea
 measured window the script reads the bot process's CPU seconds (psutil on the child pid) and this
 process's CPU seconds (``time.process_time()``: the emulator *and* the load driver).
 
-    python bench/ping_roundtrip.py                  # 2000 messages, 32 in flight, zlib-stream on
+    python bench/ping_roundtrip.py                  # 2000 messages, 32 in flight, compression on
     python bench/ping_roundtrip.py --both --json    # compressed and uncompressed, as JSON
 
 The target is emulator CPU per message < 0.5 x bot CPU per message; PASS/FAIL is printed, and the
@@ -35,9 +35,11 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import discord
 import psutil  # type: ignore[import-untyped,unused-ignore]
 
 from zoryx_core.testing import Channel, DiscordEmulator, User
+from zoryx_core.testing.compression import SUPPORTED
 
 BOT_SCRIPT = Path(__file__).with_name("ping_bot.py")
 TOKEN_ENV = "ZORYX_BENCH_TOKEN"
@@ -78,12 +80,23 @@ class Result:
 
 # -- the load driver --------------------------------------------------------------------------------
 class Load:
-    """A closed loop of ``concurrency`` workers; each owns one (user, channel) pair."""
+    """A closed loop of ``concurrency`` workers; each owns one (user, channel) pair.
 
-    def __init__(self, emu: DiscordEmulator, pairs: list[tuple[User, Channel]], timeout: float) -> None:
+    With ``senders``, each ping is posted by the next user of that list instead (round robin over
+    all workers), so that a per-user cooldown sees each user only a few times."""
+
+    def __init__(
+        self,
+        emu: DiscordEmulator,
+        pairs: list[tuple[User, Channel]],
+        timeout: float,
+        senders: Sequence[User] = (),
+    ) -> None:
         self.emu = emu
         self.pairs = pairs
         self.timeout = timeout
+        self.senders = list(senders)
+        self.next_sender = 0
 
     async def run(self, total: int) -> tuple[list[float], int]:
         """Sends ``total`` pings; returns each round trip's latency (seconds) and the error count."""
@@ -96,9 +109,13 @@ class Load:
             emu = self.emu
             while remaining > 0:
                 remaining -= 1
+                author = user
+                if self.senders:
+                    author = self.senders[self.next_sender % len(self.senders)]
+                    self.next_sender += 1
                 started = time.perf_counter()
                 try:
-                    sent = await emu.send_message(channel, user, "!ping")
+                    sent = await emu.send_message(channel, author, "!ping")
                     # One channel per worker, one ping in flight per channel: the first bot message
                     # after ours is the answer to it.
                     reply = await emu.wait_for_message(channel, after=sent, timeout=self.timeout)
@@ -237,7 +254,12 @@ async def run_once(opts: Options) -> Result:
 
 def report(result: Result) -> str:
     lat = result.latency_ms
-    mode = "zlib-stream" if result.compress else "uncompressed"
+    # discord.py asks for zstd-stream when a zstd library is installed, zlib-stream otherwise
+    mode = (
+        ("zstd-stream" if "zstd-stream" in SUPPORTED and discord.utils._ZSTD_SOURCE else "zlib-stream")
+        if result.compress
+        else "uncompressed"
+    )
     verdict = "PASS" if result.passed else "FAIL"
     return "\n".join(
         [

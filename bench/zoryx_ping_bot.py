@@ -9,9 +9,11 @@ single-file extension written to the extensions folder, ``bench_ping.py``, which
 - implements ``zoryx_command_executed`` (sync or async, ``--hook-style``), counting the events
   attributed to itself, so the hook fan-out runs once per command as in a real deployment.
 
-It prints ``READY`` on stdout once ``on_ready`` fired (followed by a ``PLUGINS`` line naming the
-loaded plugins) and, after a clean shutdown on SIGTERM or SIGINT, a ``HOOK_EVENTS <n>`` line with
-the number of ``zoryx_command_executed`` calls its extension saw.
+Settings are Zoryx's defaults (default per-user cooldown on, members intent on) apart from the
+logging level and ``startup.guild_ready_timeout``. It prints ``READY`` on stdout once ``on_ready``
+fired, followed by a ``PLUGINS`` line naming the loaded plugins and a ``SETTINGS`` line (JSON: the
+cooldown and intent settings in force), and, after a clean shutdown on SIGTERM or SIGINT, a
+``HOOK_EVENTS <n>`` line with the number of ``zoryx_command_executed`` calls its extension saw.
 
     ZORYX_BENCH_TOKEN=... python bench/zoryx_ping_bot.py --api-url http://127.0.0.1:PORT/api/v10 \\
         --gateway-url ws://127.0.0.1:PORT/gateway
@@ -21,12 +23,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import signal
 import sys
 import tempfile
 from pathlib import Path
+
+from bench_env import settings_in_force
 
 from zoryx_core import ZoryxBot
 from zoryx_core.discord_redirect import point_discord_at
@@ -69,7 +74,9 @@ def extension_source(hook_style: str) -> str:
     return EXTENSION_SOURCE.format(counter=COUNTER_ATTRIBUTE, def_keyword=keyword, name=EXTENSION_NAME)
 
 
-def make_bot(home: Path, guild_ready_timeout: float, hook_style: str, members_intent: bool) -> ZoryxBot:
+def make_bot(
+    home: Path, guild_ready_timeout: float, hook_style: str, members_intent: bool = True
+) -> ZoryxBot:
     extensions = home / "extensions"
     extensions.mkdir(parents=True, exist_ok=True)
     (extensions / f"{EXTENSION_NAME}.py").write_text(extension_source(hook_style), encoding="utf-8")
@@ -83,14 +90,13 @@ def make_bot(home: Path, guild_ready_timeout: float, hook_style: str, members_in
             "startup.guild_ready_timeout": guild_ready_timeout,
             "intents.members": members_intent,
             "logging.level": "ERROR",
-            # the default per-user cooldown (3 uses / 5 s) would refuse a benchmark's pings
-            "cooldowns.default_rate": 0,
         },
     )
 
     async def on_ready() -> None:
         print(READY_LINE, flush=True)
         print("PLUGINS " + " ".join(bot.plugins.loaded), flush=True)
+        print("SETTINGS " + json.dumps(settings_in_force(bot)), flush=True)
 
     bot.add_listener(on_ready, "on_ready")
     return bot
@@ -135,8 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--members-intent",
         action=argparse.BooleanOptionalAction,
-        default=False,
-        help="request the members intent (Zoryx's default is on; off matches bench/ping_bot.py)",
+        default=True,
+        help="request the members intent (default: on, Zoryx's default)",
     )
     parser.add_argument("--home", type=Path, help="bot folder (default: a temporary folder, removed after)")
     parser.add_argument("--log-level", default="ERROR", help="logging level (default: ERROR)")

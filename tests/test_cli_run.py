@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -159,3 +160,66 @@ def test_sandbox_script_prints_a_conversation(tmp_path: Path) -> None:
     assert "alice> !hello" in out and out.count("Hello, alice!") == 2
     assert "alice> /hello" in out and "a comment" not in out
     assert (tmp_path / "home" / "data" / "main.db").exists()
+
+
+def _first_run(
+    emu: DiscordEmulator, tmp_path: Path, *args: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    owner = emu.create_user("first-run-owner")
+    emu.create_guild("First run", members=[owner])
+    settings = {
+        "DISCORD_TOKEN": emu.token,
+        "BOT_OWNER_ID": str(owner.id),
+        "ZORYX_DISCORD_URL": emu.base_url,
+        "ZORYX_PLUGINS__ENABLED": "zoryx-hello",
+        "ZORYX_STARTUP__GUILD_READY_TIMEOUT": "0.1",
+        "COLUMNS": "400",
+    }
+    return zoryx("run", *args, cwd=tmp_path, env=clean_env(**(settings | env)), timeout=90)
+
+
+def _one_error_line(result: subprocess.CompletedProcess[str], tmp_path: Path, *expected: str) -> str:
+    """Exit 1, no traceback on the console, one ``error:`` line holding ``expected``; the traceback
+    is in the log file."""
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and "voice will NOT be supported" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.stderr
+    assert all(part in errors[0] for part in expected), errors[0]
+    permanent = (tmp_path / "botlogs" / "permanent.log").read_text()
+    assert "start-up failed" in permanent and "Traceback" in permanent
+    return errors[0]
+
+
+async def test_a_bad_token_is_one_line_and_exit_1(discord_emulator: DiscordEmulator, tmp_path: Path) -> None:
+    wrong = "MTIz.wrong-token-never-shown.abc"
+    result = await asyncio.to_thread(_first_run, discord_emulator, tmp_path, "--quiet", DISCORD_TOKEN=wrong)
+    line = _one_error_line(result, tmp_path, "refused the bot token", "DISCORD_TOKEN", "Reset Token")
+    assert result.stderr.strip() == line  # --quiet: nothing but the line
+    assert wrong not in result.stderr and wrong not in (tmp_path / "botlogs" / "permanent.log").read_text()
+
+
+async def test_privileged_intents_refused_by_the_gateway_are_one_line(
+    discord_emulator: DiscordEmulator, tmp_path: Path
+) -> None:
+    discord_emulator.gateway.privileged_intents_enabled = 0  # nothing switched on in the portal
+    result = await asyncio.to_thread(_first_run, discord_emulator, tmp_path)
+    _one_error_line(
+        result,
+        tmp_path,
+        "4014",
+        "Server Members, Message Content",
+        "Privileged Gateway Intents",
+        "intents.members = false / intents.message_content = false",
+    )
+    assert "PrivilegedIntentsRequired" in (tmp_path / "botlogs" / "permanent.log").read_text()
+
+
+async def test_an_unreachable_discord_is_one_line(discord_emulator: DiscordEmulator, tmp_path: Path) -> None:
+    with socket.socket() as placeholder:  # a port nothing listens on
+        placeholder.bind(("127.0.0.1", 0))
+        port = placeholder.getsockname()[1]
+    result = await asyncio.to_thread(
+        _first_run, discord_emulator, tmp_path, ZORYX_DISCORD_URL=f"http://127.0.0.1:{port}"
+    )
+    _one_error_line(result, tmp_path, "Could not reach Discord at 127.0.0.1", "network")

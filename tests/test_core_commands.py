@@ -115,6 +115,49 @@ async def test_default_cooldown_shows_remaining_time_and_spares_owners(
     assert "Zoryx" in (await emu.converse(channel, boss, "!about")).embeds[0]["title"]
 
 
+PLAIN_EXTENSION = '''
+from discord.ext import commands
+
+
+class Echo(commands.Cog):
+    @commands.command()
+    async def echo(self, ctx, *, text: str):
+        await ctx.send(f"echo {text}")
+
+
+async def setup(bot):
+    await bot.add_cog(Echo())
+'''
+
+
+async def test_default_cooldown_gives_each_member_their_own_allowance(
+    discord_emulator: DiscordEmulator, zoryx_bot: BotFactory, tmp_path: Path
+) -> None:
+    """With the default settings (3 uses per 5 s, per user), five members using one command
+    within the same period are each served their three uses; only a fourth use is refused."""
+    emu = discord_emulator
+    members = [emu.create_user(f"member{i}") for i in range(5)]
+    guild = emu.create_guild("Busy", owner=emu.create_user("gowner"), members=members)
+    channel = emu.channel_named(guild, "general")
+    extensions = tmp_path / "extensions"
+    extensions.mkdir()
+    (extensions / "echo.py").write_text(PLAIN_EXTENSION)
+    bot = await zoryx_bot(plugins=["echo"], extensions_dir=extensions)
+    assert bot.settings["cooldowns.default_rate"] == 3 and bot.settings["cooldowns.default_per"] == 5.0
+    await bot.tree.sync()
+    for round_ in range(3):
+        for member in members:
+            reply = await emu.converse(channel, member, f"!echo {member.username} {round_}")
+            assert reply.content == f"echo {member.username} {round_}", reply
+    for member in members[:2]:
+        about = await emu.run_slash("about", channel=channel, user=member)
+        assert "Zoryx" in about.embeds[0]["title"]
+    refused = await emu.converse(channel, members[0], "!echo once more")
+    assert "try again in" in refused.embeds[0]["description"]
+    # Another command has its own allowance, and so does every other member.
+    assert "Zoryx" in (await emu.run_slash("about", channel=channel, user=members[4])).embeds[0]["title"]
+
+
 async def test_one_error_handler_reports_each_error_once(
     discord_emulator: DiscordEmulator,
     bot_runner: Runner,

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import zlib
 from collections.abc import Callable
 
+import aiohttp
 import discord
+import pytest
 from discord.ext import commands
 
 from tests.conftest import make_bot
 from zoryx_core.testing import DiscordEmulator
+from zoryx_core.testing.compression import SUPPORTED
 
 
 def echo_bot(**options: object) -> commands.Bot:
@@ -194,3 +199,42 @@ async def test_heartbeat_acks_can_be_delayed_per_shard(discord_emulator: Discord
     await shows(0, lambda latency: latency < 0.12)
     emu.gateway.delay_heartbeat_acks(0, shard_id=1)
     assert emu.gateway.heartbeat_ack_delays == {}
+
+
+@pytest.mark.parametrize("kind", ["zlib-stream", "zstd-stream"])
+async def test_compressed_gateway_streams(discord_emulator: DiscordEmulator, kind: str) -> None:
+    """Each gateway message arrives as one binary frame of a shared stream, decompressible on arrival."""
+    if kind not in SUPPORTED:
+        pytest.skip("zstd-stream needs the zstandard package: pip install zstandard")
+    if kind == "zstd-stream":
+        import zstandard
+
+        decompress = zstandard.ZstdDecompressor().decompressobj().decompress
+    else:
+        decompress = zlib.decompressobj().decompress
+    emu = discord_emulator
+    url = f"{emu.gateway_url}?v=10&encoding=json&compress={kind}"
+    async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
+        hello = await ws.receive()
+        assert hello.type == aiohttp.WSMsgType.BINARY
+        assert json.loads(decompress(hello.data))["op"] == 10
+        await ws.send_json({"op": 2, "d": {"token": emu.token, "intents": 1, "properties": {}}})
+        ready = await ws.receive()
+        assert ready.type == aiohttp.WSMsgType.BINARY
+        frame = json.loads(decompress(ready.data))
+        assert frame["t"] == "READY"  # the stream continues across frames
+    assert all(s.connection is None for s in emu.gateway.sessions.values())
+
+
+async def test_discordpy_gets_the_compression_it_asks_for(
+    discord_emulator: DiscordEmulator, bot_runner
+) -> None:
+    emu = discord_emulator
+    alice = emu.create_user("alice")
+    guild = emu.create_guild("Squeezed", members=[alice])
+    await bot_runner(echo_bot())
+    wanted = "zstd-stream" if discord.utils._ZSTD_SOURCE else "zlib-stream"
+    connections = [s.connection for s in emu.gateway.sessions.values()]
+    assert [c.compression for c in connections if c is not None] == [wanted]
+    reply = await emu.converse(emu.channel_named(guild, "general"), alice, "!echo squeezed")
+    assert reply.content == "echo squeezed"

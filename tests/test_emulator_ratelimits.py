@@ -6,6 +6,7 @@ import asyncio
 import time
 
 import aiohttp
+import discord
 import pytest
 
 from tests.conftest import make_bot
@@ -105,6 +106,26 @@ async def test_dropped_rest_connections(discord_emulator: DiscordEmulator, bot_r
         await one.send("lost")
     assert emu.messages_in(one.id) == []
     assert (await one.send("again")).content == "again"
+
+
+async def test_server_errors_and_connections_dropped_after_the_work(
+    discord_emulator: DiscordEmulator, bot_runner
+) -> None:
+    emu = discord_emulator
+    _bot, one, _ = await _ready_channel(emu, bot_runner)
+    # a 503 is not retried by discord.py: it reaches the caller, and nothing was done
+    emu.faults.server_error(SEND, status=503)
+    with pytest.raises(discord.DiscordServerError) as raised:
+        await one.send("refused")
+    assert raised.value.status == 503 and emu.messages_in(one.id) == []
+    # dropped after the work: the caller hears nothing, yet the message exists
+    emu.faults.drop_connection(SEND, after_processing=True)
+    with pytest.raises(aiohttp.ClientError):
+        await one.send("sent in silence")
+    assert [m.content for m in emu.messages_in(one.id)] == ["sent in silence"]
+    assert [r.status for r in emu.requests_to(SEND)] == [503, 499]
+    with pytest.raises(ValueError, match="500 to 599"):
+        emu.faults.server_error(SEND, status=404)
 
 
 async def test_added_latency_delays_every_request(discord_emulator: DiscordEmulator, bot_runner) -> None:

@@ -215,8 +215,9 @@ class Api:
         auth: bool = True,
         form: aiohttp.FormData | None = None,
         params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Any:
-        headers = {"Authorization": f"Bot {self.emulator.token}"} if auth else {}
+        headers = {**({"Authorization": f"Bot {self.emulator.token}"} if auth else {}), **(headers or {})}
         async with self.session.request(
             method,
             self.emulator.api_url + path,
@@ -516,11 +517,291 @@ async def exercise(emu: DiscordEmulator, api: Api) -> None:
     await api("DELETE", f"{ch}/messages/{doomed_messages[2]['id']}")
     await api("DELETE", f"/guilds/{g}/emojis/{emoji['id']}")
     await api("DELETE", f"/guilds/{g}/stickers/{sticker['id']}")
+    # every kind of entry the calls above wrote (roles, channels, overwrites, members, messages...)
+    await api("GET", f"/guilds/{g}/audit-logs", params={"limit": "100"})
+
+
+async def exercise_breadth(emu: DiscordEmulator, api: Api) -> None:
+    """Moderation, threads, webhooks, invites, polls, voice, scheduled events and AutoMod."""
+    carol = emu.create_user("carol")
+    dave = emu.create_user("dave")
+    erin = emu.create_user("erin")
+    guild = emu.create_guild("Breadth", members=[carol, dave, erin], bot_permissions=ALL_PERMISSIONS)
+    g = guild.id
+    general = emu.channel_named(guild, "general")
+    ch = f"/channels/{general.id}"
+    reason = {"X-Audit-Log-Reason": quote("spamming links")}
+
+    regulars = emu.create_role(guild, "regulars")
+    for user in (carol, erin):
+        emu.set_member_roles(guild, user, [regulars])  # prune takes only members without roles
+
+    # -- bans, prune and the audit log
+    await emu.send_message(general, dave, "buy cheap stuff")
+    await api("PUT", f"/guilds/{g}/bans/{dave.id}", {"delete_message_seconds": 3600}, headers=reason)
+    await api("GET", f"/guilds/{g}/bans", params={"limit": "10"})
+    await api("GET", f"/guilds/{g}/bans/{dave.id}")
+    await api("DELETE", f"/guilds/{g}/bans/{dave.id}")
+    await api("POST", f"/guilds/{g}/bulk-ban", {"user_ids": [str(dave.id)], "delete_message_seconds": 0})
+    await api("GET", f"/guilds/{g}/prune", params={"days": "7"})
+    await api("POST", f"/guilds/{g}/prune", {"days": 7, "compute_prune_count": True})
+    await api("GET", f"/guilds/{g}/audit-logs", params={"limit": "20"})
+    await api("GET", f"/guilds/{g}/audit-logs", params={"action_type": "22", "user_id": str(emu.bot_user.id)})
+
+    # -- threads: from a message, without one, in a forum; members; listings
+    starter = await api("POST", f"{ch}/messages", {"content": "discuss here"})
+    thread = await api(
+        "POST", f"{ch}/messages/{starter['id']}/threads", {"name": "discussion", "auto_archive_duration": 60}
+    )
+    private = await api("POST", f"{ch}/threads", {"name": "staff", "type": 12, "invitable": False})
+    t = f"/channels/{thread['id']}"
+    await api("POST", f"{t}/messages", {"content": "in the thread"})
+    await api("PUT", f"{t}/thread-members/@me")
+    await api("PUT", f"{t}/thread-members/{carol.id}")
+    await api("GET", f"{t}/thread-members", params={"with_member": "true"})
+    await api("GET", f"{t}/thread-members/{carol.id}")
+    await api("DELETE", f"{t}/thread-members/{carol.id}")
+    await api("DELETE", f"{t}/thread-members/@me")
+    await api("GET", f"/guilds/{g}/threads/active")
+    await api("PATCH", f"/channels/{private['id']}", {"archived": True, "locked": True})
+    await api("PATCH", t, {"archived": True})
+    await api("GET", f"{ch}/threads/archived/public")
+    await api("GET", f"{ch}/threads/archived/private")
+    await api("GET", f"{ch}/users/@me/threads/archived/private")
+    forum = emu.create_channel(
+        guild, "help", type=15, available_tags=[{"name": "question"}, {"name": "solved", "moderated": True}]
+    )
+    tag = forum.option("available_tags")[0]["id"]
+    await api(
+        "POST",
+        f"/channels/{forum.id}/threads",
+        {"name": "How do I?", "message": {"content": "Details"}, "applied_tags": [tag]},
+    )
+
+    # -- webhooks, executing them, their messages; following and crossposting
+    hook = await api("POST", f"{ch}/webhooks", {"name": "Relay"})
+    await api("GET", f"{ch}/webhooks")
+    await api("GET", f"/guilds/{g}/webhooks")
+    await api("GET", f"/webhooks/{hook['id']}")
+    await api("PATCH", f"/webhooks/{hook['id']}", {"name": "Relay Two"})
+    w = f"/webhooks/{hook['id']}/{hook['token']}"
+    await api("GET", w, auth=False)
+    await api("PATCH", w, {"name": "Relay Three"}, auth=False)
+    sent = await api(
+        "POST", w, {"content": "relayed", "username": "Somebody"}, auth=False, params={"wait": "true"}
+    )
+    await api("POST", w, {"content": "fire and forget"}, auth=False)
+    await api("GET", f"{w}/messages/{sent['id']}", auth=False)
+    await api("PATCH", f"{w}/messages/{sent['id']}", {"content": "relayed, edited"}, auth=False)
+    await api("DELETE", f"{w}/messages/{sent['id']}", auth=False)
+    await api("DELETE", w, auth=False)
+    other = await api("POST", f"{ch}/webhooks", {"name": "Doomed"})
+    await api("DELETE", f"/webhooks/{other['id']}")
+    news = emu.create_channel(guild, "news", type=5)
+    await api("POST", f"/channels/{news.id}/followers", {"webhook_channel_id": str(general.id)})
+    announcement = await api("POST", f"/channels/{news.id}/messages", {"content": "release 1.0"})
+    await api("POST", f"/channels/{news.id}/messages/{announcement['id']}/crosspost")
+
+    # -- invites
+    invite = await api("POST", f"{ch}/invites", {"max_age": 3600, "max_uses": 5, "unique": True})
+    await api("GET", f"{ch}/invites")
+    await api("GET", f"/guilds/{g}/invites")
+    await api("GET", f"/invites/{invite['code']}", params={"with_counts": "true"})
+    await api("DELETE", f"/invites/{invite['code']}")
+
+    # -- polls
+    poll = await api(
+        "POST",
+        f"{ch}/messages",
+        {
+            "poll": {
+                "question": {"text": "Lunch?"},
+                "answers": [{"poll_media": {"text": "Pizza"}}, {"poll_media": {"text": "Salad"}}],
+                "duration": 1,
+            }
+        },
+    )
+    emu.vote(emu.state.message(general.id, int(poll["id"])), carol, [1])
+    await api("GET", f"{ch}/polls/{poll['id']}/answers/1")
+    await api("POST", f"{ch}/polls/{poll['id']}/expire")
+
+    # -- voice states and moving members
+    stage = emu.create_channel(guild, "Stage", type=13)
+    lounge = emu.create_channel(guild, "Lounge", type=2)
+    emu.join_voice(guild, carol, stage)
+    emu.join_voice(guild, erin, lounge)
+    emu.join_voice(guild, emu.bot_user, stage)
+    await api("GET", f"/guilds/{g}/voice-states/@me")
+    await api("GET", f"/guilds/{g}/voice-states/{carol.id}")
+    await api("PATCH", f"/guilds/{g}/voice-states/@me", {"channel_id": str(stage.id), "suppress": False})
+    await api(
+        "PATCH", f"/guilds/{g}/voice-states/{carol.id}", {"channel_id": str(stage.id), "suppress": True}
+    )
+    await api("PATCH", f"/guilds/{g}/members/{erin.id}", {"channel_id": None})
+
+    # -- scheduled events
+    start = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).isoformat()
+    end = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1, hours=2)).isoformat()
+    event = await api(
+        "POST",
+        f"/guilds/{g}/scheduled-events",
+        {
+            "name": "Meetup",
+            "entity_type": 3,
+            "privacy_level": 2,
+            "scheduled_start_time": start,
+            "scheduled_end_time": end,
+            "entity_metadata": {"location": "The park"},
+        },
+    )
+    e = f"/guilds/{g}/scheduled-events/{event['id']}"
+    emu.mark_interested(guild, event=int(event["id"]), user=carol)
+    await api("GET", f"/guilds/{g}/scheduled-events", params={"with_user_count": "true"})
+    await api("GET", e, params={"with_user_count": "true"})
+    await api("PATCH", e, {"name": "Meetup (moved)"})
+    await api("GET", f"{e}/users", params={"with_member": "true"})
+    await api("DELETE", e)
+
+    # -- AutoMod rules
+    rule = await api(
+        "POST",
+        f"/guilds/{g}/auto-moderation/rules",
+        {
+            "name": "No spam words",
+            "event_type": 1,
+            "trigger_type": 1,
+            "trigger_metadata": {"keyword_filter": ["spam*"]},
+            "actions": [{"type": 1, "metadata": {"custom_message": "Not here"}}],
+            "enabled": True,
+        },
+    )
+    r = f"/guilds/{g}/auto-moderation/rules/{rule['id']}"
+    await api("GET", f"/guilds/{g}/auto-moderation/rules")
+    await api("GET", r)
+    await api("PATCH", r, {"name": "No spam"})
+    await api("DELETE", r)
+
+
+async def exercise_extras(emu: DiscordEmulator, api: Api) -> None:
+    """Guild extras, stage instances, the soundboard, the application's own resources, stickers."""
+    app = emu.application_id
+    frank = emu.create_user("frank")
+    guild = emu.create_guild("Extras", members=[frank], bot_permissions=ALL_PERMISSIONS)
+    g = guild.id
+    general = emu.channel_named(guild, "general")
+    vip = emu.create_role(guild, "vip")
+    emu.set_member_roles(guild, frank, [vip])
+
+    # -- preview, vanity URL, welcome screen, widget, counts, onboarding, incidents
+    await api("GET", f"/guilds/{g}/preview")
+    await api("GET", f"/guilds/{g}/vanity-url")
+    await api(
+        "PATCH",
+        f"/guilds/{g}/welcome-screen",
+        {
+            "description": "Welcome!",
+            "welcome_channels": [
+                {"channel_id": str(general.id), "description": "Say hi", "emoji_name": "👋"}
+            ],
+        },
+    )
+    await api("GET", f"/guilds/{g}/welcome-screen")
+    await api("PATCH", f"/guilds/{g}/widget", {"enabled": True, "channel_id": str(general.id)})
+    await api("GET", f"/guilds/{g}/widget.json", auth=False)
+    await api("GET", f"/guilds/{g}/roles/member-counts")
+    await api(
+        "PUT",
+        f"/guilds/{g}/onboarding",
+        {
+            "enabled": False,
+            "mode": 0,
+            "default_channel_ids": [str(general.id)],
+            "prompts": [
+                {
+                    "title": "What brings you here?",
+                    "options": [{"title": "Games", "role_ids": [str(vip.id)], "emoji_name": "🎮"}],
+                }
+            ],
+        },
+    )
+    await api("GET", f"/guilds/{g}/onboarding")
+    soon = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat()
+    await api("PUT", f"/guilds/{g}/incident-actions", {"invites_disabled_until": soon})
+
+    # -- templates
+    template = await api("POST", f"/guilds/{g}/templates", {"name": "Starter", "description": "A base"})
+    await api("GET", f"/guilds/{g}/templates")
+    await api("GET", f"/guilds/templates/{template['code']}")
+    await api("PUT", f"/guilds/{g}/templates/{template['code']}")
+    await api("PATCH", f"/guilds/{g}/templates/{template['code']}", {"name": "Starter kit"})
+    await api("DELETE", f"/guilds/{g}/templates/{template['code']}")
+
+    # -- integrations
+    integration = emu.add_integration(guild, "Other Bot")
+    await api("GET", f"/guilds/{g}/integrations")
+    await api("DELETE", f"/guilds/{g}/integrations/{integration['id']}")
+
+    # -- stage instances, the soundboard, voice status
+    stage = emu.create_channel(guild, "Town hall", type=13)
+    await api("POST", "/stage-instances", {"channel_id": str(stage.id), "topic": "Q&A"})
+    await api("GET", f"/stage-instances/{stage.id}")
+    await api("PATCH", f"/stage-instances/{stage.id}", {"topic": "Q&A, part two"})
+    await api("DELETE", f"/stage-instances/{stage.id}")
+    await api("GET", "/soundboard-default-sounds")
+    sound_uri = "data:audio/ogg;base64," + base64.b64encode(b"OggS" + bytes(64)).decode()
+    sound = await api(
+        "POST", f"/guilds/{g}/soundboard-sounds", {"name": "ding", "sound": sound_uri, "emoji_name": "🔔"}
+    )
+    await api("GET", f"/guilds/{g}/soundboard-sounds")
+    await api("GET", f"/guilds/{g}/soundboard-sounds/{sound['sound_id']}")
+    await api("PATCH", f"/guilds/{g}/soundboard-sounds/{sound['sound_id']}", {"volume": 0.5})
+    lounge = emu.create_channel(guild, "Lounge", type=2)
+    emu.join_voice(guild, emu.bot_user, lounge)
+    await api("POST", f"/channels/{lounge.id}/send-soundboard-sound", {"sound_id": sound["sound_id"]})
+    await api("PUT", f"/channels/{lounge.id}/voice-status", {"status": "chilling"})
+    await api("DELETE", f"/guilds/{g}/soundboard-sounds/{sound['sound_id']}")
+
+    # -- the application: settings, emojis, entitlements, subscriptions, command permissions
+    await api("PATCH", "/applications/@me", {"description": "Checked against the spec"})
+    app_emoji = await api("POST", f"/applications/{app}/emojis", {"name": "appblob", "image": PNG_URI})
+    await api("GET", f"/applications/{app}/emojis")
+    await api("GET", f"/applications/{app}/emojis/{app_emoji['id']}")
+    await api("PATCH", f"/applications/{app}/emojis/{app_emoji['id']}", {"name": "appblobby"})
+    await api("DELETE", f"/applications/{app}/emojis/{app_emoji['id']}")
+    sku = 1234567890123456789
+    test_entitlement = await api(
+        "POST",
+        f"/applications/{app}/entitlements",
+        {"sku_id": str(sku), "owner_id": str(frank.id), "owner_type": 2},
+    )
+    subscription = emu.start_subscription(sku, frank)
+    await api("GET", f"/applications/{app}/entitlements", params={"user_id": str(frank.id)})
+    await api("GET", f"/applications/{app}/entitlements/{test_entitlement['id']}")
+    await api("POST", f"/applications/{app}/entitlements/{test_entitlement['id']}/consume")
+    await api("DELETE", f"/applications/{app}/entitlements/{test_entitlement['id']}")
+    await api("GET", f"/skus/{sku}/subscriptions", params={"user_id": str(frank.id)})
+    await api("GET", f"/skus/{sku}/subscriptions/{subscription['id']}")
+    command = await api(
+        "POST", f"/applications/{app}/guilds/{g}/commands", {"name": "vip", "description": "VIP only"}
+    )
+    permissions = f"/applications/{app}/guilds/{g}/commands/{command['id']}/permissions"
+    await api("PUT", permissions, {"permissions": [{"id": str(vip.id), "type": 1, "permission": True}]})
+    await api("GET", permissions)
+    await api("GET", f"/applications/{app}/guilds/{g}/commands/permissions")
+
+    # -- stickers
+    packs = await api("GET", "/sticker-packs")
+    pack = packs["sticker_packs"][0]
+    await api("GET", f"/sticker-packs/{pack['id']}")
+    await api("GET", f"/stickers/{pack['stickers'][0]['id']}")
 
 
 async def test_every_route_answers_what_the_spec_documents(discord_emulator: DiscordEmulator) -> None:
     async with aiohttp.ClientSession() as session:
-        await exercise(discord_emulator, Api(discord_emulator, session))
+        api = Api(discord_emulator, session)
+        await exercise(discord_emulator, api)
+        await exercise_breadth(discord_emulator, api)
+        await exercise_extras(discord_emulator, api)
 
     assert discord_emulator.record_bodies
     problems = []

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from zoryx_core import ZoryxBot
+from zoryx_core.error_handler import REFUSAL_TITLES
 from zoryx_core.testing import Channel, DiscordEmulator, Message, P, User
 
 BotFactory = Callable[..., Awaitable[ZoryxBot]]
@@ -98,7 +99,7 @@ async def scene(discord_emulator: DiscordEmulator, zoryx_bot: BotFactory) -> Sce
 
 
 def _refused(embeds: list[dict[str, Any]]) -> bool:
-    return bool(embeds) and "Not now" in (embeds[0].get("title") or "")
+    return bool(embeds) and any(t in (embeds[0].get("title") or "") for t in REFUSAL_TITLES)
 
 
 async def _typed(emu: DiscordEmulator, scene: Scene, command: str, actor: str) -> bool:

@@ -319,3 +319,72 @@ def test_render_message_with_embed_and_components() -> None:
         "▌ modal Feedback (id: fb)",
         "▌ Comment (id: c) paragraph, required",
     ]
+
+
+async def test_reactions_context_menus_leaving_and_bans(
+    discord_emulator: DiscordEmulator, bot_runner
+) -> None:
+    emu = discord_emulator
+    alice, bob, carol = emu.create_user("alice"), emu.create_user("bob"), emu.create_user("carol")
+    guild = emu.create_guild("Sandbox", owner=alice, members=[bob, carol])
+    general = emu.channel_named(guild, "general")
+    bot = make_bot(members=True)
+    bot.intents.reactions = True
+
+    @bot.event
+    async def on_reaction_add(reaction: discord.Reaction, user: discord.User) -> None:
+        await reaction.message.channel.send(f"{user.name} reacted {reaction.emoji}")
+
+    @bot.event
+    async def on_member_remove(member: discord.Member) -> None:
+        await general_channel().send(f"goodbye {member.name}")
+
+    @bot.event
+    async def on_member_ban(guild_: discord.Guild, user: discord.User) -> None:
+        await general_channel().send(f"{user.name} was banned")
+
+    def general_channel() -> discord.TextChannel:
+        channel = bot.get_channel(general.id)
+        assert isinstance(channel, discord.TextChannel)
+        return channel
+
+    @bot.tree.context_menu(name="Quote")
+    async def quote(interaction: discord.Interaction, message: discord.Message) -> None:
+        await interaction.response.send_message(f"> {message.content}")
+
+    @bot.tree.context_menu(name="Profile")
+    async def profile(interaction: discord.Interaction, member: discord.Member) -> None:
+        await interaction.response.send_message(f"{member.name} joined this server")
+
+    await bot_runner(bot)
+    await bot.tree.sync()
+    session = SandboxSession(
+        emu,
+        guild,
+        general,
+        alice,
+        console=Console(file=io.StringIO(), width=100, color_system=None),
+        reply_timeout=2.0,
+        settle=0.1,
+    )
+    text = "\n".join(
+        await session.run_script(
+            [
+                "hello there",
+                ":react 👋",
+                ":menu Quote",
+                ":menu Profile bob",
+                ":as carol",
+                ":leave",
+                ":as alice",
+                ":ban bob spamming",
+                ":menu Nope",
+            ]
+        )
+    )
+    assert "alice reacted 👋" in text
+    assert "> hello there" in text
+    assert "bob joined this server" in text
+    assert "goodbye carol" in text
+    assert "bob was banned" in text and bob.id in guild.bans
+    assert "error: no command 'Nope'" in text

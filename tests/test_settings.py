@@ -40,6 +40,8 @@ CORE_KEYS = [
     "plugins.extensions_dir",
     "hot_reload.enabled",
     "hot_reload.debounce_ms",
+    "commands.auto_sync",
+    "commands.sync_debounce_seconds",
     "logging.level",
     "logging.directory",
     "logging.max_bytes",
@@ -50,6 +52,7 @@ CORE_KEYS = [
     "cooldowns.default_rate",
     "cooldowns.default_per",
     "errors.delete_after",
+    "errors.suggest_commands",
     "help.timeout",
     "status.type",
     "status.text",
@@ -77,6 +80,7 @@ CORE_KEYS = [
     "marketplace.max_retry_wait",
     "marketplace.pip_timeout",
     "startup.guild_ready_timeout",
+    "watchdog.blocked_loop_seconds",
 ]
 
 MUSIC_SPECS = (
@@ -604,11 +608,13 @@ def test_missing_keys_are_added_keeping_user_values_and_unknown_keys(config: Pat
         "metrics",
         "marketplace",
         "startup",
+        "watchdog",
         "prefix",
         "owner_ids",
         "intents",
         "plugins",
         "hot_reload",
+        "commands",
         "zzz",
     ]
     assert list(written["logging"]) == [
@@ -654,11 +660,11 @@ def test_missing_keys_are_not_written_without_write(config: Path) -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
-def test_rewrite_keeps_file_mode(config: Path) -> None:
+def test_rewrite_keeps_the_owner_bits_and_drops_group_and_other_access(config: Path) -> None:
     write_json(config, {"prefix": "?"})
     config.chmod(0o640)
     Settings.load(config, {})
-    assert stat.S_IMODE(config.stat().st_mode) == 0o640
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
     assert "logging" in json.loads(config.read_text())
 
 
@@ -1033,13 +1039,13 @@ def test_read_dotenv_forms(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "line", "fragment"),
     [
-        ("GOOD=1\nNOT A SETTING\n", 2, 'expected KEY=VALUE, got "NOT A SETTING"'),
-        ("# c\n\n1BAD=x\n", 3, '"1BAD" is not a valid variable name'),
-        ("BAD-NAME=x\n", 1, '"BAD-NAME" is not a valid variable name'),
-        ("=x\n", 1, '"" is not a valid variable name'),
-        ("A='open\n", 1, "the single quote is not closed"),
-        ('A=1\nB="open \\"\n', 2, "the double quote is not closed"),
-        ("A='x' y\n", 1, 'unexpected text "y" after the closing quote'),
+        ("GOOD=1\nNOT A SETTING\n", 2, "expected KEY=VALUE; the line has no '='"),
+        ("# c\n\n1BAD=x\n", 3, "the name before '=' starts with a digit"),
+        ("BAD-NAME=x\n", 1, "the name before '=' holds characters other than letters, digits and _"),
+        ("=x\n", 1, "the variable's name is missing"),
+        ("A='open\n", 1, "(A): the single quote is not closed"),
+        ('A=1\nB="open \\"\n', 2, "(B): the double quote is not closed"),
+        ("A='x' y\n", 1, "(A): there is text after the closing quote"),
     ],
 )
 def test_read_dotenv_malformed_lines(tmp_path: Path, text: str, line: int, fragment: str) -> None:
@@ -1047,7 +1053,7 @@ def test_read_dotenv_malformed_lines(tmp_path: Path, text: str, line: int, fragm
     path.write_text(text)
     with pytest.raises(DeploymentError) as caught:
         read_dotenv(path)
-    assert str(caught.value).startswith(f"{path} line {line}: ")
+    assert str(caught.value).startswith(f"{path} line {line}")
     assert fragment in str(caught.value)
 
 

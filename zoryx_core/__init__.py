@@ -12,6 +12,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 from .bot import ZoryxBot, ZoryxCommandTree
 from .events import CommandEvent, CustomEvent, HotReloadResult
 from .hookspecs import hookimpl, hookspec
+from .metrics import Metrics, MetricsSnapshot, ShardActivity
 from .permissions import AccessDenied, guild_owner_only, owner_only, require_permissions
 from .plugins import (
     CliCommand,
@@ -24,15 +25,20 @@ from .plugins import (
     Selection,
 )
 from .settings import Deployment, Setting, Settings, SettingsError
+from .watchdog import BlockedLoop, LoopWatchdog
 
 __all__ = [
     "AccessDenied",
+    "BlockedLoop",
     "CliCommand",
     "CommandEvent",
     "CustomEvent",
     "Deployment",
     "HealthResult",
     "HotReloadResult",
+    "LoopWatchdog",
+    "Metrics",
+    "MetricsSnapshot",
     "PluginContext",
     "PluginError",
     "PluginHost",
@@ -42,6 +48,7 @@ __all__ = [
     "Setting",
     "Settings",
     "SettingsError",
+    "ShardActivity",
     "ZoryxBot",
     "ZoryxCommandTree",
     "__version__",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,8 @@ from discord.ui.view import BaseView
 
 from . import __version__
 from .builtin import BUILTIN_PLUGINS
+from .command_sync import CommandSync
+from .config_checks import setting_typos
 from .cooldowns import apply_default_cooldown
 from .error_handler import ErrorReporter
 from .event_bus import EventBus
@@ -26,15 +30,19 @@ from .metrics import Metrics
 from .permissions import Permissions
 from .plugins.context import current_plugin
 from .plugins.host import HostOptions, PluginHost
+from .plugins.overrides import CommandOverrides
 from .plugins.registrations import AppCommandLike
 from .plugins.resolution import Selection
 from .plugins.watcher import HotReloader
+from .private_files import tighten_and_report
 from .settings import Deployment, Settings
 from .storage import StorageOptions, create_storage
+from .watchdog import LoopWatchdog
 
 __all__ = ["ZoryxBot", "ZoryxCommandTree"]
 
 log = logging.getLogger("zoryx.bot")
+listener_log = logging.getLogger("zoryx.listeners")
 
 # isinstance with a tuple is faster than with a union, and command_event runs for every command
 _HYBRID_TYPES = (commands.HybridCommand, commands.HybridGroup, HybridAppCommand)
@@ -58,6 +66,12 @@ class ZoryxCommandTree(app_commands.CommandTree["ZoryxBot"]):
         ids = _scope_ids(command, guild, guilds)
         if not self._admitted(command, plugin.name if plugin is not None else None, ids):
             return
+        overrides: CommandOverrides | None = getattr(self.client, "command_overrides", None)
+        if overrides is not None:
+            overrides.admit_app_command(command, plugin, ids)
+        syncing: CommandSync | None = getattr(self.client, "command_sync", None)
+        if syncing is not None:
+            syncing.note_scopes(ids)
         super().add_command(command, guild=guild, guilds=guilds, override=override)
         if plugin is not None:
             plugin.registrations.app_commands.append((command, ids))
@@ -103,6 +117,7 @@ class ZoryxBot(commands.AutoShardedBot):
     - ``storage``: JSON files and SQLite databases under the data folder, opened in ``setup_hook``.
     - ``permissions``, ``guild_configs`` (prefix, mention prefix, grants), ``metrics``, ``errors``:
       the core services every command path uses.
+    - ``watchdog``: the :class:`LoopWatchdog` (blocked event loop incidents).
 
     Relative paths in the settings (data folder, extensions folder) resolve against ``base_dir``
     (default: the current folder); ``extensions_dir`` overrides the configured folder.
@@ -136,6 +151,18 @@ class ZoryxBot(commands.AutoShardedBot):
         self.permissions = Permissions(self)
         self.metrics = Metrics()
         self.errors = ErrorReporter(self)
+        self.command_sync = CommandSync(
+            self,
+            enabled=bool(settings["commands.auto_sync"]),
+            debounce=float(settings["commands.sync_debounce_seconds"]),
+        )
+        """Syncs application commands with Discord when they changed."""
+        self.command_overrides = CommandOverrides(self)
+        """Built-in commands set aside for a plugin's command of the same name."""
+        # discord.py warns at every start that PyNaCl and davey are missing, noise for the many bots
+        # without voice; connecting to a voice channel without them still fails with a clear error.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         options.setdefault("intents", intents)
         options.setdefault("guild_ready_timeout", float(settings["startup.guild_ready_timeout"]))
         options.setdefault("case_insensitive", True)
@@ -163,6 +190,9 @@ class ZoryxBot(commands.AutoShardedBot):
             __version__,
         )
         self.events = EventBus(self.plugins)
+        self.watchdog = LoopWatchdog(
+            float(settings["watchdog.blocked_loop_seconds"]), self.plugins.plugin_of_module
+        )
         self.storage = create_storage(
             self.data_dir, storage_options(settings), dsn=self.deployment.database_url
         )
@@ -187,16 +217,31 @@ class ZoryxBot(commands.AutoShardedBot):
     # --- lifecycle -------------------------------------------------------------------------------
 
     async def setup_hook(self) -> None:
+        # Data and config.json of earlier versions were created readable by everyone.
+        await asyncio.to_thread(tighten_and_report, [self.data_dir, self.settings.path], log)
+        self.watchdog.start()
         await self.storage.open()
         await self.guild_configs.start()
         await self.metrics.prepare(self.storage)
         await self.plugins.load_all()
+        for warning in setting_typos(self.settings, self.settings.environ):
+            log.warning("%s", warning)
+        await self._first_sync()
         self.maintenance.start()
         if self.hot_reload_enabled:
             self.reloader = HotReloader(
                 self.plugins, debounce_ms=int(self.settings["hot_reload.debounce_ms"])
             )
             await self.reloader.start()
+
+    async def _first_sync(self) -> None:
+        try:
+            if self.command_sync.enabled:
+                await self.command_sync.sync_changed("start-up")
+            else:
+                await self.command_sync.report_unsynced()
+        except Exception:  # the bot can serve prefix commands without it
+            log.exception("checking the application commands at start-up failed")
 
     async def close(self) -> None:
         """Shut down in order: ``zoryx_shutdown`` hook, plugins torn down in reverse load order,
@@ -206,6 +251,7 @@ class ZoryxBot(commands.AutoShardedBot):
             return
         self._closing = True
         log.info("shutting down")
+        await self.command_sync.stop()
         if self.reloader is not None:
             await self.reloader.stop()
         try:
@@ -215,6 +261,7 @@ class ZoryxBot(commands.AutoShardedBot):
             try:
                 await self.storage.close()
             finally:
+                self.watchdog.stop()
                 await super().close()
 
     # --- attribution of what plugins register -----------------------------------------------------
@@ -225,6 +272,9 @@ class ZoryxBot(commands.AutoShardedBot):
             plugin.registrations.cogs.append(cog)
 
     def add_command(self, command: commands.Command[Any, ..., Any], /) -> None:
+        plugin = current_plugin()
+        if not self.command_overrides.admit(command, plugin):
+            return  # a built-in whose name a plugin's command holds: set aside until it unloads
         try:
             super().add_command(command)
         except Exception:
@@ -234,7 +284,7 @@ class ZoryxBot(commands.AutoShardedBot):
                 self.remove_command(command.name)
             raise
         apply_default_cooldown(self, command)
-        if (plugin := current_plugin()) is not None:
+        if plugin is not None:
             plugin.registrations.prefix_commands.append(command)
 
     def add_listener(self, func: Any, /, name: str = discord.utils.MISSING) -> None:
@@ -292,7 +342,8 @@ class ZoryxBot(commands.AutoShardedBot):
         return [prefix]
 
     async def on_message(self, message: discord.Message, /) -> None:
-        self.metrics.messages += 1
+        guild = message.guild
+        self.metrics.message_seen(guild.shard_id if guild is not None else 0)
         await self.process_commands(message)
 
     def command_event(
@@ -343,14 +394,17 @@ class ZoryxBot(commands.AutoShardedBot):
 
     def _command_completed(self, ctx: commands.Context[Any]) -> None:
         if ctx.command is not None:
-            self.metrics.command_ran(ctx.command.qualified_name)
+            guild = ctx.guild
+            self.metrics.command_ran(ctx.command.qualified_name, guild.shard_id if guild is not None else 0)
         if self.plugins.hooks.implemented("zoryx_command_executed"):
             self._report(self.command_event(ctx=ctx))
 
     def _app_command_completed(self, interaction: discord.Interaction[Any], command: Any) -> None:
         if isinstance(command, HybridAppCommand):
             return  # reported as command_completion, with its context
-        self.metrics.command_ran(getattr(command, "qualified_name", "?"))
+        guild = interaction.guild
+        shard_id = guild.shard_id if guild is not None else 0
+        self.metrics.command_ran(getattr(command, "qualified_name", "?"), shard_id)
         if self.plugins.hooks.implemented("zoryx_command_executed"):
             self._report(self.command_event(interaction=interaction, command=command))
 
@@ -363,6 +417,27 @@ class ZoryxBot(commands.AutoShardedBot):
         task = asyncio.create_task(self.plugins.notify("zoryx_command_executed", event=event))
         self._reports.add(task)
         task.add_done_callback(self._reports.discard)
+
+    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
+        """A discord.py listener raised: logged with the plugin whose listener it was (the
+        outermost frame of plugin code in the traceback) and counted in
+        ``plugins.listener_errors``."""
+        error = sys.exc_info()[1]
+        if error is None:
+            listener_log.error("listener %s failed (no exception information)", event_method)
+            return
+        text = "".join(traceback.format_exception(error))
+        summary = f"{type(error).__name__}: {error}"
+        owner = self.plugins.plugin_of_traceback(error.__traceback__)
+        if owner is None:
+            listener_log.error("listener %s raised %s\n%s", event_method, summary, text)
+            return
+        plugin, where = owner
+        key = (plugin, event_method)
+        self.plugins.listener_errors[key] = self.plugins.listener_errors.get(key, 0) + 1
+        listener_log.error(
+            "plugin %s: listener %s raised %s (at %s)\n%s", plugin, event_method, summary, where, text
+        )
 
     async def on_command_error(self, ctx: commands.Context[Any], error: commands.CommandError, /) -> None:
         """Every prefix and hybrid command error, reported once (see :mod:`zoryx_core.error_handler`)."""

@@ -51,7 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--config", type=Path, default=Path("config.json"), help="settings file (default config.json)"
     )
-    run.add_argument("--env-file", type=Path, default=Path(".env"), help="dotenv file (default .env)")
+    run.add_argument(
+        "--env-file", type=Path, default=None, help="dotenv file (default: .env when there is one)"
+    )
     _add_selection(run)
     reload = run.add_mutually_exclusive_group()
     reload.add_argument(
@@ -177,11 +179,12 @@ def _plugins(args: argparse.Namespace) -> int:
     from .builtin import BUILTIN_PLUGINS
     from .panel import plugin_table
     from .plugins.inspection import inspect_plugins
-    from .runner import RunOptions, StartupError, load_configuration, selection_for
+    from .runner import RunOptions, StartupError, check_plugin_names, load_configuration, selection_for
 
     options = RunOptions(config=args.config, no_plugins=args.no_plugins, plugins=args.plugins)
     try:
-        settings, _ = load_configuration(options, dict(os.environ))
+        settings, _ = load_configuration(options, dict(os.environ), write=False)
+        check_plugin_names(options, settings)
     except StartupError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from discord.ext import commands
@@ -10,7 +12,45 @@ from discord.ext import commands
 if TYPE_CHECKING:
     from .bot import ZoryxBot
 
-__all__ = ["apply_default_cooldown"]
+__all__ = ["PerUserCooldown", "apply_default_cooldown"]
+
+
+class PerUserCooldown(commands.CooldownMapping[Any]):
+    """``rate`` uses per ``per`` seconds for each user, with a bucket of its own per user; users
+    for whom ``is_exempt(user_id)`` is true have none.
+
+    discord.py keeps one :class:`~discord.ext.commands.Cooldown` per key and copies the template
+    for each new key, so every user has their own allowance. Buckets unused for a whole period
+    are dropped at most once per period rather than on every use.
+    """
+
+    def __init__(self, rate: int, per: float, is_exempt: Callable[[int], bool]) -> None:
+        super().__init__(commands.Cooldown(rate, per), commands.BucketType.user)
+        self._is_exempt = is_exempt
+        self._per = per
+        self._next_sweep = 0.0
+
+    def copy(self) -> PerUserCooldown:
+        """A mapping with the same rule and a copy of the current buckets (discord.py's contract)."""
+        template = self._cooldown
+        assert template is not None
+        clone = PerUserCooldown(template.rate, template.per, self._is_exempt)
+        clone._cache = {key: bucket.copy() for key, bucket in self._cache.items()}
+        return clone
+
+    def _verify_cache_integrity(self, current: float | None = None) -> None:
+        now = current or time.time()
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + self._per
+        super()._verify_cache_integrity(now)
+
+    def get_bucket(self, message: Any, current: float | None = None) -> commands.Cooldown | None:
+        """The user's own bucket (``message`` is the context discord.py passes), or ``None`` for
+        an exempt user."""
+        if self._is_exempt(message.author.id):
+            return None
+        return super().get_bucket(message, current)
 
 
 def apply_default_cooldown(bot: ZoryxBot, command: commands.Command[Any, ..., Any]) -> None:
@@ -19,16 +59,11 @@ def apply_default_cooldown(bot: ZoryxBot, command: commands.Command[Any, ..., An
     per = float(bot.settings["cooldowns.default_per"])
     if rate <= 0:
         return
-    cooldown = commands.Cooldown(rate, per)
-
-    def factory(message: Any) -> commands.Cooldown | None:  # discord.py passes ctx.message
-        return None if bot.permissions.is_bot_owner(message.author.id) else cooldown
-
     targets = [command]
     if isinstance(command, commands.Group):
         targets.extend(command.walk_commands())
     for target in targets:
         if target._buckets.valid:  # declared with @commands.cooldown or dynamic_cooldown
             continue
-        # discord.py exposes no setter; this is what @commands.dynamic_cooldown stores.
-        target._buckets = commands.DynamicCooldownMapping(factory, commands.BucketType.user)
+        # discord.py exposes no setter; this is the attribute its cooldown decorators set.
+        target._buckets = PerUserCooldown(rate, per, bot.permissions.is_bot_owner)

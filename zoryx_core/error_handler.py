@@ -5,10 +5,16 @@ commands get an ephemeral reply. Unexpected failures are logged with their trace
 reference the user can quote. A command or cog with its own error handler (``@cmd.error`` or
 ``cog_command_error`` / ``cog_app_command_error``) handles its errors itself: the global reply is
 not sent, though the ``zoryx_command_error`` hook and the counters still see the error.
+
+The handler never raises: a reply that cannot be sent (an HTTP error, a dropped connection, a
+timeout) is logged with the command and its plugin. Every text it sends goes through
+:func:`~zoryx_core.redact.redact_text`, so URL credentials and DSN passwords never reach a user. A
+full disk is named as such, with the path that could not be written.
 """
 
 from __future__ import annotations
 
+import difflib
 import logging
 import secrets
 from typing import TYPE_CHECKING, Any
@@ -17,12 +23,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from .disk_full import find_disk_full
+from .redact import redact_text
 from .ui.embeds import error_embed, warning_embed
 
 if TYPE_CHECKING:
     from .bot import ZoryxBot
 
-__all__ = ["ErrorReporter", "describe_error"]
+__all__ = ["REFUSAL_TITLES", "ErrorReporter", "describe_error", "error_title", "refusal_title"]
 
 log = logging.getLogger("zoryx.errors")
 
@@ -31,10 +39,69 @@ def _seconds(value: float) -> str:
     return f"{value:.1f} s" if value < 60 else f"{value / 60:.1f} min"
 
 
+_TIER_TITLES = {
+    "bot owner": "Owners only",
+    "server": "Servers only",
+    "granted role": "Role needed",
+    "server owner": "Server owner only",
+    "permissions": "Permission needed",
+    "gone": "No longer available",
+}
+REFUSAL_TITLES = frozenset(
+    {
+        *_TIER_TITLES.values(),
+        "Not allowed",
+        "Slow down",
+        "Busy",
+        "Wrong place",
+        "Missing argument",
+        "Check the arguments",
+        "Disabled",
+        "Bot lacks a permission",
+        "Unknown command",
+    }
+)
+"""The titles of replies that refuse a command (as opposed to "Command failed", a bug)."""
+
+
+def refusal_title(tier: str) -> str:
+    """The title of a refusal by the permission check's ``tier`` (see :class:`AccessDenied`)."""
+    return _TIER_TITLES.get(tier, "Not allowed")
+
+
+def error_title(error: BaseException) -> str:
+    """The title of the reply to ``error``: what kind of refusal it is, or "Command failed"."""
+    if isinstance(error, commands.CommandOnCooldown | app_commands.CommandOnCooldown):
+        return "Slow down"
+    if isinstance(error, commands.MaxConcurrencyReached):
+        return "Busy"
+    if isinstance(
+        error, commands.NoPrivateMessage | app_commands.NoPrivateMessage | commands.PrivateMessageOnly
+    ):
+        return "Wrong place"
+    if isinstance(error, commands.MissingPermissions | app_commands.MissingPermissions):
+        return "Permission needed"
+    if isinstance(error, commands.BotMissingPermissions | app_commands.BotMissingPermissions):
+        return "Bot lacks a permission"
+    if isinstance(error, commands.NotOwner):
+        return "Owners only"
+    if isinstance(error, commands.MissingRequiredArgument):
+        return "Missing argument"
+    if isinstance(error, commands.UserInputError | app_commands.TransformerError):
+        return "Check the arguments"
+    if isinstance(error, commands.DisabledCommand):
+        return "Disabled"
+    if isinstance(error, commands.CheckFailure | app_commands.CheckFailure):
+        return refusal_title(str(getattr(error, "tier", "")))
+    if find_disk_full(error) is not None:
+        return "Disk full"
+    return "Command failed"
+
+
 def describe_error(error: BaseException, *, usage: str | None = None) -> tuple[str, bool]:
     """A message for the user, and whether the error is unexpected (a bug: log the traceback)."""
     if isinstance(error, commands.CommandOnCooldown | app_commands.CommandOnCooldown):
-        return f"⏳ Slow down: try again in {_seconds(error.retry_after)}.", False
+        return f"⏳ Please try again in {_seconds(error.retry_after)}.", False
     if isinstance(error, commands.MaxConcurrencyReached):
         return "⏳ This command is already running as often as it may; try again shortly.", False
     if isinstance(error, commands.NoPrivateMessage | app_commands.NoPrivateMessage):
@@ -65,6 +132,10 @@ def describe_error(error: BaseException, *, usage: str | None = None) -> tuple[s
         if not text or text.startswith("The check functions") or text.startswith("The global check"):
             text = "You cannot use this command here."
         return text, False
+    full = find_disk_full(error)
+    if full is not None:
+        where = f" ({full.path} could not be written)" if full.path else ""
+        return f"💾 The bot's disk is full{where}; nothing was saved. The bot's owner must free space.", True
     return "Something went wrong while running this command.", True
 
 
@@ -80,9 +151,20 @@ class ErrorReporter:
         return seconds or None
 
     async def context_error(self, ctx: commands.Context[Any], error: commands.CommandError) -> None:
-        """The path of prefix commands and hybrid commands (typed or slashed)."""
+        """The path of prefix commands and hybrid commands (typed or slashed); never raises."""
         if isinstance(error, commands.CommandNotFound):
+            if self.bot.settings["errors.suggest_commands"]:
+                try:
+                    await self._suggest(ctx)
+                except Exception:
+                    log.exception("suggesting a command for %r failed", ctx.invoked_with)
             return
+        try:
+            await self._context_error(ctx, error)
+        except Exception:
+            log.exception("the error handler failed while reporting an error of %s", self._who(ctx.command))
+
+    async def _context_error(self, ctx: commands.Context[Any], error: commands.CommandError) -> None:
         original = _unwrap(error)
         handled_locally = _has_own_handler(ctx.command, ctx.cog)
         message, unexpected = describe_error(original, usage=_usage(ctx))
@@ -91,15 +173,42 @@ class ErrorReporter:
             message = f"{message} The error was logged as `{reference}`."
         self.bot.metrics.command_failed()
         if not handled_locally:
-            await self._reply_context(ctx, message, unexpected)
+            await self._reply_context(ctx, message, unexpected, error_title(original))
         await self.bot.plugins.notify(
             "zoryx_command_error", event=self.bot.command_event(ctx=ctx), error=original
         )
 
+    async def _suggest(self, ctx: commands.Context[Any]) -> None:
+        """``!halp``: "did you mean `!help`?", when a command the author may run is that close."""
+        typed = (ctx.invoked_with or "").lower()
+        if len(typed) < 3:
+            return
+        names = {name: command for name, command in self.bot.all_commands.items() if not command.hidden}
+        close = difflib.get_close_matches(typed, list(names), n=1, cutoff=0.75)
+        if not close:
+            return
+        command = names[close[0]]
+        decision = await self.bot.permissions.decide(
+            command, user=ctx.author, guild=ctx.guild, channel=ctx.channel
+        )
+        if not decision.allowed:
+            return
+        text = f"There is no `{ctx.prefix}{typed}` command. Did you mean `{ctx.prefix}{close[0]}`?"
+        await self._reply_context(ctx, text, False, "Unknown command")
+
     async def interaction_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
-        """The path of slash and context-menu commands that are not hybrid."""
+        """The path of slash and context-menu commands that are not hybrid; never raises."""
+        try:
+            await self._interaction_error(interaction, error)
+        except Exception:
+            who = self._who(interaction.command)
+            log.exception("the error handler failed while reporting an error of %s", who)
+
+    async def _interaction_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
         original = _unwrap(error)
         command = interaction.command
         binding = getattr(command, "binding", None)
@@ -113,39 +222,65 @@ class ErrorReporter:
             message = f"{message} The error was logged as `{reference}`."
         self.bot.metrics.command_failed()
         if not handled_locally:
-            await self.send_ephemeral(interaction, message, unexpected)
+            await self.send_ephemeral(interaction, message, unexpected, title=error_title(original))
         event = self.bot.command_event(interaction=interaction)
         await self.bot.plugins.notify("zoryx_command_error", event=event, error=original)
 
     async def send_ephemeral(
-        self, interaction: discord.Interaction[Any], message: str, unexpected: bool = False
+        self,
+        interaction: discord.Interaction[Any],
+        message: str,
+        unexpected: bool = False,
+        *,
+        title: str | None = None,
     ) -> None:
-        """Answer an interaction privately, whether or not it was answered before."""
-        embed = (error_embed if unexpected else warning_embed)(
-            "Command failed" if unexpected else "Not now", message
-        )
+        """Answer an interaction privately, whether or not it was answered before; never raises.
+        ``title`` defaults to the refusal title of ``message``'s tier when it is a
+        :class:`~zoryx_core.permissions.Refusal`."""
+        if title is None:
+            tier = getattr(message, "tier", None)
+            title = refusal_title(tier) if tier is not None else None
+        embed = _embed(message, unexpected, title)
         try:
             if interaction.response.is_done():
                 await interaction.followup.send(embed=embed, ephemeral=True)
             else:
                 await interaction.response.send_message(embed=embed, ephemeral=True)
-        except discord.HTTPException:
-            log.warning("could not send the error reply for %s", interaction.command, exc_info=True)
+        except Exception as error:
+            self._reply_failed(interaction.command, error)
 
-    async def _reply_context(self, ctx: commands.Context[Any], message: str, unexpected: bool) -> None:
+    async def _reply_context(
+        self, ctx: commands.Context[Any], message: str, unexpected: bool, title: str
+    ) -> None:
         if ctx.interaction is not None:
-            await self.send_ephemeral(ctx.interaction, message, unexpected)
+            await self.send_ephemeral(ctx.interaction, message, unexpected, title=title)
             return
-        embed = (error_embed if unexpected else warning_embed)(
-            "Command failed" if unexpected else "Not now", message
-        )
+        embed = _embed(message, unexpected, title)
         try:
             if self.delete_after is None:
                 await ctx.send(embed=embed)
             else:
                 await ctx.send(embed=embed, delete_after=self.delete_after)
-        except discord.HTTPException:
-            log.warning("could not send the error reply for %s", ctx.command, exc_info=True)
+        except Exception as error:
+            self._reply_failed(ctx.command, error)
+
+    def _who(self, command: Any) -> str:
+        """``command 'name' (plugin zoryx-x)``: the command and the plugin it belongs to."""
+        name = getattr(command, "qualified_name", None) or "?"
+        callback = getattr(command, "callback", None)
+        module = getattr(callback, "__module__", None)
+        plugin = None
+        plugins = getattr(self.bot, "plugins", None)
+        if plugins is not None:
+            try:
+                plugin = plugins.plugin_of_module(module)
+            except Exception:  # attribution is best effort; never let it hide the real report
+                plugin = None
+        return f"command {name!r}" + (f" (plugin {plugin})" if plugin else "")
+
+    def _reply_failed(self, command: Any, error: Exception) -> None:
+        reason = redact_text(f"{type(error).__name__}: {error}".rstrip(": "))
+        log.warning("could not send the error reply for %s: %s", self._who(command), reason)
 
     def _log(
         self,
@@ -156,15 +291,20 @@ class ErrorReporter:
         guild: discord.Guild | None,
     ) -> str:
         reference = secrets.token_hex(4)
-        name = getattr(command, "qualified_name", None) or "?"
+        name = self._who(command)
         where = f"guild {guild.id}" if guild else "DM"
         if unexpected:
-            log.error(
-                "command %s failed for user %s in %s [%s]", name, user.id, where, reference, exc_info=error
-            )
+            log.error("%s failed for user %s in %s [%s]", name, user.id, where, reference, exc_info=error)
         else:
-            log.info("command %s refused for user %s in %s: %s", name, user.id, where, error)
+            log.info("%s refused for user %s in %s: %s", name, user.id, where, error)
         return reference
+
+
+def _embed(message: str, unexpected: bool, title: str | None = None) -> discord.Embed:
+    text = redact_text(message)
+    if unexpected:
+        return error_embed(title or "Command failed", text)
+    return warning_embed(title or "Not allowed", text)
 
 
 def _unwrap(error: BaseException) -> BaseException:

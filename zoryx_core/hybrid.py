@@ -28,6 +28,7 @@ def hybrid_command(
 def hybrid_group(
     name: str | None = None, **attrs: Any
 ) -> Callable[[CommandCallback], commands.HybridGroup[Any, ..., Any]]:
-    """Same as :func:`discord.ext.commands.hybrid_group`."""
+    """Same as :func:`discord.ext.commands.hybrid_group`. A Zoryx mark on the group
+    (``owner_only``, ``require_permissions``...) covers its subcommands, typed or slashed."""
     decorator: Any = commands.hybrid_group(name=name or commands.core.MISSING, **attrs)
     return decorator  # type: ignore[no-any-return]

@@ -28,6 +28,7 @@ import math
 import os
 import queue
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -35,12 +36,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from rich.console import Console
 from rich.logging import RichHandler
 
+from .disk_full import is_disk_full
+from .private_files import open_private, private_dir, tighten_and_report
+from .redact import RedactingFilter
+
 __all__ = [
     "FILE_FORMAT",
+    "FILE_ONLY",
     "LISTENER_THREAD_NAME",
     "LogConfig",
     "LoggingRuntime",
@@ -51,6 +58,9 @@ __all__ = [
 
 FILE_FORMAT = "%(asctime)s %(levelname)-8s %(name)s: %(message)s"
 """Line format of both log files; ``asctime`` is local ISO 8601 with milliseconds and UTC offset."""
+
+FILE_ONLY = "zoryx_file_only"
+"""Log with ``extra={FILE_ONLY: True}`` to keep a record (a traceback) out of the console."""
 
 LISTENER_THREAD_NAME = "zoryx-log-writer"
 """Name of the thread that writes the log files and the console."""
@@ -104,7 +114,33 @@ def log_file_paths(directory: Path) -> tuple[Path, Path]:
     return directory / PERMANENT_LOG_NAME, directory / CURRENT_RUN_LOG_NAME
 
 
-class SizeAndAgeRotatingFileHandler(logging.handlers.BaseRotatingHandler):
+class _PrivateFile(logging.FileHandler):
+    """Creates its file readable by the bot's user only (0600), and reports a full disk once, in
+    one line on stderr, instead of a traceback for every record it cannot write."""
+
+    _disk_full_reported = False
+
+    def _open(self) -> Any:
+        return open_private(self.baseFilename, self.mode, encoding=self.encoding, errors=self.errors)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        error = sys.exc_info()[1]
+        if error is not None and is_disk_full(error):
+            if not self._disk_full_reported:
+                self._disk_full_reported = True
+                sys.stderr.write(
+                    f"zoryx: the disk is full: cannot write {self.baseFilename}; "
+                    "log records are dropped until there is space\n"
+                )
+            return
+        super().handleError(record)
+
+
+class _CurrentRunFileHandler(_PrivateFile):
+    """``current_run.log``: truncated when opened."""
+
+
+class SizeAndAgeRotatingFileHandler(_PrivateFile, logging.handlers.BaseRotatingHandler):
     """A file handler rotating by size and by age, with one set of numbered backups.
 
     Rolls over when the next record would make the file larger than ``max_bytes``, or when the current file
@@ -286,7 +322,8 @@ class SizeAndAgeRotatingFileHandler(logging.handlers.BaseRotatingHandler):
         }
         temporary = self.sidecar.with_name(self.sidecar.name + ".tmp")
         try:
-            temporary.write_text(json.dumps(payload), encoding="utf-8")
+            with open_private(temporary, "w", encoding="utf-8") as file:
+                file.write(json.dumps(payload))
             os.replace(temporary, self.sidecar)
         except OSError:
             # Losing the sidecar only means the next start dates the file by its timestamps.
@@ -412,8 +449,7 @@ def setup_logging(config: LogConfig) -> LoggingRuntime:
     level = _parse_level(config.level)
     console_level = _parse_level(config.console_level) if config.console_level is not None else level
     root_level = min(level, console_level) if config.console else level
-    directory = Path(config.directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = private_dir(config.directory)
     permanent_path, current_run_path = log_file_paths(directory)
 
     formatter = _IsoFormatter(FILE_FORMAT)
@@ -426,7 +462,7 @@ def setup_logging(config: LogConfig) -> LoggingRuntime:
             max_age=config.max_age_days * _DAY,
         )
         handlers.append(permanent)
-        current_run = logging.FileHandler(current_run_path, mode="w", encoding="utf-8", errors=_ERRORS)
+        current_run = _CurrentRunFileHandler(current_run_path, mode="w", encoding="utf-8", errors=_ERRORS)
         handlers.append(current_run)
         for handler in handlers:
             handler.setLevel(level)
@@ -436,6 +472,7 @@ def setup_logging(config: LogConfig) -> LoggingRuntime:
                 level=console_level, console=Console(stderr=True), show_path=False, log_time_format="[%X]"
             )
             console.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+            console.addFilter(lambda record: not getattr(record, FILE_ONLY, False))
             handlers.append(console)
     except BaseException:
         for handler in handlers:
@@ -444,6 +481,7 @@ def setup_logging(config: LogConfig) -> LoggingRuntime:
 
     records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
     queue_handler = logging.handlers.QueueHandler(records)
+    queue_handler.addFilter(RedactingFilter())  # no URL credentials or DSN passwords in any log
     listener = logging.handlers.QueueListener(records, *handlers, respect_handler_level=True)
     listener.start()
     if listener._thread is not None:
@@ -475,4 +513,5 @@ def setup_logging(config: LogConfig) -> LoggingRuntime:
         previous_discord=previous_discord,
     )
     atexit.register(runtime.stop)
+    tighten_and_report([directory], logging.getLogger("zoryx.files"))  # logs of earlier versions
     return runtime

@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .redact import redact_text
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -143,10 +145,10 @@ def run_marketplace_command(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(handler(args, console, errors))
     except _Exit as stop:
-        errors.print(f"[red]error:[/] {stop}")
+        errors.print(f"[red]error:[/] {redact_text(str(stop))}")
         return stop.code
     except (MarketplaceError, ValueError) as error:
-        errors.print(f"[red]error:[/] {error}")
+        errors.print(f"[red]error:[/] {redact_text(str(error))}")
         return 1
     except KeyboardInterrupt:
         return 130
@@ -463,7 +465,7 @@ async def _fixdeps(args: argparse.Namespace, console: Console, errors: Console) 
 
 
 def _failed(error: InstallError, errors: Console) -> int:
-    errors.print(f"[red]error:[/] {error}", markup=True)
+    errors.print(f"[red]error:[/] {redact_text(str(error))}", markup=True)
     if error.restored:
         errors.print("the environment was left as it was")
     return 1

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .storage import StorageBackend
 
-__all__ = ["Metrics", "MetricsSnapshot"]
+__all__ = ["Metrics", "MetricsSnapshot", "ShardActivity"]
 
 log = logging.getLogger("zoryx.metrics")
 
@@ -49,6 +49,26 @@ class MetricsSnapshot:
         return self.errors / self.commands if self.commands else 0.0
 
 
+class ShardActivity:
+    """What the core has seen on one shard since the bot started: messages received, commands
+    completed, and when the last of either happened (Unix time, ``0.0`` before any).
+
+    Plugins read these counters (:meth:`Metrics.shard_activity`) instead of adding their own
+    ``on_message`` or ``on_command`` listeners: discord.py starts a task for every listener call,
+    while the core counts in line. Take differences between two readings to count an interval.
+    """
+
+    __slots__ = ("commands", "last_at", "messages")
+
+    def __init__(self) -> None:
+        self.messages = 0
+        self.commands = 0
+        self.last_at = 0.0
+
+    def __repr__(self) -> str:
+        return f"ShardActivity(messages={self.messages}, commands={self.commands}, last_at={self.last_at})"
+
+
 class Metrics:
     """The bot's counters (``bot.metrics``). Counting is a few integer additions; the usage counts
     reach the database when :meth:`flush` runs (periodically and at shutdown)."""
@@ -61,12 +81,35 @@ class Metrics:
         self.per_command: Counter[str] = Counter()
         self._unsaved: Counter[str] = Counter()
         self._last_used: dict[str, float] = {}
+        self._shards: dict[int, ShardActivity] = {}
 
-    def command_ran(self, name: str) -> None:
+    def _activity(self, shard_id: int) -> ShardActivity:
+        found = self._shards.get(shard_id)
+        if found is None:
+            found = self._shards[shard_id] = ShardActivity()
+        return found
+
+    def message_seen(self, shard_id: int) -> None:
+        """Count one message received on ``shard_id`` (direct messages arrive on shard 0)."""
+        self.messages += 1
+        activity = self._activity(shard_id)
+        activity.messages += 1
+        activity.last_at = time.time()
+
+    def command_ran(self, name: str, shard_id: int = 0) -> None:
+        """Count one command that completed, invoked from ``shard_id``."""
+        now = time.time()
         self.commands += 1
         self.per_command[name] += 1
         self._unsaved[name] += 1
-        self._last_used[name] = time.time()
+        self._last_used[name] = now
+        activity = self._activity(shard_id)
+        activity.commands += 1
+        activity.last_at = now
+
+    def shard_activity(self) -> dict[int, ShardActivity]:
+        """Each shard's counters so far, by shard id (the live objects: read, do not change)."""
+        return dict(self._shards)
 
     def command_failed(self) -> None:
         self.errors += 1

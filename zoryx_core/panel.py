@@ -79,4 +79,8 @@ def startup_panel(bot: ZoryxBot, startup_seconds: float) -> Panel:
     parts: list[RenderableType] = [summary]
     if outcomes:
         parts.append(plugin_table(outcomes, title=None))
+    for line in bot.command_overrides.lines():
+        parts.append(Text(line, style="yellow"))
+    if (sync_line := bot.command_sync.summary()) is not None:
+        parts.append(Text(sync_line, style="yellow" if bot.command_sync.pending_failure else "dim"))
     return Panel(Group(*parts), title=f"[bold]{bot_name}[/] is online", border_style="cyan")

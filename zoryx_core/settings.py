@@ -26,6 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeAlias
 
+from .private_files import PRIVATE_FILE_MODE, private_dir
+from .redact import redact_text
+
 __all__ = [
     "CORE_SETTINGS",
     "KINDS",
@@ -72,8 +75,19 @@ def _show(value: Any) -> str:
         text = json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False)
     except (TypeError, ValueError):
         text = repr(value)
-    text = text.replace("\r", "\\r").replace("\n", "\\n")
+    text = redact_text(text.replace("\r", "\\r").replace("\n", "\\n"))
     return text if len(text) <= 120 else text[:117] + "..."
+
+
+_ASCII_INT = re.compile(r"[+-]?[0-9]{1,30}\Z")
+
+
+def _ascii_int(text: str) -> int:
+    """An integer written with the digits 0-9 (``int()`` also takes ``٣`` and ``1_000``)."""
+    stripped = text.strip()
+    if not _ASCII_INT.match(stripped):
+        raise ValueError(f"not an integer in digits 0-9: {text!r}")
+    return int(stripped)
 
 
 def _json_kind(value: Any) -> str:
@@ -284,7 +298,7 @@ class Setting:
             raise fail()
         if kind in ("int", "float"):
             try:
-                number: float = int(text.strip()) if kind == "int" else float(text.strip())
+                number: float = _ascii_int(text) if kind == "int" else float(text.strip())
             except ValueError:
                 raise fail() from None
             if not math.isfinite(number):
@@ -297,7 +311,7 @@ class Setting:
         numbers: list[int] = []
         for item in items:
             try:
-                numbers.append(int(item))
+                numbers.append(_ascii_int(item))
             except ValueError:
                 raise fail(f"{_show(item)} is not an integer") from None
         return numbers
@@ -504,6 +518,21 @@ CORE_SETTINGS: tuple[Setting, ...] = (
         maximum=10000,
     ),
     Setting(
+        "commands.auto_sync",
+        True,
+        "bool",
+        "Sync application (slash) commands with Discord at start-up and after plugins are loaded, "
+        "unloaded or reloaded, when they changed since the last sync.",
+    ),
+    Setting(
+        "commands.sync_debounce_seconds",
+        2.0,
+        "float",
+        "Seconds to wait after the last load, unload or reload before syncing, so a burst costs one sync.",
+        minimum=0,
+        maximum=60,
+    ),
+    Setting(
         "logging.level",
         "INFO",
         "str",
@@ -567,6 +596,13 @@ CORE_SETTINGS: tuple[Setting, ...] = (
         "(replies to slash commands are ephemeral).",
         minimum=0,
         maximum=3600,
+    ),
+    Setting(
+        "errors.suggest_commands",
+        True,
+        "bool",
+        "Answer an unknown text command that is close to a command the member may use with "
+        "\"did you mean\"; anything else stays unanswered.",
     ),
     Setting(
         "help.timeout",
@@ -776,6 +812,15 @@ CORE_SETTINGS: tuple[Setting, ...] = (
         minimum=0,
         maximum=60,
     ),
+    Setting(
+        "watchdog.blocked_loop_seconds",
+        5.0,
+        "float",
+        "Seconds the event loop may stay blocked before the watchdog logs where it is stuck and "
+        "whose code that is; 0 turns the watchdog off.",
+        minimum=0,
+        maximum=3600,
+    ),
 )
 """The settings of the core, in the order they are written to ``config.json``."""
 
@@ -961,21 +1006,22 @@ def _write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:
     """Replace ``path`` with ``data`` as indented JSON: temp file, fsync, rename, fsync of the folder."""
     target = path.resolve() if path.is_symlink() else path
     directory = target.parent
-    directory.mkdir(parents=True, exist_ok=True)
+    private_dir(directory)
     payload = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     try:
         mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
     except FileNotFoundError:
         mode = None
     temp = directory / f".{target.name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    fd = os.open(temp, flags, PRIVATE_FILE_MODE)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(temp, mode)
+        if mode is not None:  # keep the owner's bits of an existing file, never group or other access
+            os.chmod(temp, mode & ~(stat.S_IRWXG | stat.S_IRWXO))
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -1273,6 +1319,20 @@ class Settings:
                 self.added_keys.extend(shown_prefix + spec.key for spec in missing)
         return view
 
+    @property
+    def environ(self) -> dict[str, str]:
+        """The environment the settings were loaded with (``.env`` included)."""
+        return dict(self._environ)
+
+    def plugin_names(self) -> list[str]:
+        """Plugins that declared their settings, in declaration order."""
+        return list(self._plugins)
+
+    @property
+    def source_label(self) -> str:
+        """How messages name the settings file (``config.json`` when there is none)."""
+        return self._path.name if self._path is not None else "config.json"
+
     def plugin(self, plugin: str) -> PluginSettings:
         """The view returned by the last :meth:`declare_plugin` for ``plugin``; KeyError if never declared."""
         if plugin not in self._plugins:
@@ -1346,7 +1406,7 @@ def _positive_int(name: str, text: str, allowed: str, item: str | None = None) -
     """Parse one positive integer (``item`` of the list in ``text`` when given)."""
     candidate = text if item is None else item
     try:
-        number = int(candidate)
+        number = _ascii_int(candidate)
     except ValueError:
         number = 0
     if number <= 0:
@@ -1396,7 +1456,7 @@ class Deployment:
         raw = _variable(environ, "SHARD_COUNT")
         if raw is not None:
             try:
-                shard_count = int(raw)
+                shard_count = _ascii_int(raw)
             except ValueError:
                 shard_count = 0
             if shard_count < 1:
@@ -1416,7 +1476,7 @@ class Deployment:
             parsed: list[int] = []
             for item in _items(raw):
                 try:
-                    shard = int(item)
+                    shard = _ascii_int(item)
                 except ValueError:
                     reason = f"{_show(item)} is not an integer"
                     raise _bad_variable("SHARD_IDS", raw, allowed, reason) from None
@@ -1485,8 +1545,19 @@ def _dotenv_value(rest: str, fail: Callable[[str], DeploymentError]) -> str:
         value = "".join(chars)
     after = rest[end + 1 :].strip()
     if after and not after.startswith("#"):
-        raise fail(f"unexpected text {_show(after)} after the closing quote")
+        raise fail("there is text after the closing quote (only a # comment may follow it)")
     return value
+
+
+def _name_problem(name: str) -> str:
+    """Why ``name`` is not a variable name, without repeating it (it may be part of a secret)."""
+    if not name:
+        return "the line starts with '=': the variable's name is missing"
+    if name[0].isdigit():
+        return "the name before '=' starts with a digit; names are letters, digits and _"
+    if any(char.isspace() for char in name):
+        return "the name before '=' contains a space; names are letters, digits and _"
+    return "the name before '=' holds characters other than letters, digits and _"
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -1494,7 +1565,9 @@ def read_dotenv(path: Path) -> dict[str, str]:
 
     Supports an ``export`` prefix, ``#`` comment lines, blank lines, single-quoted (literal) and
     double-quoted (``\\n``, ``\\t``, ``\\"``, ``\\\\`` escapes) values, and ``" # comment"`` after
-    unquoted values. A malformed line raises :class:`DeploymentError` naming the file and line number.
+    unquoted values. A malformed line raises :class:`DeploymentError` naming the file, the line number
+    and the variable when its name is valid; no part of a line's value (a token, a password) is ever
+    repeated in the message.
     """
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
@@ -1503,10 +1576,6 @@ def read_dotenv(path: Path) -> dict[str, str]:
         raise DeploymentError(f"{path}: cannot be read ({reason})") from exc
     result: dict[str, str] = {}
     for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), 1):
-
-        def fail(problem: str, number: int = number) -> DeploymentError:
-            return DeploymentError(f"{path} line {number}: {problem}")
-
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
@@ -1514,10 +1583,15 @@ def read_dotenv(path: Path) -> dict[str, str]:
             stripped = stripped[7:].lstrip()
         name, equals, rest = stripped.partition("=")
         name = name.strip()
+        where = f"{path} line {number}"
         if not equals:
-            raise fail(f"expected KEY=VALUE, got {_show(stripped)}")
+            raise DeploymentError(f"{where}: expected KEY=VALUE; the line has no '=' (its text is not shown)")
         if not _DOTENV_NAME.match(name):
-            raise fail(f"{_show(name)} is not a valid variable name (letters, digits and _)")
+            raise DeploymentError(f"{where}: {_name_problem(name)}")
+
+        def fail(problem: str, where: str = where, name: str = name) -> DeploymentError:
+            return DeploymentError(f"{where} ({name}): {problem}", variable=name)
+
         result[name] = _dotenv_value(rest, fail)
     return result
 

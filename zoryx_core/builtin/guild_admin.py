@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from zoryx_core import PluginContext, ZoryxBot, hookimpl
 from zoryx_core.hybrid import hybrid_command
-from zoryx_core.permissions import guild_owner_only, require_permissions, root_name
+from zoryx_core.permissions import Permissions, guild_owner_only, require_permissions, root_name
 from zoryx_core.ui import error_embed, info_embed, success_embed
 
 __all__ = ["GuildAdminCog"]
@@ -104,7 +104,11 @@ class GuildAdminCog(commands.Cog, name="Server settings"):
         )
         embed.add_field(name="Mention prefix", value="on" if mention else "off")
         embed.add_field(name="Shard", value=str(ctx.guild.shard_id))
-        embed.add_field(name="Command grants", value=_grant_lines(ctx.guild, config.grants), inline=False)
+        embed.add_field(
+            name="Command grants",
+            value=_grant_lines(ctx.guild, config.grants, self.bot.permissions),
+            inline=False,
+        )
         await ctx.send(embed=embed)
 
     @hybrid_command(name="config")
@@ -123,19 +127,25 @@ class GuildAdminCog(commands.Cog, name="Server settings"):
         configs = self.bot.guild_configs
         if command is None:
             config = await configs.get(guild.id)
-            await ctx.send(embed=info_embed("Command grants", _grant_lines(guild, config.grants)))
+            await ctx.send(
+                embed=info_embed("Command grants", _grant_lines(guild, config.grants, self.bot.permissions))
+            )
             return
-        found: Any = self.bot.get_command(command) or self.bot.tree.get_command(command)
+        permissions = self.bot.permissions
+        found: Any = permissions.find_command(command, guild)
         if found is None:
             await ctx.send(embed=error_embed("Unknown command", f"There is no command named `{command}`."))
             return
         name = root_name(found)
-        if self.bot.permissions.is_owner_only(found):
+        if role is not None and role.lower() == "none":  # also clears grants an older version let in
+            await configs.clear_grants(guild.id, name)
             await ctx.send(
-                embed=error_embed(
-                    "Not configurable", f"`{name}` is for the bot's owners only; no role can be granted it."
-                )
+                embed=success_embed("Grants removed", f"`{name}` follows its default rules again.")
             )
+            return
+        owner_only = permissions.owner_only_reason(found)
+        if owner_only is not None:
+            await ctx.send(embed=error_embed("Not configurable", f"{owner_only}; no role can be granted it."))
             return
         if role is None:
             config = await configs.get(guild.id)
@@ -143,12 +153,6 @@ class GuildAdminCog(commands.Cog, name="Server settings"):
                 embed=info_embed(
                     f"Grants of {name}", _grant_lines(guild, {name: config.grants.get(name, ())})
                 )
-            )
-            return
-        if role.lower() == "none":
-            await configs.clear_grants(guild.id, name)
-            await ctx.send(
-                embed=success_embed("Grants removed", f"`{name}` follows its default rules again.")
             )
             return
         try:
@@ -159,13 +163,14 @@ class GuildAdminCog(commands.Cog, name="Server settings"):
             )
             return
         await configs.grant(guild.id, name, target.id)
-        await ctx.send(
-            embed=success_embed(
-                "Role granted",
-                f"Members with {target.mention} may use `{name}` in this server; others follow its "
-                "default rules only while no role is granted, so now only granted roles (and owners) may.",
-            )
+        text = (
+            f"Members with {target.mention} may use `{name}` in this server; others follow its "
+            "default rules only while no role is granted, so now only granted roles (and owners) may."
         )
+        kept = _owner_only_below(permissions, permissions.find_command(name, guild) or found)
+        if kept:
+            text += "\nStill for the bot's owners only: " + ", ".join(f"`{n}`" for n in kept) + "."
+        await ctx.send(embed=success_embed("Role granted", text))
 
     @config.autocomplete("command")
     async def _config_command_choices(
@@ -173,10 +178,11 @@ class GuildAdminCog(commands.Cog, name="Server settings"):
     ) -> list[app_commands.Choice[str]]:
         names = sorted({c.name for c in self.bot.commands} | {c.name for c in self.bot.tree.get_commands()})
         wanted = current.lower()
+        permissions = self.bot.permissions
         return [
             app_commands.Choice(name=n, value=n)
             for n in names
-            if wanted in n and not self.bot.permissions.is_owner_only(self.bot.get_command(n) or n)
+            if wanted in n and not permissions.is_owner_only(permissions.find_command(n) or n)
         ][:25]
 
     @config.autocomplete("role")
@@ -193,7 +199,19 @@ class GuildAdminCog(commands.Cog, name="Server settings"):
         return choices[:25]
 
 
-def _grant_lines(guild: discord.Guild, grants: dict[str, tuple[int, ...]]) -> str:
+def _owner_only_below(permissions: Permissions, command: Any) -> list[str]:
+    """The qualified names of the owner-only commands under ``command`` (a grant leaves them shut)."""
+    walk = getattr(command, "walk_commands", None)
+    if walk is None:
+        return []
+    return sorted({c.qualified_name for c in walk() if permissions.is_owner_only(c)})
+
+
+def _grant_lines(
+    guild: discord.Guild, grants: dict[str, tuple[int, ...]], permissions: Permissions | None = None
+) -> str:
+    """One line per granted command; with ``permissions``, grants that open nothing (an owner-only
+    command, granted before ``config`` refused it) say so."""
     lines = []
     for name, role_ids in sorted(grants.items()):
         if not role_ids:
@@ -201,7 +219,12 @@ def _grant_lines(guild: discord.Guild, grants: dict[str, tuple[int, ...]]) -> st
         roles = ", ".join(
             role.mention if (role := guild.get_role(rid)) else f"deleted role {rid}" for rid in role_ids
         )
-        lines.append(f"`{name}`: {roles}")
+        line = f"`{name}`: {roles}"
+        if permissions is not None and permissions.is_owner_only(
+            permissions.find_command(name, guild) or name
+        ):
+            line += f" (no effect: bot owners only; `config {name} none` removes it)"
+        lines.append(line)
     return "\n".join(lines) or "No grants: every command follows its default rules."
 
 

@@ -22,6 +22,7 @@ from zoryx_core import (
     hookimpl,
 )
 from zoryx_core.hybrid import hybrid_command
+from zoryx_core.plugins import SetAside
 from zoryx_core.ui import Paginator, error_embed, field_pages, info_embed, success_embed, warning_embed
 
 __all__ = ["PluginAdminCog", "registry_document"]
@@ -81,6 +82,13 @@ async def save_registry(bot: ZoryxBot) -> None:
         await bot.storage.set("core", "plugin_registry", document)
 
 
+def _set_aside_text(entry: SetAside, plugin: str) -> str:
+    name = entry.command.qualified_name
+    if entry.by == plugin:
+        return f"its `{name}` takes the place of the built-in one ({entry.builtin})"
+    return f"`{name}` set aside: {entry.by} has its own"
+
+
 def _outcome_embed(outcome: PluginOutcome, bot: ZoryxBot) -> discord.Embed:
     spec = outcome.spec
     kind = {"builtin": "built-in", "distribution": "installed distribution", "extension": "extension file"}
@@ -95,6 +103,9 @@ def _outcome_embed(outcome: PluginOutcome, bot: ZoryxBot) -> discord.Embed:
     if spec.core_requirement is not None:
         deps = f"{spec.core_requirement}; {deps}"
     embed.add_field(name="Dependencies", value=deps)
+    set_aside = [_set_aside_text(e, outcome.name) for e in bot.command_overrides.involving(outcome.name)]
+    if set_aside:
+        embed.add_field(name="Commands set aside", value="\n".join(set_aside)[:1024], inline=False)
     ctx = bot.plugins.contexts.get(outcome.name)
     embed.add_field(name="Conflicts", value=", ".join(ctx.conflicts) if ctx and ctx.conflicts else "none")
     embed.add_field(
@@ -128,6 +139,8 @@ class PluginAdminCog(commands.Cog, name="Plugins"):
                 else outcome.reason or outcome.status.value
             )
             title = f"{_STATUS_EMOJI.get(outcome.status, '')} {spec.name} {spec.version or ''}".strip()
+            for entry in self.bot.command_overrides.involving(spec.name):
+                detail += f" · {_set_aside_text(entry, spec.name)}"
             lines.append((title, f"{spec.kind} · {outcome.status.value} · {detail}"[:1024]))
         pages = field_pages(lines, title=f"🔌 Plugins ({len(lines)})", per_page=8)
         await Paginator(
@@ -178,11 +191,20 @@ class PluginAdminCog(commands.Cog, name="Plugins"):
                     await ctx.send(embed=error_embed("Sync", "`sync guild` needs a server; use it in one."))
                     return
                 self.bot.tree.copy_global_to(guild=ctx.guild)
+                self.bot.command_sync.note_scopes([ctx.guild.id])
                 synced = await self.bot.tree.sync(guild=ctx.guild)
                 where = f"to {ctx.guild.name}"
             else:
-                synced = await self.bot.tree.sync()
-                where = "globally"
+                results = await self.bot.command_sync.sync_changed("the sync command", force=True)
+                failed = [r for r in results if r.outcome == "failed"]
+                if failed:
+                    await ctx.send(embed=error_embed("Sync failed", "; ".join(r.detail for r in failed)))
+                    return
+                count = sum(r.commands for r in results if r.scope == "global")
+                await ctx.send(
+                    embed=success_embed("Synced", f"{count} application commands synced globally.")
+                )
+                return
         except discord.HTTPException as error:
             await ctx.send(
                 embed=error_embed("Sync failed", f"Discord refused the sync: {error.text or error}")
@@ -253,12 +275,14 @@ async def zoryx_bot_ready(bot: ZoryxBot) -> None:
 
 
 @hookimpl
-async def zoryx_plugin_loaded(bot: ZoryxBot) -> None:
+async def zoryx_plugin_loaded(bot: ZoryxBot, outcome: PluginOutcome) -> None:
+    bot.command_sync.schedule(f"{outcome.name} was loaded")
     if bot.is_ready():
         await save_registry(bot)
 
 
 @hookimpl
-async def zoryx_plugin_unloaded(bot: ZoryxBot, reason: str) -> None:
+async def zoryx_plugin_unloaded(bot: ZoryxBot, outcome: PluginOutcome, reason: str) -> None:
     if reason != "shutdown":
+        bot.command_sync.schedule(f"{outcome.name} was {'reloaded' if reason == 'reload' else 'unloaded'}")
         await save_registry(bot)

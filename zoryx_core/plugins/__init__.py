@@ -8,12 +8,15 @@ from .hooks import HookCall, HookRunner, HookStats
 from .host import HostOptions, PluginError, PluginHost
 from .metadata import ENTRY_POINT_GROUP, PluginSpec, discover
 from .outcome import PluginOutcome, PluginStatus
+from .overrides import CommandClash, CommandOverrides, SetAside
 from .resolution import Resolution, Selection, resolve
 from .watcher import HotReloader
 
 __all__ = [
     "ENTRY_POINT_GROUP",
     "CliCommand",
+    "CommandClash",
+    "CommandOverrides",
     "HealthResult",
     "HealthStatus",
     "HookCall",
@@ -29,6 +32,7 @@ __all__ = [
     "PluginStatus",
     "Resolution",
     "Selection",
+    "SetAside",
     "current_plugin",
     "discover",
     "resolve",

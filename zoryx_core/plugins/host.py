@@ -10,7 +10,7 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -18,6 +18,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from .. import hookspecs
+from ..redact import redact_text
 from .context import PluginContext
 from .contributions import HealthResult
 from .hooks import HookCall, HookRunner
@@ -25,6 +26,7 @@ from .loader import drop_bytecode, import_plugin, module_root, purge_modules, re
 from .metadata import PluginSpec, discover
 from .outcome import PluginOutcome, PluginStatus
 from .resolution import Selection, resolve, unmet
+from .stray_tasks import describe_task, module_loops, started_by, still_running_code_of
 
 if TYPE_CHECKING:
     from ..bot import ZoryxBot
@@ -67,6 +69,8 @@ class PluginHost:
         self.outcomes: dict[str, PluginOutcome] = {}
         self.contexts: dict[str, PluginContext] = {}
         self._module_owners: dict[str, str | None] = {}
+        self.listener_errors: dict[tuple[str, str], int] = {}
+        """Exceptions raised by plugins' discord.py listeners, per (plugin, event)."""
         self.load_order: list[str] = []
         self._specs: dict[str, PluginSpec] = {}
         self._lock = asyncio.Lock()
@@ -87,20 +91,32 @@ class PluginHost:
 
     def plugin_of_module(self, module: str | None) -> str | None:
         """The loaded plugin a module belongs to, if any (remembered until a plugin is loaded or
-        unloaded)."""
+        unloaded). Safe to call from another thread (the loop watchdog does)."""
         if not module:
             return None
         owners = self._module_owners
         if module in owners:
             return owners[module]
         found = None
-        for name, ctx in self.contexts.items():
+        for name, ctx in tuple(self.contexts.items()):  # a copy: another thread may be asking
             root = ctx.module_root
             if module == root or module.startswith(root + "."):
                 found = name
                 break
         owners[module] = found
         return found
+
+    def plugin_of_traceback(self, tb: TracebackType | None) -> tuple[str, str] | None:
+        """The plugin whose code is outermost in a traceback, with ``file:line in function`` of
+        that frame; ``None`` when no frame belongs to a loaded plugin."""
+        while tb is not None:
+            frame = tb.tb_frame
+            owner = self.plugin_of_module(frame.f_globals.get("__name__"))
+            if owner is not None:
+                code = frame.f_code
+                return owner, f"{code.co_filename}:{tb.tb_lineno} in {code.co_name}"
+            tb = tb.tb_next
+        return None
 
     def discover(self) -> list[PluginSpec]:
         """Read installed distributions and extension files afresh."""
@@ -446,13 +462,45 @@ class PluginHost:
             log.error("plugin %s: teardown did not finish within %g s", ctx.name, limit)
         except Exception:
             log.exception("plugin %s: teardown failed", ctx.name)
+        cancelled = self._adopt_stray_tasks(ctx)
         for problem in await ctx.registrations.remove_from(self.bot):
             log.warning("plugin %s: %s", ctx.name, problem)
+        for task in still_running_code_of(ctx.module_root, exclude=cancelled):
+            log.warning(
+                "plugin %s: task %s is still running the plugin's code but was not started with one "
+                "of its coroutines, so it was not cancelled; it runs until it finishes",
+                ctx.name,
+                describe_task(task),
+            )
+        overrides = self.bot.command_overrides
+        if ctx.spec.kind == "builtin":
+            overrides.forget_builtin(ctx.name)
+        else:
+            overrides.restore_for(ctx.name)
         self._unregister(ctx.name)
         self.contexts.pop(ctx.name, None)
         self._module_owners.clear()
         if ctx.name in self.load_order:
             self.load_order.remove(ctx.name)
+
+    def _adopt_stray_tasks(self, ctx: PluginContext) -> set[asyncio.Task[Any]]:
+        """Hand the tasks the plugin's code started after set-up (and the ``tasks.loop``s in its
+        module globals) to its registrations, so they are cancelled with it; log which. Returns
+        every task the registrations will cancel."""
+        stray = started_by(ctx.module_root, exclude=ctx.registrations.tasks)
+        for task in stray:
+            ctx.registrations.add_task(task)
+        loops = module_loops(ctx.module_root)
+        for loop in loops:
+            loop_task = loop.get_task()
+            loop.cancel()
+            if loop_task is not None:
+                ctx.registrations.add_task(loop_task)
+        if stray or loops:
+            names = [describe_task(task) for task in stray]
+            names += [f"tasks.loop {getattr(loop.coro, '__qualname__', '?')}" for loop in loops]
+            log.info("plugin %s: cancelling what its code started: %s", ctx.name, ", ".join(names))
+        return set(ctx.registrations.tasks)
 
     def _unregister(self, name: str) -> None:
         if self.manager.get_plugin(name) is not None or self.manager.is_blocked(name):
@@ -478,4 +526,4 @@ class PluginHost:
 def _describe(error: BaseException) -> str:
     if isinstance(error, SyntaxError):
         return f"SyntaxError: {error.msg} ({Path(error.filename or '?').name}, line {error.lineno})"
-    return f"{type(error).__name__}: {error}"
+    return redact_text(f"{type(error).__name__}: {error}")  # shown in plugininfo and the panel

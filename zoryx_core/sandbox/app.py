@@ -13,7 +13,15 @@ from rich.console import Console
 from ..bot import ZoryxBot
 from ..discord_redirect import point_discord_at, restore_discord_defaults
 from ..panel import startup_panel
-from ..runner import RunOptions, StartupError, load_configuration, selection_for, start_logging
+from ..private_files import private_dir
+from ..runner import (
+    RunOptions,
+    StartupError,
+    check_plugin_names,
+    load_configuration,
+    selection_for,
+    start_logging,
+)
 from ..settings import Deployment, Settings
 from ..testing import DiscordEmulator, start_bot, stop_bot
 from .session import SandboxSession
@@ -40,15 +48,15 @@ async def run_sandbox(
     """Start emulator and bot, then play the script or read the terminal; returns the transcript."""
     console = console or Console()
     home = options.home.resolve()
-    home.mkdir(parents=True, exist_ok=True)
+    private_dir(home)
     run_options = RunOptions(
         config=home / "config.json",
-        env_file=Path(".env"),
         no_plugins=options.no_plugins,
         plugins=options.plugins,
     )
     try:
         settings, _ = load_configuration(run_options, dict(os.environ if environ is None else environ))
+        check_plugin_names(run_options, settings)
     except StartupError as error:
         console.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
         raise

@@ -11,6 +11,10 @@ Input grammar
   :click LABEL_OR_CUSTOM_ID      click a button on the newest bot message that has it
   :choose CUSTOM_ID v1,v2        choose values (or option labels) in a select menu
   :modal field=value ...         submit the modal the bot opened (field: input id or label)
+  :react EMOJI                   react to the newest message in the channel (:unreact removes it)
+  :menu NAME [USERNAME]          run a context-menu command on the newest message (or on a member)
+  :leave                         the current member leaves the guild
+  :kick USERNAME [reason]        the current member kicks USERNAME (:ban bans them)
   :as USERNAME                   act as another member (created and added to the guild if missing)
   :channel NAME                  switch to another channel of the guild
   :wait SECONDS                  wait, then show what the bot did meanwhile
@@ -207,6 +211,12 @@ class SandboxSession:
             "click": self._click,
             "choose": self._choose,
             "modal": self._submit_modal,
+            "react": self._react,
+            "unreact": self._unreact,
+            "menu": self._menu,
+            "leave": self._leave,
+            "kick": self._kick,
+            "ban": self._ban,
             "as": self._act_as,
             "channel": self._switch_channel,
             "wait": self._wait,
@@ -219,6 +229,83 @@ class SandboxSession:
         result = handler(rest)
         if asyncio.iscoroutine(result):
             await result
+
+    # -- reactions, context menus, leaving and moderation -------------------------------------------
+    async def _observe(self, quiet: str = "(nothing happened)") -> None:
+        """Shows what the bot did in answer to an action just taken."""
+        before = self._snapshot()
+        after = await self._settle(before, answered=False)
+        if not self._show_changes(before, after):
+            self._info(quiet)
+
+    def _newest_message(self) -> Message:
+        messages = [m for m in self.emulator.messages_in(self.channel) if not m.flags & _EPHEMERAL]
+        if not messages:
+            raise _InputError(f"#{self.channel.name} has no message yet")
+        return messages[-1]
+
+    async def _react(self, rest: str) -> None:
+        emoji = _one_argument(rest, ":react EMOJI")
+        await self.emulator.add_reaction(self._newest_message(), emoji, self.user)
+        await self._observe()
+
+    async def _unreact(self, rest: str) -> None:
+        emoji = _one_argument(rest, ":unreact EMOJI")
+        await self.emulator.remove_reaction(self._newest_message(), emoji, self.user)
+        await self._observe()
+
+    async def _menu(self, rest: str) -> None:
+        parts = _split(rest)
+        if not parts:
+            raise _InputError("usage: :menu NAME [USERNAME]")
+        target: Message | User
+        if len(parts) > 1 and self._find_user(parts[-1]) is not None:
+            name, target = " ".join(parts[:-1]), self._user_named(parts[-1], "target")
+        else:
+            name, target = " ".join(parts), self._newest_message()
+        before = self._snapshot()
+        try:
+            result = await self.emulator.run_context_command(
+                name, target, channel=self.channel, user=self.user, timeout=self.reply_timeout
+            )
+        except LookupError as exc:
+            raise _InputError(str(exc)) from None
+        except TimeoutError:
+            self._no_response(f"menu {name}", before)
+            return
+        await self._show_interaction(result, before)
+
+    def _find_user(self, value: str) -> User | None:
+        name = value.lstrip("@")
+        return next((u for u in self.emulator.state.users.values() if u.username == name), None)
+
+    async def _leave(self, rest: str) -> None:
+        if self.user.id == self.guild.owner_id:
+            raise _InputError("the owner cannot leave the guild")
+        self.emulator.leave_guild(self.guild, self.user)
+        self._info(f"{self.user.username} left {self.guild.name}; use :as NAME to act as someone else")
+        await self._observe()
+
+    async def _moderate(self, rest: str, action: str) -> None:
+        parts = _split(rest)
+        if not parts:
+            raise _InputError(f"usage: :{action} USERNAME [reason]")
+        target = self._user_named(parts[0], action)
+        reason = " ".join(parts[1:]) or None
+        try:
+            if action == "kick":
+                self.emulator.kick_member(self.guild, target, by=self.user, reason=reason)
+            else:
+                self.emulator.ban_member(self.guild, target, by=self.user, reason=reason)
+        except ValueError as exc:
+            raise _InputError(str(exc)) from None
+        await self._observe()
+
+    async def _kick(self, rest: str) -> None:
+        await self._moderate(rest, "kick")
+
+    async def _ban(self, rest: str) -> None:
+        await self._moderate(rest, "ban")
 
     def _help(self, rest: str) -> None:
         for line in HELP_LINES:

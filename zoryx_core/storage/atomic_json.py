@@ -24,6 +24,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..disk_full import raise_named
+from ..private_files import PRIVATE_FILE_MODE, private_dir
+
 __all__ = ["AtomicJsonFiles", "CorruptJsonError"]
 
 log = logging.getLogger("zoryx.storage.json")
@@ -327,18 +330,21 @@ def _serialize(path: Path, data: Any) -> str:
 
 def _replace_atomically(path: Path, data: bytes) -> None:
     folder = path.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        private_dir(folder)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)  # 0600
+    except OSError as error:
+        raise_named(error, path)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
-        raise
+        raise_named(error, path)
     _fsync_directory(folder)
 
 
@@ -360,8 +366,8 @@ def _file_lock(path: Path) -> Iterator[None]:
         return
     import fcntl
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    private_dir(path.parent)
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

@@ -14,6 +14,9 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..disk_full import raise_named
+from ..private_files import private_dir, private_file
+
 __all__ = ["backup_sets"]
 
 _SET_NAME = re.compile(r"^(\d{8}T\d{6}Z)(?:-(\d+))?$")
@@ -21,21 +24,24 @@ _SET_NAME = re.compile(r"^(\d{8}T\d{6}Z)(?:-(\d+))?$")
 
 def copy_database(source: sqlite3.Connection, target: Path) -> None:
     """Copy the database behind ``source`` to the new file ``target`` with ``Connection.backup``."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    destination = sqlite3.connect(target)
     try:
-        source.backup(destination, sleep=0.01)  # all pages in one step; retry soon if busy
-    finally:
-        destination.close()
+        private_file(target)
+        destination = sqlite3.connect(target)
+        try:
+            source.backup(destination, sleep=0.01)  # all pages in one step; retry soon if busy
+        finally:
+            destination.close()
+    except (OSError, sqlite3.Error) as error:
+        raise_named(error, target)
 
 
 def start_set(backups_dir: Path) -> Path:
     """A new, empty staging folder for one set."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    backups_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(backups_dir)
     staging = backups_dir / f".partial-{stamp}-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
+    private_dir(staging)
     return staging
 
 

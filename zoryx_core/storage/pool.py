@@ -20,6 +20,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..disk_full import raise_named
+from ..private_files import private_file
+
 __all__ = ["ConnectionPool"]
 
 T = TypeVar("T")
@@ -108,6 +111,8 @@ class ConnectionPool:
                 conn = slot.conn
                 try:
                     return fn(conn)
+                except (OSError, sqlite3.Error) as error:
+                    raise_named(error, path)
                 finally:
                     if conn.in_transaction:
                         with contextlib.suppress(sqlite3.Error):
@@ -251,19 +256,22 @@ class ConnectionPool:
             self._release(key, slot)
 
     def _connect(self, path: Path) -> sqlite3.Connection:
-        if not path.parent.is_dir():
-            path.parent.mkdir(parents=True, exist_ok=True)
         timeout = self.busy_timeout_ms / 1000
-        conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+        try:
+            if not path.exists():
+                private_file(path)  # 0600 in a 0700 folder; SQLite's -wal and -shm files copy its mode
+            conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+        except (OSError, sqlite3.Error) as error:
+            raise_named(error, path)
         try:
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
             conn.execute("PRAGMA synchronous=NORMAL")
             self._enable_wal(conn)
             conn.execute("PRAGMA foreign_keys=ON")
-        except BaseException:
+        except BaseException as error:
             conn.close()
-            raise
+            raise_named(error, path)
         with self._cond:
             self.open_count += 1
             self.opened_total += 1

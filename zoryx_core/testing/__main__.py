@@ -1,4 +1,8 @@
-"""``python -m zoryx_core.testing --port N``: the emulator as a standalone server."""
+"""``python -m zoryx_core.testing --port N``: the emulator as a standalone server.
+
+``python -m zoryx_core.testing coverage``: how many of discord.py's REST routes and gateway events
+the emulator serves and emits, and which are missing.
+"""
 
 from __future__ import annotations
 
@@ -55,8 +59,33 @@ async def serve(args: argparse.Namespace) -> None:
         await emulator.stop()
 
 
+def coverage(argv: list[str]) -> int:
+    from pathlib import Path
+
+    from .coverage import measure
+
+    parser = argparse.ArgumentParser(
+        prog="python -m zoryx_core.testing coverage",
+        description="Routes and events the emulator covers, against discord.py and Discord's OpenAPI.",
+    )
+    parser.add_argument(
+        "--openapi", type=Path, default=None, help="Discord's OpenAPI document (default: the vendored copy)"
+    )
+    parser.add_argument("--summary", action="store_true", help="only the three figures, not what is missing")
+    args = parser.parse_args(argv)
+    if args.openapi is not None and not args.openapi.is_file():
+        parser.error(f"--openapi {args.openapi}: no such file")
+    print(measure(args.openapi).render(list_missing=not args.summary))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> None:
-    asyncio.run(serve(parse_args(argv)))
+    import sys
+
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["coverage"]:
+        raise SystemExit(coverage(arguments[1:]))
+    asyncio.run(serve(parse_args(arguments)))
 
 
 if __name__ == "__main__":

@@ -17,9 +17,22 @@ from .zoryx_bots import make_zoryx_bot
 __all__ = ["bot_runner", "discord_emulator", "zoryx_bot"]
 
 
+def strict_routes_wanted(request: pytest.FixtureRequest) -> bool:
+    """The ``emulator_strict_routes`` marker, else ``--emulator-strict-routes`` or the ini option."""
+    marker = request.node.get_closest_marker("emulator_strict_routes")
+    if marker is not None:
+        return bool(marker.args[0]) if marker.args else True
+    config = request.config
+    return bool(config.getoption("emulator_strict_routes", False) or config.getini("emulator_strict_routes"))
+
+
 @pytest_asyncio.fixture
-async def discord_emulator() -> AsyncIterator[DiscordEmulator]:
-    """A running emulator on a free loopback port; discord.py talks to it for the test's duration."""
+async def discord_emulator(request: pytest.FixtureRequest) -> AsyncIterator[DiscordEmulator]:
+    """A running emulator on a free loopback port; discord.py talks to it for the test's duration.
+
+    With the ``emulator_strict_routes`` marker (or ``--emulator-strict-routes``), the test fails when
+    the bot called any route the emulator does not serve, naming those routes.
+    """
     emulator = DiscordEmulator()
     await emulator.start()
     point_discord_at(emulator.api_url, emulator.gateway_url)
@@ -28,6 +41,9 @@ async def discord_emulator() -> AsyncIterator[DiscordEmulator]:
     finally:
         await emulator.stop()
         restore_discord_defaults()
+    if emulator.not_emulated and strict_routes_wanted(request):
+        routes = ", ".join(dict.fromkeys(emulator.not_emulated))
+        pytest.fail(f"the bot called routes the Discord emulator does not serve: {routes}", pytrace=False)
 
 
 @pytest_asyncio.fixture

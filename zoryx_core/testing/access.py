@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "bot_has_channel_permission",
+    "permission_channel",
     "require_bot_in_guild",
     "require_channel_permission",
     "require_guild_permission",
@@ -31,10 +32,23 @@ def require_guild_permission(emu: DiscordEmulator, guild: Guild, permission: int
         raise Forbidden()
 
 
+def permission_channel(emu: DiscordEmulator, channel: Channel, permission: int) -> tuple[Channel, int]:
+    """Where a permission is decided: a thread takes its parent's permissions, with Send Messages
+    in Threads standing for Send Messages."""
+    if channel.thread is None or channel.parent_id is None:
+        return channel, permission
+    if permission & P.SEND_MESSAGES:
+        permission = (permission & ~P.SEND_MESSAGES) | P.SEND_MESSAGES_IN_THREADS
+    return emu.state.channels.get(channel.parent_id, channel), permission
+
+
 def require_channel_permission(emu: DiscordEmulator, channel: Channel, permission: int) -> None:
     """403 50001 when the bot cannot see the channel, 50013 when it lacks ``permission`` there."""
     if channel.type == ChannelType.DM:
         return
+    if channel.thread is not None:
+        _require_thread_access(emu, channel)
+        channel, permission = permission_channel(emu, channel, permission)
     assert channel.guild_id is not None
     guild = emu.state.guilds[channel.guild_id]
     require_bot_in_guild(emu, guild)
@@ -45,11 +59,23 @@ def require_channel_permission(emu: DiscordEmulator, channel: Channel, permissio
         raise Forbidden()
 
 
+def _require_thread_access(emu: DiscordEmulator, thread: Channel) -> None:
+    """A private thread is visible to its members and to those who may manage threads."""
+    assert thread.thread is not None and thread.guild_id is not None
+    if thread.type != ChannelType.PRIVATE_THREAD or emu.bot_user.id in thread.thread.member_ids:
+        return
+    parent, _ = permission_channel(emu, thread, 0)
+    guild = emu.state.guilds[thread.guild_id]
+    if not channel_permissions(guild, parent, emu.bot_user.id) & P.MANAGE_THREADS:
+        raise Forbidden("Missing Access", ErrorCode.MISSING_ACCESS)
+
+
 def bot_has_channel_permission(emu: DiscordEmulator, channel: Channel, permission: int) -> bool:
     """Whether the bot holds every bit of ``permission`` in ``channel`` (always true in DMs)."""
     if channel.type == ChannelType.DM or channel.guild_id is None:
         return True
     guild = emu.state.guilds[channel.guild_id]
+    channel, permission = permission_channel(emu, channel, permission)
     return channel_permissions(guild, channel, emu.bot_user.id) & permission == permission
 
 

@@ -11,7 +11,9 @@ from .interactions_state import InteractionRecord, InteractionRegistry
 from .models import ApplicationCommand, Channel, ChannelType, Member, Message, Role, User
 from .mutations import post_message
 from .permissions import channel_permissions
+from .routes.automod import check_automod
 from .routes.messages import add_reaction
+from .routes.threads import reopen_for_message
 from .scenario import object_id
 
 if TYPE_CHECKING:
@@ -122,7 +124,14 @@ class UserActionsMixin:
         body: dict[str, Any] = {"content": content, "embeds": embeds or []}
         if reply_to is not None:
             body["message_reference"] = {"message_id": reply_to.id, "channel_id": reply_to.channel_id}
-        return post_message(emu, build_message(emu, channel, user_id, body))
+        message = build_message(emu, channel, user_id, body)
+        if channel.guild_id is not None:
+            guild = self.state.guilds[channel.guild_id]
+            if channel.thread is not None:
+                reopen_for_message(emu, channel, user_id)
+            if guild.automod_rules and check_automod(emu, guild, message):
+                return message  # blocked by AutoMod: never posted
+        return post_message(emu, message)
 
     async def wait_for_message(
         self,
@@ -280,13 +289,16 @@ class UserActionsMixin:
     async def choose(
         self,
         message: Message,
-        values: list[str],
+        values: list[Any] | None = None,
         *,
         user: User | Member,
         custom_id: str | None = None,
+        labels: list[str] | None = None,
         timeout: float = 5.0,
     ) -> InteractionResult:
-        """Chooses ``values`` in a select menu (the first on the message unless ``custom_id`` names one)."""
+        """Chooses in a select menu (the first on the message unless ``custom_id`` names one):
+        ``values``, or the options shown as ``labels``. In user, role, mentionable and channel
+        selects, ``values`` are those objects (or ids) and the bot gets them in ``data.resolved``."""
         select = self._find_component(
             message,
             lambda c: (
@@ -295,10 +307,27 @@ class UserActionsMixin:
         )
         if select.get("disabled"):
             raise ValueError(f"select {select.get('custom_id')!r} is disabled")
-        allowed = {o["value"] for o in select.get("options") or []}
-        if select.get("type") == 3 and not set(values) <= allowed:
-            raise ValueError(f"values {values} are not among the select's options {sorted(allowed)}")
-        data = {"custom_id": select["custom_id"], "component_type": select["type"], "values": values}
+        options = select.get("options") or []
+        if labels is not None:
+            by_label = {o["label"]: o["value"] for o in options}
+            missing = [label for label in labels if label not in by_label]
+            if missing:
+                raise ValueError(f"labels {missing} are not among the select's options {sorted(by_label)}")
+            values = [by_label[label] for label in labels]
+        if values is None:
+            raise TypeError("choose() needs values or labels")
+        allowed = {o["value"] for o in options}
+        data: dict[str, Any] = {"custom_id": select["custom_id"], "component_type": select["type"]}
+        if select.get("type") == 3:
+            if not set(values) <= allowed:
+                raise ValueError(f"values {values} are not among the select's options {sorted(allowed)}")
+            data["values"] = values
+        else:
+            channel = self.state.channels[message.channel_id]
+            resolved: dict[str, dict[str, Any]] = {}
+            kind = {5: 6, 6: 8, 7: 9, 8: 7}[select["type"]]  # select type -> option type it resolves like
+            data["values"] = [self._resolve(kind, v, channel, resolved) for v in values]
+            data["resolved"] = resolved
         return await self._component(message, user, data, timeout)
 
     async def submit_modal(
@@ -389,7 +418,9 @@ class UserActionsMixin:
 
     def _resolve(self, kind: int, value: Any, channel: Channel, resolved: dict[str, dict[str, Any]]) -> str:
         target_id = object_id(value)
-        if isinstance(value, Role) or (kind == 8):
+        guild = self.state.guilds.get(channel.guild_id or 0)
+        mentioned_role = kind == 9 and guild is not None and target_id in guild.roles
+        if isinstance(value, Role) or kind == 8 or mentioned_role:
             guild = self.state.guilds[channel.guild_id or 0]
             resolved.setdefault("roles", {})[str(target_id)] = guild.roles[target_id].payload()
         elif isinstance(value, Channel) or kind == 7:

@@ -244,7 +244,7 @@ class FastHttpProtocol(asyncio.Protocol):
         self, request: FastRequest, route: RouteDef | None, other_method: bool, keep_alive: bool
     ) -> None:
         try:
-            if route is None and other_method:
+            if route is None and other_method and not _known_to_discordpy(request.method, request.path):
                 response = _json_error(405, "405: Method Not Allowed")
             else:
                 response = await self._emulator.serve_api(request, route)
@@ -271,6 +271,13 @@ class FastHttpProtocol(asyncio.Protocol):
     def close(self) -> None:
         if self.transport is not None:
             self.transport.close()
+
+
+def _known_to_discordpy(method: str, path: str) -> bool:
+    from .coverage import route_template_for
+    from .server import API_PREFIX
+
+    return route_template_for(method, path[len(API_PREFIX) :]) is not None
 
 
 def _json_error(status: int, message: str) -> web.Response:

@@ -1,4 +1,4 @@
-"""The emulated Discord gateway: sessions, sharding, resume, intents and zlib-stream."""
+"""The emulated Discord gateway: sessions, sharding, resume, intents, zlib-stream and zstd-stream."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ import asyncio
 import json
 import logging
 import secrets
-import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
+from .compression import stream_compressor
+from .event_intents import MORE_EVENT_INTENTS
 from .jsoncodec import dumps
+from .voice import bot_voice_state_update
 from .ws_frames import OPCODE_BINARY, OPCODE_TEXT, encode_frame
 
 if TYPE_CHECKING:
@@ -48,6 +50,7 @@ class Intents:
     DIRECT_MESSAGES = 1 << 12
     DIRECT_MESSAGE_REACTIONS = 1 << 13
     MESSAGE_CONTENT = 1 << 15
+    PRIVILEGED = GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT
 
 
 # event -> (intent needed for guild events, intent needed for DM events); 0 means always sent.
@@ -75,11 +78,13 @@ _EVENT_INTENTS: dict[str, tuple[int, int]] = {
     "MESSAGE_REACTION_REMOVE": (Intents.GUILD_MESSAGE_REACTIONS, Intents.DIRECT_MESSAGE_REACTIONS),
     "MESSAGE_REACTION_REMOVE_ALL": (Intents.GUILD_MESSAGE_REACTIONS, Intents.DIRECT_MESSAGE_REACTIONS),
     "MESSAGE_REACTION_REMOVE_EMOJI": (Intents.GUILD_MESSAGE_REACTIONS, Intents.DIRECT_MESSAGE_REACTIONS),
+    **MORE_EVENT_INTENTS,
 }
 
 # Close codes after which discord.py gives up rather than reconnecting.
 CLOSE_AUTHENTICATION_FAILED = 4004
 CLOSE_INVALID_SHARD = 4010
+CLOSE_DISALLOWED_INTENTS = 4014
 
 
 def guild_create_for(session: GatewaySession, data: dict[str, Any]) -> dict[str, Any]:
@@ -133,10 +138,12 @@ class GatewayConnection:
     # A client this far behind is disconnected, as Discord drops clients that stop reading.
     MAX_WRITE_BUFFER = 16 * 1024 * 1024
 
-    def __init__(self, ws: web.WebSocketResponse, transport: asyncio.Transport, compress: bool) -> None:
+    def __init__(self, ws: web.WebSocketResponse, transport: asyncio.Transport, compress: str | None) -> None:
         self.ws = ws
         self._transport = transport
-        self._compressor = zlib.compressobj() if compress else None
+        self._compress = stream_compressor(compress)
+        self.compression = compress if self._compress is not None else None
+        """``zlib-stream``, ``zstd-stream``, or None for plain text frames."""
         self._pending: list[bytes] = []
         self.session: GatewaySession | None = None
         self.open = True
@@ -147,8 +154,8 @@ class GatewayConnection:
     def send_raw(self, data: bytes) -> None:
         if not self.open:
             return
-        if self._compressor is not None:
-            data = self._compressor.compress(data) + self._compressor.flush(zlib.Z_SYNC_FLUSH)
+        if self._compress is not None:
+            data = self._compress(data)
             frame = encode_frame(OPCODE_BINARY, data)
         else:
             frame = encode_frame(OPCODE_TEXT, data)
@@ -183,6 +190,9 @@ class GatewayHub:
         self.heartbeat_ack_delays: dict[int | None, float] = {}
         """Seconds to hold back HEARTBEAT_ACK, per shard id (``None``: every shard): a slow link."""
         self.compression_enabled = True
+        self.privileged_intents_enabled = Intents.PRIVILEGED
+        """The privileged intents switched on for the application (the Developer Portal's toggles);
+        an IDENTIFY asking for another one is closed with 4014, as Discord does."""
         self.identify_log: list[tuple[str, int, int]] = []  # ("IDENTIFY"|"RESUME", shard_id, shard_count)
         self._connections: set[GatewayConnection] = set()
 
@@ -276,7 +286,7 @@ class GatewayHub:
         await ws.prepare(request)
         transport = request.transport
         assert transport is not None
-        compress = self.compression_enabled and request.query.get("compress") == "zlib-stream"
+        compress = request.query.get("compress") if self.compression_enabled else None
         conn = GatewayConnection(ws, transport, compress)
         self._connections.add(conn)
         conn.send({"op": Op.HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
@@ -310,7 +320,7 @@ class GatewayHub:
         elif op == Op.PRESENCE_UPDATE:
             self.emulator.presences.append(data or {})
         elif op == Op.VOICE_STATE_UPDATE:
-            return
+            bot_voice_state_update(self.emulator, data or {})
         else:
             log.debug("gateway: ignoring op %s", op)
 
@@ -318,6 +328,9 @@ class GatewayHub:
         emu = self.emulator
         if data.get("token") != emu.token:
             await conn.close(CLOSE_AUTHENTICATION_FAILED, b"Authentication failed.")
+            return
+        if int(data.get("intents", 0)) & Intents.PRIVILEGED & ~self.privileged_intents_enabled:
+            await conn.close(CLOSE_DISALLOWED_INTENTS, b"Disallowed intent(s).")
             return
         shard_id, shard_count = data.get("shard") or [0, 1]
         if not 0 <= shard_id < shard_count:

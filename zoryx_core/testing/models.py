@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .snowflake import snowflake_time_ms
+
+if TYPE_CHECKING:
+    from .entities import AuditLogEntry, AutoModRule, Ban, ScheduledEvent, ThreadInfo, VoiceState
 
 __all__ = [
     "ApplicationCommand",
@@ -77,12 +80,16 @@ class ChannelType:
     GUILD_VOICE = 2
     GUILD_CATEGORY = 4
     GUILD_ANNOUNCEMENT = 5
+    ANNOUNCEMENT_THREAD = 10
+    PUBLIC_THREAD = 11
+    PRIVATE_THREAD = 12
     GUILD_STAGE_VOICE = 13
     GUILD_FORUM = 15
     GUILD_MEDIA = 16
 
     GUILD_TYPES = frozenset({0, 2, 4, 5, 13, 15, 16})
-    TEXT_TYPES = frozenset({0, 1, 2, 5, 13})  # types that carry messages directly
+    TEXT_TYPES = frozenset({0, 1, 2, 5, 10, 11, 12, 13})  # types that carry messages directly
+    THREAD_TYPES = frozenset({10, 11, 12})
 
 
 @dataclass
@@ -201,6 +208,7 @@ class Channel:
     recipient_ids: list[int] = field(default_factory=list)
     last_message_id: int | None = None
     flags: int = 0
+    thread: ThreadInfo | None = None  # set on threads (types 10, 11, 12)
 
     def option(self, name: str) -> Any:
         return self.options.get(name, CHANNEL_OPTIONAL_FIELDS[name])
@@ -215,6 +223,8 @@ class Channel:
         if self.type == ChannelType.DM:
             data["recipients"] = [users[uid].payload() for uid in self.recipient_ids] if users else []
             return data
+        if self.thread is not None:
+            return self._thread_payload(data)
         data.update(
             {
                 "guild_id": str(self.guild_id),
@@ -240,6 +250,26 @@ class Channel:
             if key == "default_auto_archive_duration" and self.option(key) is None:
                 continue  # Discord leaves it out until set; it is never null
             data[key] = self.option(key)
+        return data
+
+    def _thread_payload(self, data: dict[str, Any]) -> dict[str, Any]:
+        thread = self.thread
+        assert thread is not None
+        data.update(
+            {
+                "guild_id": str(self.guild_id),
+                "name": self.name,
+                "parent_id": str(self.parent_id) if self.parent_id else None,
+                "owner_id": str(thread.owner_id),
+                "rate_limit_per_user": self.option("rate_limit_per_user"),
+                "thread_metadata": thread.metadata(),
+                "message_count": thread.message_count,
+                "member_count": min(len(thread.member_ids), 50),
+                "total_message_sent": thread.total_message_sent,
+            }
+        )
+        if thread.applied_tags:
+            data["applied_tags"] = list(thread.applied_tags)
         return data
 
 
@@ -371,6 +401,10 @@ class Message:
     interaction_metadata: dict[str, Any] | None = None
     nonce: str | int | None = None
     sticker_ids: list[int] = field(default_factory=list)
+    poll: dict[str, Any] | None = None  # as sent, plus "expiry" and "is_finalized"
+    poll_votes: dict[int, list[int]] | None = None  # answer id -> user ids
+    author_override: dict[str, Any] | None = None  # a webhook message's username / avatar
+    thread_id: int | None = None  # the thread started from this message
 
     @property
     def ephemeral(self) -> bool:
@@ -429,6 +463,14 @@ class Guild:
     stickers: dict[int, Sticker] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     images: dict[str, bytes] = field(default_factory=dict)  # icon, banner, ... as uploaded
+    bans: dict[int, Ban] = field(default_factory=dict)
+    audit_log: list[AuditLogEntry] = field(default_factory=list)  # oldest first
+    voice_states: dict[int, VoiceState] = field(default_factory=dict)
+    scheduled_events: dict[int, ScheduledEvent] = field(default_factory=dict)
+    automod_rules: dict[int, AutoModRule] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
+    """Smaller per-guild stores by name: stage instances, soundboard sounds, templates, welcome
+    screen, onboarding, widget, integrations, incident actions."""
 
     def top_role_position(self, user_id: int) -> int:
         member = self.members.get(user_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from .access import bot_has_channel_permission
 from .http_utils import UploadedFile
 from .models import Attachment, Channel, Guild, Member, Message, Role, User
 from .permissions import P, channel_permissions
@@ -27,6 +28,7 @@ __all__ = [
     "emit_member_update",
     "emit_role_update",
     "emit_stickers_update",
+    "hidden_from_bot",
     "post_message",
     "publish_message",
     "remove_member",
@@ -66,6 +68,11 @@ def build_message(
     )
     if files:
         message.attachments = attachments_from(emu, files, body.get("attachments") or [])
+    poll = body.get("poll")
+    if poll is not None:
+        from .routes.polls import make_poll
+
+        message.poll = make_poll(poll)
     if "@" in content:  # every kind of mention contains one
         _apply_mentions(emu, message, body.get("allowed_mentions"))
     reference = body.get("message_reference")
@@ -77,7 +84,22 @@ def build_message(
             "channel_id": str(reference.get("channel_id") or channel.id),
             **({"guild_id": str(channel.guild_id)} if channel.guild_id else {}),
         }
+        _mention_replied_user(emu, message, reference, body.get("allowed_mentions"))
     return message
+
+
+def _mention_replied_user(
+    emu: DiscordEmulator, message: Message, reference: dict[str, Any], allowed: dict[str, Any] | None
+) -> None:
+    """A reply pings the replied-to author unless ``allowed_mentions.replied_user`` is false (it
+    defaults to false inside an ``allowed_mentions`` object, to true without one)."""
+    ping = True if allowed is None else bool(allowed.get("replied_user", False))
+    if not ping:
+        return
+    channel_messages = emu.state.messages.get(int(reference.get("channel_id") or message.channel_id))
+    replied = channel_messages.get(int(reference["message_id"])) if channel_messages else None
+    if replied is not None and replied.author_id not in message.mention_ids:
+        message.mention_ids = [*message.mention_ids, replied.author_id]
 
 
 def attachments_from(
@@ -147,15 +169,25 @@ def publish_message(emu: DiscordEmulator, message: Message) -> dict[str, Any]:
     a bot's own message is built once for both its MESSAGE_CREATE and its HTTP answer.
     """
     emu.state.add_message(message)
-    if message.ephemeral:
+    if message.ephemeral or (
+        message.author_id != emu.bot_user.id and hidden_from_bot(emu, message.channel_id, message.guild_id)
+    ):
         return emu.state.message_payload(message, viewer_id=emu.bot_user.id)
     payload = emu.state.message_payload(message, viewer_id=emu.bot_user.id, gateway=True)
     emu.dispatch("MESSAGE_CREATE", payload, guild_id=message.guild_id)
     return {k: v for k, v in payload.items() if k not in _GATEWAY_ONLY_MESSAGE_KEYS}
 
 
+def hidden_from_bot(emu: DiscordEmulator, channel_id: int, guild_id: int | None) -> bool:
+    """Whether the bot cannot see a guild channel, so Discord sends it none of its message events."""
+    if guild_id is None:
+        return False
+    channel = emu.state.channels.get(channel_id)
+    return channel is not None and not bot_has_channel_permission(emu, channel, P.VIEW_CHANNEL)
+
+
 def update_message(emu: DiscordEmulator, message: Message) -> None:
-    if not message.ephemeral:
+    if not message.ephemeral and not hidden_from_bot(emu, message.channel_id, message.guild_id):
         emu.dispatch(
             "MESSAGE_UPDATE",
             emu.state.message_payload(message, viewer_id=emu.bot_user.id, gateway=True),
@@ -167,6 +199,8 @@ def emit_channel_event(
     emu: DiscordEmulator, event: str, channel_id: int, guild_id: int | None, **fields: Any
 ) -> None:
     """Dispatches an event about a channel: ``channel_id``, ``guild_id`` in a guild, and ``fields``."""
+    if event.startswith("MESSAGE_") and hidden_from_bot(emu, channel_id, guild_id):
+        return
     data: dict[str, Any] = {"channel_id": str(channel_id), **fields}
     if guild_id is not None:
         data["guild_id"] = str(guild_id)
@@ -250,6 +284,11 @@ def emit_member_update(emu: DiscordEmulator, guild: Guild, member: Member) -> No
 
 
 def remove_member(emu: DiscordEmulator, guild: Guild, user_id: int) -> None:
+    """The member leaves (or is kicked, banned, pruned): out of voice first, then GUILD_MEMBER_REMOVE."""
+    if user_id in guild.voice_states:
+        from .voice import set_voice_channel
+
+        set_voice_channel(emu, guild, user_id, None)
     guild.members.pop(user_id, None)
     emu.dispatch(
         "GUILD_MEMBER_REMOVE",

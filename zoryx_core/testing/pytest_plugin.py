@@ -10,6 +10,9 @@ Any project that installs ``zoryx-core[testing]`` gets:
 - ``postgres_dsn``: a database of the test run's own on a real PostgreSQL server (see
   :mod:`zoryx_core.testing.postgres_server`), dropped at the end; skips when there is none (fails
   under ``CI=true``).
+
+The ``emulator_strict_routes`` marker (or ``--emulator-strict-routes``, or ``emulator_strict_routes =
+true`` in the ini file) fails a test whose bot called a route the emulator does not serve.
 """
 
 from __future__ import annotations
@@ -23,7 +26,14 @@ import pytest
 
 from .postgres_server import HOW_TO_RUN, find_postgres, scratch_database
 
-__all__ = ["bot_runner", "discord_emulator", "postgres_dsn", "zoryx_bot"]
+__all__ = [
+    "bot_runner",
+    "discord_emulator",
+    "postgres_dsn",
+    "pytest_addoption",
+    "pytest_configure",
+    "zoryx_bot",
+]
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +46,19 @@ def postgres_dsn() -> Iterator[str]:
             pytest.skip(HOW_TO_RUN)
         with scratch_database(server) as database:
             yield database.dsn
+
+
+_STRICT_HELP = "fail a test whose bot called a REST route the Discord emulator does not serve"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--emulator-strict-routes", action="store_true", default=False, help=_STRICT_HELP)
+    parser.addini("emulator_strict_routes", _STRICT_HELP, type="bool", default=False)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"emulator_strict_routes(enabled=True): {_STRICT_HELP}")
+
 
 if importlib.util.find_spec("pytest_asyncio") is not None:
     from ._pytest_fixtures import bot_runner, discord_emulator, zoryx_bot

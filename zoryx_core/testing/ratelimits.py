@@ -81,17 +81,20 @@ class RateLimiter:
 class ScheduledFault:
     """A fault applied to the next ``times`` requests matching ``route`` (None: any route)."""
 
-    kind: str  # "429" or "drop"
+    kind: str  # "429", "drop" (before the route runs), "drop_after" (after it ran) or "5xx"
     route: str | None
     times: int
     retry_after: float = 0.0
     is_global: bool = False
     hits: int = 0
+    status: int = 0
+    """The HTTP status of a "5xx" fault."""
 
 
 @dataclass
 class FaultPlan:
-    """Programmable REST faults: 429s (route or global), dropped connections, added latency."""
+    """Programmable REST faults: 429s (route or global), server errors, dropped connections,
+    added latency."""
 
     latency: float = 0.0
     scheduled: list[ScheduledFault] = field(default_factory=list)
@@ -105,9 +108,22 @@ class FaultPlan:
         self.scheduled.append(fault)
         return fault
 
-    def drop_connection(self, route: str | None = None, *, times: int = 1) -> ScheduledFault:
-        """Closes the connection of the next ``times`` matching requests without answering."""
-        fault = ScheduledFault("drop", route, times)
+    def drop_connection(
+        self, route: str | None = None, *, times: int = 1, after_processing: bool = False
+    ) -> ScheduledFault:
+        """Closes the connection of the next ``times`` matching requests without answering; with
+        ``after_processing`` the request is carried out first (the client cannot tell whether it
+        was), otherwise it is not."""
+        fault = ScheduledFault("drop_after" if after_processing else "drop", route, times)
+        self.scheduled.append(fault)
+        return fault
+
+    def server_error(self, route: str | None = None, *, status: int = 500, times: int = 1) -> ScheduledFault:
+        """Answers the next ``times`` matching requests with ``status`` (500 to 599) and Discord's
+        JSON error body, without carrying them out."""
+        if not 500 <= status <= 599:
+            raise ValueError(f"a server error status is 500 to 599, not {status}")
+        fault = ScheduledFault("5xx", route, times, status=status)
         self.scheduled.append(fault)
         return fault
 

@@ -6,6 +6,7 @@ import base64
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from .access import bot_has_channel_permission
 from .images import sample_gif, sample_png
 from .models import (
     CHANNEL_OPTIONAL_FIELDS,
@@ -35,9 +36,10 @@ from .mutations import (
     remove_member,
     renumber_roles,
 )
-from .permissions import DEFAULT_BOT_PERMISSIONS, DEFAULT_EVERYONE_PERMISSIONS
+from .permissions import DEFAULT_BOT_PERMISSIONS, DEFAULT_EVERYONE_PERMISSIONS, P
 from .routes.channels import forum_tags
 from .routes.guilds import apply_guild_settings
+from .routes.threads import sync_if_revealed
 
 if TYPE_CHECKING:
     from .gateway import GatewayHub
@@ -50,6 +52,8 @@ def object_id(obj: Any) -> int:
     """The id of a model object, a discord.py object, or an int."""
     if isinstance(obj, int):
         return obj
+    if isinstance(obj, str) and obj.isdigit():
+        return int(obj)
     if isinstance(obj, Member):
         return obj.user_id
     return int(obj.id)
@@ -204,6 +208,8 @@ class ScenarioMixin:
         """Puts a user (or a new user of that name) in a guild; GUILD_MEMBER_ADD is sent."""
         if isinstance(user, str):
             user = self.create_user(user)
+        if user.id in guild.bans:
+            raise ValueError(f"{user.username} is banned from {guild.name!r}; unban_member() first")
         return add_member(self, guild, user, [r.id for r in roles])  # type: ignore[arg-type]
 
     def set_member_roles(self, guild: Guild, user: User | Member | int, roles: Iterable[Role]) -> Member:
@@ -331,9 +337,11 @@ class ScenarioMixin:
         """Sets a permission overwrite for a role or a member on a channel."""
         kind = 0 if isinstance(target, Role) else 1
         target_id = object_id(target)
+        was_visible = bot_has_channel_permission(self, channel, P.VIEW_CHANNEL)  # type: ignore[arg-type]
         channel.overwrites = [ow for ow in channel.overwrites if ow.id != target_id]
         channel.overwrites.append(Overwrite(target_id, kind, allow, deny))
         emit_channel_update(self, channel)  # type: ignore[arg-type]
+        sync_if_revealed(self, channel, was_visible)  # type: ignore[arg-type]
 
     # -- inspection -------------------------------------------------------------------------------
     def channel_named(self, guild: Guild, name: str) -> Channel:

@@ -13,7 +13,9 @@ from aiohttp import web
 
 from .actions import UserActionsMixin
 from .cdn import add_cdn_routes
+from .community_actions import CommunityActionsMixin
 from .control import add_control_routes
+from .coverage import route_template_for
 from .errors import DiscordError, Unauthorized
 from .fast_http import FastHttpProtocol, RouteTrie
 from .gateway import GatewayHub
@@ -44,7 +46,7 @@ class RequestRecord:
     body: Any = None
 
 
-class DiscordEmulator(ScenarioMixin, UserActionsMixin):
+class DiscordEmulator(ScenarioMixin, UserActionsMixin, CommunityActionsMixin):
     """A local Discord: REST under ``/api/v10``, a gateway at ``/gateway``, and a driver API.
 
     Use it as an async context manager, or call :meth:`start` and :meth:`stop`::
@@ -74,6 +76,8 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin):
         self.faults = FaultPlan()
         self.interactions = InteractionRegistry()
         self.requests: list[RequestRecord] = []
+        self.not_emulated: list[str] = []
+        """Routes discord.py knows that the bot called and the emulator does not serve, in order."""
         self.presences: list[dict[str, Any]] = []
         """Presence updates (gateway op 3) the bot sent, oldest first."""
         self.record_bodies = True
@@ -156,7 +160,13 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin):
         """
         app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self.gateway.handle)
-        for route in ALL_ROUTES.routes:
+        # aiohttp tries routes in the order added: literal segments first (/roles/member-counts
+        # before /roles/{role_id}), as the fast front's trie does
+        literal_first = sorted(
+            ALL_ROUTES.routes,
+            key=lambda r: [(s.startswith("{"), s) for s in r.path.strip("/").split("/")],
+        )
+        for route in literal_first:
             aio_route = app.router.add_route(
                 route.method, API_PREFIX + route.path, self._answered_by_middleware
             )
@@ -194,19 +204,25 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin):
         if self.faults.latency:
             await asyncio.sleep(self.faults.latency)
         if route is None:
-            return json_response({"message": "404: Not Found", "code": 0}, status=404)
+            return self._not_served(request, record)
         if route.auth and request.headers.get("Authorization") != self._authorization:
             return json_response(Unauthorized().body(), status=401)
         now = time.monotonic()
         if now < self.faults.global_blocked_until:
             return self._too_many(self.faults.global_blocked_until - now, is_global=True)
+        dropped_after = False
         if self.faults.scheduled:
             fault = self.faults.take(route.name)
             if fault is not None and fault.kind == "drop":
                 if request.transport is not None:
                     request.transport.abort()
                 return web.Response(status=499)
-            if fault is not None:
+            if fault is not None and fault.kind == "5xx":
+                message = f"{fault.status}: Server Error"
+                return json_response({"message": message, "code": 0}, status=fault.status)
+            if fault is not None and fault.kind == "drop_after":
+                dropped_after = True
+            elif fault is not None:
                 if fault.is_global:
                     self.faults.global_blocked_until = now + fault.retry_after
                 return self._too_many(fault.retry_after, is_global=fault.is_global)
@@ -229,7 +245,21 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin):
         if self.record_bodies and response.status < 300:
             record.body = response.body
         response.headers.update(self.rate_limits.headers(bucket, now))
+        if dropped_after:
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=499)
         return response
+
+    def _not_served(self, request: Request, record: RequestRecord) -> web.Response:
+        """404 naming the route when discord.py knows it (``not emulated: PUT /guilds/{guild_id}/...``)."""
+        template = route_template_for(request.method, request.path[len(API_PREFIX) :])
+        if template is None:
+            return json_response({"message": "404: Not Found", "code": 0}, status=404)
+        record.route = None
+        self.not_emulated.append(template)
+        log.warning("emulator: the bot called %s, which is not emulated", template)
+        return json_response({"message": f"not emulated: {template}", "code": 0}, status=404)
 
     @staticmethod
     def _too_many(retry_after: float, *, is_global: bool, scope: str = "user") -> web.Response:

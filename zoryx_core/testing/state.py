@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ErrorCode, NotFound
 from .models import (
@@ -22,7 +23,17 @@ from .models import (
 )
 from .snowflake import SnowflakeGenerator
 
-__all__ = ["DEFAULT_GUILD_SETTINGS", "EmulatorState", "MessageWaiter"]
+if TYPE_CHECKING:
+    from .entities import Invite, ScheduledEvent, VoiceState, Webhook
+
+__all__ = [
+    "DEFAULT_GUILD_SETTINGS",
+    "EmulatorState",
+    "MessageWaiter",
+    "poll_payload",
+    "scheduled_event_payload",
+    "voice_state_payload",
+]
 
 DEFAULT_GUILD_SETTINGS: dict[str, Any] = {
     "icon": None,
@@ -94,6 +105,10 @@ class EmulatorState:
         self.guild_commands: dict[int, dict[int, ApplicationCommand]] = {}
         self.dm_channels: dict[frozenset[int], int] = {}
         self.attachments: dict[int, Attachment] = {}
+        self.webhooks: dict[int, Webhook] = {}
+        self.invites: dict[str, Invite] = {}
+        self.app_extras: dict[str, Any] = {}
+        """The application's smaller stores: emojis, entitlements, subscriptions, command permissions."""
         self._waiters: dict[int | None, list[MessageWaiter]] = {}  # by channel id; None: any channel
 
     # -- lookups --------------------------------------------------------------------------------
@@ -169,7 +184,12 @@ class EmulatorState:
 
     def add_message(self, message: Message) -> Message:
         self.messages[message.channel_id][message.id] = message
-        self.channels[message.channel_id].last_message_id = message.id
+        channel = self.channels[message.channel_id]
+        channel.last_message_id = message.id
+        if channel.thread is not None:
+            channel.thread.message_count += 1
+            channel.thread.total_message_sent += 1
+            channel.thread.last_activity = time.time()
         self._wake_waiters(message)
         return message
 
@@ -266,13 +286,19 @@ class EmulatorState:
                 "joined_at": guild.members[self.bot_id_for(guild)].joined_at
                 if self.bot_id_for(guild) in guild.members
                 else None,
-                "channels": [c.payload() for c in self.guild_channels(guild)],
+                "channels": [c.payload() for c in self.guild_channels(guild) if c.thread is None],
                 "members": [self.member_payload(m) for m in members],
-                "threads": [],
+                "threads": [
+                    c.payload()
+                    for c in self.guild_channels(guild)
+                    if c.thread is not None and not c.thread.archived
+                ],
                 "presences": [],
-                "voice_states": [],
+                "voice_states": [voice_state_payload(v) for v in guild.voice_states.values()],
                 "stage_instances": [],
-                "guild_scheduled_events": [],
+                "guild_scheduled_events": [
+                    scheduled_event_payload(e) for e in guild.scheduled_events.values()
+                ],
                 "soundboard_sounds": [],
                 "embedded_activities": [],
             }
@@ -289,13 +315,15 @@ class EmulatorState:
         return member.payload(self.users[member.user_id])
 
     def message_payload(self, message: Message, *, viewer_id: int, gateway: bool = False) -> dict[str, Any]:
-        author = self.users[message.author_id]
+        author = self.users[message.author_id].payload()
+        if message.author_override is not None:
+            author.update(message.author_override)
         data: dict[str, Any] = {
             "id": str(message.id),
             "type": message.type,
             "content": message.content,
             "channel_id": str(message.channel_id),
-            "author": author.payload(),
+            "author": author,
             "attachments": [a.payload() for a in message.attachments],
             "embeds": [{"type": "rich", **embed} for embed in message.embeds],
             "mentions": [self.users[u].payload() for u in message.mention_ids if u in self.users],
@@ -323,6 +351,8 @@ class EmulatorState:
             ]
         if message.message_reference is not None:
             data["message_reference"] = message.message_reference
+            if message.type == 19:  # a reply carries the message it answers (or null once deleted)
+                data["referenced_message"] = self._referenced(message.message_reference, viewer_id)
         if message.webhook_id is not None:
             data["webhook_id"] = str(message.webhook_id)
         if message.application_id is not None:
@@ -331,6 +361,10 @@ class EmulatorState:
             data["interaction_metadata"] = message.interaction_metadata
         if message.nonce is not None:
             data["nonce"] = message.nonce
+        if message.poll is not None:
+            data["poll"] = poll_payload(message, viewer_id)
+        if message.thread_id is not None and message.thread_id in self.channels:
+            data["thread"] = self.channels[message.thread_id].payload()
         if message.sticker_ids:
             data["sticker_items"] = [
                 {"id": str(s), "name": self._sticker_name(s), "format_type": 1} for s in message.sticker_ids
@@ -345,8 +379,115 @@ class EmulatorState:
                 data["member"] = member_data
         return data
 
+    def invite_payload(self, invite: Invite, *, metadata: bool = True) -> dict[str, Any]:
+        """Discord's invite object; with ``metadata`` (uses, max_uses...) as the bot's listings show it."""
+        guild = self.guilds[invite.guild_id]
+        channel = self.channels[invite.channel_id]
+        settings = self.guild_settings_payload(guild)
+        data: dict[str, Any] = {
+            "type": 0,
+            "code": invite.code,
+            "expires_at": invite.expires_at,
+            "guild_id": str(guild.id),
+            "guild": {
+                "id": str(guild.id),
+                "name": guild.name,
+                "splash": None,
+                "banner": None,
+                "description": settings["description"],
+                "icon": settings["icon"],
+                "features": [],
+                "verification_level": settings["verification_level"],
+                "vanity_url_code": None,
+                "nsfw_level": 0,
+                "nsfw": False,
+                "premium_subscription_count": 0,
+            },
+            "channel": {"id": str(channel.id), "type": channel.type, "name": channel.name},
+            "inviter": self.users[invite.inviter_id].payload(),
+        }
+        if metadata:
+            data.update(
+                uses=invite.uses,
+                max_uses=invite.max_uses,
+                max_age=invite.max_age,
+                temporary=invite.temporary,
+                created_at=invite.created_at,
+            )
+        return data
+
+    def _referenced(self, reference: dict[str, Any], viewer_id: int) -> dict[str, Any] | None:
+        channel_messages = self.messages.get(int(reference["channel_id"]))
+        replied = channel_messages.get(int(reference["message_id"])) if channel_messages else None
+        if replied is None:
+            return None
+        data = self.message_payload(replied, viewer_id=viewer_id)
+        data.pop("referenced_message", None)  # one level, as Discord sends it
+        return data
+
     def _sticker_name(self, sticker_id: int) -> str:
         for guild in self.guilds.values():
             if sticker_id in guild.stickers:
                 return guild.stickers[sticker_id].name
         return "sticker"
+
+
+def poll_payload(message: Message, viewer_id: int) -> dict[str, Any]:
+    """A message's poll with its results (counts, whether ``viewer_id`` voted, finalized)."""
+    poll = message.poll
+    assert poll is not None
+    votes = message.poll_votes or {}
+    return {
+        "question": poll["question"],
+        "answers": poll["answers"],
+        "expiry": poll["expiry"],
+        "allow_multiselect": poll["allow_multiselect"],
+        "layout_type": poll["layout_type"],
+        "results": {
+            "is_finalized": poll["is_finalized"],
+            "answer_counts": [
+                {"id": answer_id, "count": len(users), "me_voted": viewer_id in users}
+                for answer_id, users in sorted(votes.items())
+                if users
+            ],
+        },
+    }
+
+
+def voice_state_payload(state: VoiceState) -> dict[str, Any]:
+    return {
+        "guild_id": str(state.guild_id),
+        "channel_id": str(state.channel_id) if state.channel_id is not None else None,
+        "user_id": str(state.user_id),
+        "session_id": state.session_id,
+        "deaf": False,
+        "mute": False,
+        "self_deaf": state.self_deaf,
+        "self_mute": state.self_mute,
+        "self_video": state.self_video,
+        "self_stream": state.self_stream,
+        "suppress": state.suppress,
+        "request_to_speak_timestamp": state.request_to_speak_timestamp,
+    }
+
+
+def scheduled_event_payload(event: ScheduledEvent) -> dict[str, Any]:
+    return {
+        "id": str(event.id),
+        "guild_id": str(event.guild_id),
+        "name": event.name,
+        "description": event.description,
+        "channel_id": str(event.channel_id) if event.channel_id is not None else None,
+        "creator_id": str(event.creator_id),
+        "image": event.image,
+        "scheduled_start_time": event.scheduled_start_time,
+        "scheduled_end_time": event.scheduled_end_time,
+        "status": event.status,
+        "entity_type": event.entity_type,
+        "entity_id": None,
+        "entity_metadata": {"location": event.location} if event.entity_type == 3 else None,
+        "recurrence_rule": None,
+        "privacy_level": event.privacy_level,
+        "user_count": len(event.user_ids),
+        "guild_scheduled_event_exceptions": [],
+    }

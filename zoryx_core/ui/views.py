@@ -110,7 +110,8 @@ class ZoryxView(discord.ui.View):
     - Only ``author`` (and ``allowed_user_ids``) may use it; anyone else gets an ephemeral refusal.
     - With ``command_name``, each click also asks the bot's permission service
       (``bot.permissions.component_refusal(interaction, command_name)``, when the bot has one)
-      whether the clicker may still run that command; a reason given refuses the click.
+      whether the clicker may still run that command; a reason given refuses the click. Give the
+      qualified name of what the control runs (``"vault wipe"``): the groups above it count too.
     - After ``timeout`` seconds without use every item is disabled and :attr:`message` edited.
     - An exception in an item's callback is logged with its traceback and the user told once.
 

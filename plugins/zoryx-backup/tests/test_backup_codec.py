@@ -132,6 +132,11 @@ def broken(path: list[Any], value: Any) -> dict[str, Any]:
         (["created_at"], "2025-03-01T12:30:00", "has no UTC offset"),
         (["guild", "name"], KeyError, "guild.name: the field is missing"),
         (["format"], "something-else", "format: expected 'zoryx-backup/snapshot'"),
+        # other Unicode digits and ids beyond SQLite's INTEGER are format errors, not crashes
+        (["guild", "id"], "\u00b2", "guild.id: expected an id as a string of digits 0-9"),
+        (["roles", 1, "id"], "\u0663", "roles[1].id: expected an id as a string of digits 0-9"),
+        (["roles", 1, "id"], "9999999999999999999", "roles[1].id: the id 9999999999999999999 is larger"),
+        (["roles", 0, "permissions"], "\u0668", "roles[0].permissions: expected a permission value"),
     ],
 )
 def test_bad_documents_name_the_field(path: list[Any], value: Any, message: str) -> None:

@@ -37,6 +37,11 @@ class Workload(commands.Cog):
         time.sleep(0.4)  # holds the event loop, as a careless plugin would
         await ctx.send("blocked")
 
+    @commands.command()
+    async def longblock(self, ctx):
+        time.sleep(1.5)  # long enough for the core's loop watchdog
+        await ctx.send("blocked long")
+
 
 async def setup(bot):
     await bot.add_cog(Workload())
@@ -56,7 +61,7 @@ async def setup(bot):
 """
 
 EXTENSIONS = {"workload": WORKLOAD_EXTENSION, "sickly": SICKLY_EXTENSION}
-"""Test extensions by name: ``workload`` (``!ok``, ``!boom``, ``!block``) and ``sickly`` (an
+"""Test extensions by name: ``workload`` (``!ok``, ``!boom``, ``!block``, ``!longblock``) and ``sickly`` (an
 unhealthy health check)."""
 
 BASE_CONFIG: dict[str, Any] = {"cooldowns.default_rate": 0, "errors.delete_after": 0}
@@ -94,14 +99,20 @@ Starter = Callable[..., Awaitable[ZoryxBot]]
 @pytest.fixture
 def start_bot(zoryx_bot: BotFactory, world: World, tmp_path: Path) -> Starter:
     """``await start_bot(extensions=["workload"], settings={...})``: a running ZoryxBot with
-    zoryx-diagnostics, those test extensions, the world's boss as owner and no default cooldown."""
+    zoryx-diagnostics, those test extensions, the world's boss as owner and no default cooldown
+    (``core``: more core settings by dotted key)."""
 
-    async def start(*, extensions: Sequence[str] = (), settings: Mapping[str, Any] | None = None) -> ZoryxBot:
+    async def start(
+        *,
+        extensions: Sequence[str] = (),
+        settings: Mapping[str, Any] | None = None,
+        core: Mapping[str, Any] | None = None,
+    ) -> ZoryxBot:
         folder = tmp_path / "extensions"
         folder.mkdir(exist_ok=True)
         for name in extensions:
             (folder / f"{name}.py").write_text(EXTENSIONS[name], encoding="utf-8")
-        config = {**BASE_CONFIG, **plugin_config(**dict(settings or {}))}
+        config = {**BASE_CONFIG, **dict(core or {}), **plugin_config(**dict(settings or {}))}
         return await zoryx_bot(
             plugins=["zoryx-diagnostics", *extensions],
             extensions_dir=folder,

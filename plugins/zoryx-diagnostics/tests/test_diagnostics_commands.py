@@ -1,5 +1,5 @@
-"""`diagnostics`, `diagnostics history` and `diagnostics errors` by prefix and by slash, for bot
-owners only."""
+"""`diagnostics`, `diagnostics history`, `diagnostics errors` and `diagnostics stalls` by prefix
+and by slash, for bot owners only."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ REPORT_FIELDS = {
     "Commands",
     "Rates (last 5 min)",
     "Event-loop lag",
+    "Blocked event loop",
     "Gateway latency",
     "Plugins and load times",
     "Database",
@@ -121,6 +122,55 @@ async def test_reload_stops_the_old_loops_and_serves_from_a_fresh_service(
     assert new is not old
     assert all(task.done() for task in old.tasks.values())
     await poll(lambda: new.lag.samples_taken > 0, what="the new sampler")
-    assert [h.status for h in new.own_health()] == ["healthy"] * 4
+    assert [h.status for h in new.own_health()] == ["healthy"] * 5
     shown = await world.emu.converse(world.general, world.boss, "!diagnostics")
     assert shown.embeds[0]["title"].endswith("Diagnostics: healthy")
+
+
+async def test_completed_commands_are_counted_from_the_core_without_a_hook_per_command(
+    world: World, start_bot: Starter, poll: Poll
+) -> None:
+    """Completed commands, by prefix and by slash, reach the rates from the core's running count;
+    the plugin implements no per-command hook."""
+    emu = world.emu
+    bot = await start_bot()
+    await bot.tree.sync()
+    assert not bot.plugins.hooks.has("zoryx_command_executed", "zoryx-diagnostics")
+    assert bot.plugins.hooks.has("zoryx_command_error", "zoryx-diagnostics")
+    diag = diagnostics(bot)
+    for _ in range(3):
+        await emu.converse(world.general, world.boss, "!diagnostics")
+    await emu.run_slash("diagnostics show", channel=world.general, user=world.boss)
+    await poll(lambda: diag.rate_figures().completed == 4, what="four completed commands")
+    assert diag.rate_figures().counted == 4
+
+
+async def test_stalls_show_the_watchdogs_incidents_with_the_plugin(
+    world: World, start_bot: Starter, poll: Poll
+) -> None:
+    emu = world.emu
+    bot = await start_bot(extensions=["workload"], core={"watchdog.blocked_loop_seconds": 0.3})
+    await bot.tree.sync()
+    quiet = await emu.converse(world.general, world.boss, "!diagnostics stalls")
+    assert quiet.embeds[0]["description"] == "The event loop has not been blocked since start."
+
+    assert (await emu.converse(world.general, world.boss, "!longblock", timeout=30)).content == "blocked long"
+    diag = diagnostics(bot)
+    await poll(
+        lambda: any(b.plugin == "workload" and not b.ongoing for b in diag.blocked_loops()),
+        what="the watchdog to close the incident",
+    )
+    listing = await emu.converse(world.general, world.boss, "!diagnostics stalls")
+    embed = listing.embeds[0]
+    assert embed["title"].endswith("Blocked event loop")
+    assert "the watchdog reports blocks of 0.3 s or more" in embed["description"]
+    ours = [f for f in embed["fields"] if "plugin `workload`" in f["value"]]
+    assert ours and "workload.py:" in ours[0]["value"] and "in longblock`" in ours[0]["value"]
+    assert "time.sleep(1.5)" in ours[0]["value"] and ours[0]["name"].endswith(" s")
+    slashed = await emu.run_slash("diagnostics stalls", channel=world.general, user=world.boss)
+    assert slashed.ephemeral and "plugin `workload`" in str(slashed.embeds[0]["fields"])
+
+    report = _fields((await emu.converse(world.general, world.boss, "!diagnostics")).embeds[0])
+    assert "kept; last " in report["Blocked event loop"]
+    refused = await emu.converse(world.general, world.plain, "!diagnostics stalls")
+    assert "`diagnostics stalls` is for the bot's owners only." in refused.embeds[0]["description"]

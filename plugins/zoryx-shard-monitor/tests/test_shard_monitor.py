@@ -10,9 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conftest import Starter, World, measured, until
-from zoryx_shard_monitor import ShardMonitor, Tier
+from zoryx_shard_monitor import ShardMonitor, Tier, shard_monitor
 
-from zoryx_core import ZoryxBot
+from zoryx_core import PluginStatus, ZoryxBot
 from zoryx_core.testing import Message
 
 
@@ -193,6 +193,35 @@ async def test_commands_are_for_owners_and_the_dashboard_switches_tabs(world: Wo
     await bot.tree.sync()
     slash = await emu.run_slash("shardhealth", channel=world.channels[0], user=world.boss)
     assert slash.embeds[0]["title"].endswith("Shard health: healthy")
+
+
+async def test_counts_come_from_the_core_without_listeners_and_survive_a_reload(
+    world: World, start: Starter
+) -> None:
+    """Messages and commands are read from the core's per-shard counters: the plugin adds no
+    ``on_message`` or ``on_command`` listener (each would cost a task per event), and a reload of
+    the plugin neither loses nor counts twice what was counted before it."""
+    emu = world.emu
+    bot, monitor = await start()
+    await until(lambda: all(monitor.metrics(s).connected for s in (0, 1)), "both shards connected")
+    for event in ("on_message", "on_command", "on_app_command_completion"):
+        owners = [getattr(f, "__module__", "") for f in bot.extra_events.get(event, [])]
+        assert not [m for m in owners if m.startswith("zoryx_shard_monitor")], (event, owners)
+    await emu.send_message(world.channels[0], world.plain, "one")
+    await emu.converse(world.channels[0], world.boss, "!shardhealth")
+    await until(lambda: monitor.metrics(0).counters["commands"] == 1, "the command")
+    messages = monitor.metrics(0).counters["messages"]
+    assert messages == 3  # "one", the command and the bot's answer
+
+    outcome = await bot.plugins.reload("zoryx-shard-monitor")
+    assert outcome.status == PluginStatus.LOADED, outcome
+    reloaded = shard_monitor(bot)
+    assert reloaded is not monitor
+    counters = reloaded.metrics(0).counters
+    assert (counters["messages"], counters["commands"]) == (messages, 1)
+    await emu.send_message(world.channels[0], world.plain, "two")
+    await until(lambda: reloaded.metrics(0).counters["messages"] == messages + 1, "one more message")
+    assert reloaded.metrics(0).counters["commands"] == 1
 
 
 async def test_metrics_and_the_alert_channel_survive_a_restart(

@@ -12,6 +12,12 @@ if TYPE_CHECKING:
 routes = RouteSet()
 
 
+def application_payload(emu: DiscordEmulator) -> dict[str, Any]:
+    """The bot's application, with what ``PATCH /applications/@me`` changed."""
+    settings: dict[str, Any] = emu.state.app_extras.get("settings", {})
+    return _application(emu) | settings
+
+
 def _application(emu: DiscordEmulator) -> dict[str, Any]:
     # Unset optional fields Discord types as non-nullable (cover_image, guild_id, the URLs...) are left out.
     return {
@@ -53,7 +59,9 @@ async def edit_me(emu: DiscordEmulator, request: Request) -> Any:
     body, _ = await read_body(request)
     if "username" in body:
         emu.bot_user.username = str(body["username"])
-    return await get_me(emu, request)
+    me = await get_me(emu, request)
+    emu.dispatch("USER_UPDATE", me)
+    return me
 
 
 @routes.post("/users/@me/channels")
@@ -95,12 +103,12 @@ async def get_user(emu: DiscordEmulator, request: Request) -> Any:
 
 @routes.get("/oauth2/applications/@me")
 async def oauth_application(emu: DiscordEmulator, request: Request) -> Any:
-    return _application(emu)
+    return application_payload(emu)
 
 
 @routes.get("/applications/@me")
 async def application(emu: DiscordEmulator, request: Request) -> Any:
-    return _application(emu)
+    return application_payload(emu)
 
 
 @routes.get("/gateway", auth=False)

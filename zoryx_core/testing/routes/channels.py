@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..access import require_channel_permission, require_guild_permission
+from ..access import bot_has_channel_permission, require_channel_permission, require_guild_permission
+from ..audit import AuditAction, change, record_audit
 from ..errors import Forbidden, InvalidFormBody
 from ..http_utils import Request, RouteSet, json_response, read_body, snowflake
 from ..models import CHANNEL_OPTIONAL_FIELDS, Channel, ChannelType, Guild, Overwrite
 from ..mutations import create_channel, delete_channel, emit_channel_update
 from ..permissions import ALL_PERMISSIONS, P, channel_permissions, guild_permissions
+from .threads import edit_thread, remove_thread, sync_if_revealed
 
 if TYPE_CHECKING:
     from ..server import DiscordEmulator
@@ -195,12 +197,18 @@ async def get_channel(emu: DiscordEmulator, request: Request) -> Any:
 @routes.patch("/channels/{channel_id}")
 async def edit_channel(emu: DiscordEmulator, request: Request) -> Any:
     channel = emu.state.channel(snowflake(request, "channel_id"))
+    if channel.thread is not None:
+        return await edit_thread(emu, request, channel)
     guild = _guild_of(emu, channel)
     body, _ = await read_body(request)
     needed = P.MANAGE_CHANNELS | (P.MANAGE_ROLES if "permission_overwrites" in body else 0)
     require_channel_permission(emu, channel, needed)
+    before = {"name": channel.name, **{k: channel.option(k) for k in CHANNEL_OPTIONAL_FIELDS}}
     apply_channel_fields(emu, guild, channel, body)
     emit_channel_update(emu, channel)
+    after = {"name": channel.name, **{k: channel.option(k) for k in CHANNEL_OPTIONAL_FIELDS}}
+    changes = [change(k, before[k], after[k]) for k in before if before[k] != after[k]]
+    record_audit(emu, guild, AuditAction.CHANNEL_UPDATE, channel.id, request=request, changes=changes)
     return channel.payload()
 
 
@@ -209,8 +217,13 @@ async def remove_channel(emu: DiscordEmulator, request: Request) -> Any:
     channel = emu.state.channel(snowflake(request, "channel_id"))
     if channel.type == ChannelType.DM:
         return channel.payload(emu.state.users)
+    if channel.thread is not None:
+        return await remove_thread(emu, request, channel)
     require_channel_permission(emu, channel, P.MANAGE_CHANNELS)
     delete_channel(emu, channel)
+    guild = emu.state.guilds[channel.guild_id or 0]
+    changes = [change("name", channel.name, None), change("type", channel.type, None)]
+    record_audit(emu, guild, AuditAction.CHANNEL_DELETE, channel.id, request=request, changes=changes)
     return channel.payload()
 
 
@@ -223,8 +236,16 @@ async def put_overwrite(emu: DiscordEmulator, request: Request) -> Any:
     target = snowflake(request, "overwrite_id")
     new = Overwrite(target, int(body.get("type", 0)), int(body.get("allow") or 0), int(body.get("deny") or 0))
     require_grantable(emu, _guild_of(emu, channel), channel, [new])
+    was_visible = bot_has_channel_permission(emu, channel, P.VIEW_CHANNEL)
+    existed = any(ow.id == target for ow in channel.overwrites)
     channel.overwrites = [ow for ow in channel.overwrites if ow.id != target] + [new]
     emit_channel_update(emu, channel)
+    sync_if_revealed(emu, channel, was_visible)
+    action = AuditAction.CHANNEL_OVERWRITE_UPDATE if existed else AuditAction.CHANNEL_OVERWRITE_CREATE
+    changes = [change("allow", None, str(new.allow)), change("deny", None, str(new.deny))]
+    options = {"id": target, "type": str(new.type)}
+    guild = _guild_of(emu, channel)
+    record_audit(emu, guild, action, channel.id, request=request, changes=changes, options=options)
     return None
 
 
@@ -234,8 +255,17 @@ async def delete_overwrite(emu: DiscordEmulator, request: Request) -> Any:
     _guild_of(emu, channel)
     require_channel_permission(emu, channel, P.MANAGE_ROLES)
     target = snowflake(request, "overwrite_id")
+    was_visible = bot_has_channel_permission(emu, channel, P.VIEW_CHANNEL)
+    removed = [ow for ow in channel.overwrites if ow.id == target]
     channel.overwrites = [ow for ow in channel.overwrites if ow.id != target]
     emit_channel_update(emu, channel)
+    sync_if_revealed(emu, channel, was_visible)
+    if removed:
+        options = {"id": target, "type": str(removed[0].type)}
+        guild = _guild_of(emu, channel)
+        record_audit(
+            emu, guild, AuditAction.CHANNEL_OVERWRITE_DELETE, channel.id, request=request, options=options
+        )
     return None
 
 
@@ -243,7 +273,7 @@ async def delete_overwrite(emu: DiscordEmulator, request: Request) -> Any:
 async def list_channels(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_guild_permission(emu, guild, 0)
-    return [c.payload() for c in emu.state.guild_channels(guild)]
+    return [c.payload() for c in emu.state.guild_channels(guild) if c.thread is None]
 
 
 @routes.post("/guilds/{guild_id}/channels")
@@ -270,6 +300,8 @@ async def new_channel(emu: DiscordEmulator, request: Request) -> Any:
             Overwrite(o.id, o.type, o.allow, o.deny) for o in emu.state.channels[channel.parent_id].overwrites
         ]
     create_channel(emu, guild, channel)
+    changes = [change("name", None, channel.name), change("type", None, channel.type)]
+    record_audit(emu, guild, AuditAction.CHANNEL_CREATE, channel.id, request=request, changes=changes)
     return json_response(channel.payload(), status=201)
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import BodyPartReader
 
 from ..access import require_bot_in_guild, require_guild_permission
+from ..audit import AuditAction, change, record_audit
 from ..errors import DiscordError, ErrorCode, Forbidden, InvalidFormBody, NotFound
 from ..http_utils import Request, RouteSet, json_response, read_body, snowflake
 from ..models import ChannelType, Emoji, Guild, Sticker
@@ -83,9 +84,15 @@ async def edit_guild(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_guild_permission(emu, guild, P.MANAGE_GUILD)
     body, _ = await read_body(request)
+    before = emu.state.guild_payload(guild)
     apply_guild_settings(emu, guild, body)
     emit_guild_update(emu, guild)
-    return emu.state.guild_payload(guild)
+    after = emu.state.guild_payload(guild)
+    changes = [
+        change(k, before.get(k), after.get(k)) for k in body if k in after and before.get(k) != after[k]
+    ]
+    record_audit(emu, guild, AuditAction.GUILD_UPDATE, guild.id, request=request, changes=changes)
+    return after
 
 
 def apply_guild_settings(emu: DiscordEmulator, guild: Guild, body: dict[str, Any]) -> None:
@@ -187,6 +194,8 @@ async def create_emoji(emu: DiscordEmulator, request: Request) -> Any:
     )
     guild.emojis[emoji.id] = emoji
     emit_emojis_update(emu, guild)
+    changes = [change("name", None, name)]
+    record_audit(emu, guild, AuditAction.EMOJI_CREATE, emoji.id, request=request, changes=changes)
     return json_response(emoji.payload(emu.state.users), status=201)
 
 
@@ -196,11 +205,14 @@ async def edit_emoji(emu: DiscordEmulator, request: Request) -> Any:
     require_guild_permission(emu, guild, P.MANAGE_GUILD_EXPRESSIONS)
     emoji = _emoji(guild, snowflake(request, "emoji_id"))
     body, _ = await read_body(request)
+    old_name = emoji.name
     if "name" in body:
         emoji.name = _check_emoji_name(body["name"])
     if "roles" in body:
         emoji.roles = [int(r) for r in body["roles"] or []]
     emit_emojis_update(emu, guild)
+    changes = [change("name", old_name, emoji.name)] if old_name != emoji.name else []
+    record_audit(emu, guild, AuditAction.EMOJI_UPDATE, emoji.id, request=request, changes=changes)
     return emoji.payload(emu.state.users)
 
 
@@ -208,8 +220,11 @@ async def edit_emoji(emu: DiscordEmulator, request: Request) -> Any:
 async def delete_emoji(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_guild_permission(emu, guild, P.MANAGE_GUILD_EXPRESSIONS)
-    del guild.emojis[_emoji(guild, snowflake(request, "emoji_id")).id]
+    emoji = _emoji(guild, snowflake(request, "emoji_id"))
+    del guild.emojis[emoji.id]
     emit_emojis_update(emu, guild)
+    changes = [change("name", emoji.name, None)]
+    record_audit(emu, guild, AuditAction.EMOJI_DELETE, emoji.id, request=request, changes=changes)
     return None
 
 
@@ -280,6 +295,8 @@ async def create_sticker(emu: DiscordEmulator, request: Request) -> Any:
     )
     guild.stickers[sticker.id] = sticker
     emit_stickers_update(emu, guild)
+    changes = [change("name", None, sticker.name)]
+    record_audit(emu, guild, AuditAction.STICKER_CREATE, sticker.id, request=request, changes=changes)
     return json_response(sticker.payload(emu.state.users), status=201)
 
 
@@ -296,6 +313,7 @@ async def edit_sticker(emu: DiscordEmulator, request: Request) -> Any:
     if "tags" in body:
         sticker.tags = str(body["tags"])
     emit_stickers_update(emu, guild)
+    record_audit(emu, guild, AuditAction.STICKER_UPDATE, sticker.id, request=request)
     return sticker.payload(emu.state.users)
 
 
@@ -303,8 +321,11 @@ async def edit_sticker(emu: DiscordEmulator, request: Request) -> Any:
 async def delete_sticker(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_guild_permission(emu, guild, P.MANAGE_GUILD_EXPRESSIONS)
-    del guild.stickers[_sticker(guild, snowflake(request, "sticker_id")).id]
+    sticker = _sticker(guild, snowflake(request, "sticker_id"))
+    del guild.stickers[sticker.id]
     emit_stickers_update(emu, guild)
+    changes = [change("name", sticker.name, None)]
+    record_audit(emu, guild, AuditAction.STICKER_DELETE, sticker.id, request=request, changes=changes)
     return None
 
 

@@ -11,6 +11,7 @@ from ..models import Message
 from ..mutations import build_message, delete_message, post_message, update_message
 from ..validation import validate_message_body
 from .messages import apply_edit
+from .webhooks import execute_route, is_real_webhook, webhook_message_route
 
 if TYPE_CHECKING:
     from ..server import DiscordEmulator
@@ -162,6 +163,8 @@ def _render(emu: DiscordEmulator, message: Message) -> dict[str, Any]:
 
 @routes.post("/webhooks/{webhook_id}/{webhook_token}", auth=False)
 async def followup(emu: DiscordEmulator, request: Request) -> Any:
+    if is_real_webhook(emu, request):
+        return await execute_route(emu, request)
     record = _webhook_record(emu, request)
     if record.response_type is None:
         raise DiscordError(404, ErrorCode.UNKNOWN_WEBHOOK, "Unknown Webhook")
@@ -199,11 +202,15 @@ def _loading_original(emu: DiscordEmulator, record: InteractionRecord) -> Messag
 
 
 async def _get(emu: DiscordEmulator, request: Request) -> Any:
+    if is_real_webhook(emu, request) and "message_id" in request.match_info:
+        return await webhook_message_route(emu, request)
     record = _webhook_record(emu, request)
     return _render(emu, _target(emu, record, request.match_info.get("message_id", "@original")))
 
 
 async def _edit(emu: DiscordEmulator, request: Request) -> Any:
+    if is_real_webhook(emu, request) and "message_id" in request.match_info:
+        return await webhook_message_route(emu, request)
     record = _webhook_record(emu, request)
     message = _target(emu, record, request.match_info.get("message_id", "@original"))
     body, files = await read_body(request)
@@ -219,6 +226,8 @@ async def _edit(emu: DiscordEmulator, request: Request) -> Any:
 
 
 async def _delete(emu: DiscordEmulator, request: Request) -> Any:
+    if is_real_webhook(emu, request) and "message_id" in request.match_info:
+        return await webhook_message_route(emu, request)
     record = _webhook_record(emu, request)
     message = _target(emu, record, request.match_info.get("message_id", "@original"))
     delete_message(emu, message)

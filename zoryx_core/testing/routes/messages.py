@@ -6,6 +6,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..access import bot_has_channel_permission, require_channel_permission
+from ..audit import AuditAction, record_audit
 from ..errors import DiscordError, ErrorCode, Forbidden, InvalidFormBody, NotFound
 from ..http_utils import Request, RouteSet, read_body, snowflake
 from ..models import Channel, ChannelType, Message, iso_now
@@ -14,6 +15,7 @@ from ..mutations import (
     build_message,
     delete_message,
     emit_channel_event,
+    hidden_from_bot,
     post_message,
     publish_message,
     update_message,
@@ -21,6 +23,7 @@ from ..mutations import (
 from ..permissions import P
 from ..snowflake import snowflake_time_ms
 from ..validation import validate_message_body
+from .threads import reopen_for_message
 
 if TYPE_CHECKING:
     from ..server import DiscordEmulator
@@ -80,6 +83,8 @@ async def create_message(emu: DiscordEmulator, request: Request) -> Any:
     validate_message_body(body, has_files=bool(files))
     if channel.type == ChannelType.DM:
         _require_dm_reachable(emu, channel)
+    elif channel.thread is not None:
+        reopen_for_message(emu, channel, emu.bot_user.id)
     reference = body.get("message_reference")
     if reference and reference.get("message_id") and reference.get("fail_if_not_exists", True):
         emu.state.message(int(reference.get("channel_id") or channel.id), int(reference["message_id"]))
@@ -117,6 +122,11 @@ async def _set_pinned(emu: DiscordEmulator, request: Request, pinned: bool) -> N
         return
     message.pinned = pinned
     update_message(emu, message)
+    if channel.guild_id is not None:
+        action = AuditAction.MESSAGE_PIN if pinned else AuditAction.MESSAGE_UNPIN
+        options = {"channel_id": channel.id, "message_id": message.id}
+        guild = emu.state.guilds[channel.guild_id]
+        record_audit(emu, guild, action, message.author_id, request=request, options=options)
     pins: dict[str, Any] = {"channel_id": str(channel.id), "last_pin_timestamp": None}
     if channel.guild_id is not None:
         pins["guild_id"] = str(channel.guild_id)
@@ -170,6 +180,12 @@ async def bulk_delete(emu: DiscordEmulator, request: Request) -> Any:
         if emu.state.messages[channel.id].pop(message_id, None) is not None:
             deleted.append(str(message_id))
     emit_channel_event(emu, "MESSAGE_DELETE_BULK", channel.id, channel.guild_id, ids=deleted)
+    if channel.guild_id is not None:
+        guild = emu.state.guilds[channel.guild_id]
+        options = {"count": len(deleted)}
+        record_audit(
+            emu, guild, AuditAction.MESSAGE_BULK_DELETE, channel.id, request=request, options=options
+        )
     return None
 
 
@@ -220,6 +236,12 @@ async def remove_message(emu: DiscordEmulator, request: Request) -> Any:
     if message.author_id != emu.bot_user.id:
         require_channel_permission(emu, channel, P.VIEW_CHANNEL | P.MANAGE_MESSAGES)
     delete_message(emu, message)
+    if message.author_id != emu.bot_user.id and channel.guild_id is not None:
+        options = {"channel_id": channel.id, "count": 1}
+        guild = emu.state.guilds[channel.guild_id]
+        record_audit(
+            emu, guild, AuditAction.MESSAGE_DELETE, message.author_id, request=request, options=options
+        )
     return None
 
 
@@ -240,6 +262,8 @@ def add_reaction(emu: DiscordEmulator, message: Message, user_id: int, raw_emoji
     if user_id in users:
         return
     users.append(user_id)
+    if hidden_from_bot(emu, message.channel_id, message.guild_id):
+        return
     data: dict[str, Any] = {
         "user_id": str(user_id),
         "channel_id": str(message.channel_id),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..access import require_bot_in_guild, require_guild_permission, require_role_below
+from ..audit import AuditAction, change, record_audit
 from ..errors import DiscordError, ErrorCode, Forbidden, InvalidFormBody
 from ..http_utils import Request, RouteSet, read_body, snowflake
 from ..models import Guild, Role
@@ -68,6 +69,9 @@ async def new_role(emu: DiscordEmulator, request: Request) -> Any:
         if other.position >= 1:
             other.position += 1
     create_role(emu, guild, role)
+    created = role.payload()
+    changes = [change(k, None, created[k]) for k in ("name", "permissions", "color", "hoist", "mentionable")]
+    record_audit(emu, guild, AuditAction.ROLE_CREATE, role.id, request=request, changes=changes)
     return role.payload()
 
 
@@ -115,8 +119,13 @@ async def edit_role(emu: DiscordEmulator, request: Request) -> Any:
     role = emu.state.role(guild, snowflake(request, "role_id"))
     require_role_below(emu, guild, role)
     body, _ = await read_body(request)
+    before = role.payload()
     _apply(emu, guild, role, body)
     emit_role_update(emu, guild, role)
+    after = role.payload()
+    keys = ("name", "permissions", "color", "hoist", "mentionable", "unicode_emoji")
+    changes = [change(k, before[k], after[k]) for k in keys if before[k] != after[k]]
+    record_audit(emu, guild, AuditAction.ROLE_UPDATE, role.id, request=request, changes=changes)
     return role.payload()
 
 
@@ -129,5 +138,7 @@ async def remove_role(emu: DiscordEmulator, request: Request) -> Any:
         raise DiscordError(400, 50028, "Invalid Role")
     require_role_below(emu, guild, role)
     delete_role(emu, guild, role)
+    changes = [change("name", role.name, None), change("permissions", str(role.permissions), None)]
+    record_audit(emu, guild, AuditAction.ROLE_DELETE, role.id, request=request, changes=changes)
     renumber_roles(guild)
     return None

@@ -42,6 +42,8 @@ __all__ = [
     "snapshot_to_json",
 ]
 
+_MAX_ID = 2**63 - 1  # the largest INTEGER SQLite stores (Discord ids are well below it)
+
 FORMAT = "zoryx-backup/snapshot"
 SCHEMA_VERSION = 1
 SUPPORTED_SCHEMA_VERSIONS: tuple[int, ...] = (1,)
@@ -412,9 +414,13 @@ class _Reader:
         return value
 
     def parse_snowflake(self, value: Any, where: str) -> int:
-        if not isinstance(value, str) or not value.isdigit() or len(value) > 20:
-            raise SnapshotFormatError(where, f"expected an id as a string of digits, got {value!r}")
-        return int(value)
+        # isdigit() alone also takes "²" and "٣": only the ASCII digits 0-9, within SQLite's INTEGER
+        if not isinstance(value, str) or not (value.isascii() and value.isdigit()) or len(value) > 19:
+            raise SnapshotFormatError(where, f"expected an id as a string of digits 0-9, got {value!r}")
+        number = int(value)
+        if number > _MAX_ID:
+            raise SnapshotFormatError(where, f"the id {value} is larger than {_MAX_ID}")
+        return number
 
     def snowflake(self, obj: Mapping[str, Any], key: str, path: str) -> int:
         return self.parse_snowflake(self._get(obj, key, path), self._where(path, key))
@@ -425,10 +431,9 @@ class _Reader:
 
     def bits(self, obj: Mapping[str, Any], key: str, path: str) -> int:
         value = self._get(obj, key, path)
-        if not isinstance(value, str) or not value.isdigit():
-            raise SnapshotFormatError(
-                self._where(path, key), f"expected a permission value as a string of digits, got {value!r}"
-            )
+        if not isinstance(value, str) or not (value.isascii() and value.isdigit()):
+            problem = f"expected a permission value as a string of digits 0-9, got {value!r}"
+            raise SnapshotFormatError(self._where(path, key), problem)
         return int(value)
 
     def timestamp(self, obj: Mapping[str, Any], key: str, path: str) -> datetime:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import contextlib
 import io
 from collections.abc import AsyncIterator
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from zoryx_core import ZoryxBot, owner_only, require_permissions
+from zoryx_core.converters import IntegerArgument
 from zoryx_core.hybrid import hybrid_command
 from zoryx_core.ui import ConfirmView, Paginator, error_embed, info_embed, success_embed, warning_embed
 
@@ -44,6 +45,10 @@ __all__ = ["COG_NAME", "BackupCog"]
 COG_NAME = "Backups"
 
 Context = commands.Context[ZoryxBot]
+
+BackupId = Annotated[int, IntegerArgument(1, what="a backup number")]
+"""A backup's number: digits 0-9 only, within what Discord and SQLite can hold."""
+Hours = Annotated[int | None, IntegerArgument(1, what="a number of hours")]
 
 
 def _guild(ctx: Context) -> discord.Guild:
@@ -169,7 +174,7 @@ class BackupCog(commands.Cog, name=COG_NAME):
     @hybrid_command(name="backupview")
     @app_commands.describe(backup_id="The backup's number")
     @app_commands.autocomplete(backup_id=backup_choices)
-    async def backupview(self, ctx: Context, backup_id: int) -> None:
+    async def backupview(self, ctx: Context, backup_id: BackupId) -> None:
         """A backup in detail: when, by whom, what it holds, its size and checksum."""
         async with reported(ctx, "Backup not shown"):
             guild = _guild(ctx)
@@ -182,7 +187,7 @@ class BackupCog(commands.Cog, name=COG_NAME):
     @hybrid_command(name="backupverify")
     @app_commands.describe(backup_id="The backup's number")
     @app_commands.autocomplete(backup_id=backup_choices)
-    async def backupverify(self, ctx: Context, backup_id: int) -> None:
+    async def backupverify(self, ctx: Context, backup_id: BackupId) -> None:
         """Check a backup's file against the SHA-256 recorded when it was made."""
         await ctx.defer()
         async with reported(ctx, "Backup not verified"):
@@ -209,7 +214,7 @@ class BackupCog(commands.Cog, name=COG_NAME):
     @hybrid_command(name="backupdiff")
     @app_commands.describe(first="The older backup's number", second="The newer backup's number")
     @app_commands.autocomplete(first=backup_choices, second=backup_choices)
-    async def backupdiff(self, ctx: Context, first: int, second: int) -> None:
+    async def backupdiff(self, ctx: Context, first: BackupId, second: BackupId) -> None:
         """What changed between two backups: roles, channels, emojis, stickers, settings, members."""
         guild = _guild(ctx)
         await ctx.defer()
@@ -229,7 +234,7 @@ class BackupCog(commands.Cog, name=COG_NAME):
     @hybrid_command(name="backuppin")
     @app_commands.describe(backup_id="The backup's number")
     @app_commands.autocomplete(backup_id=backup_choices)
-    async def backuppin(self, ctx: Context, backup_id: int) -> None:
+    async def backuppin(self, ctx: Context, backup_id: BackupId) -> None:
         """Pin a backup (kept through deletion, rotation and retention), or unpin a pinned one."""
         guild = _guild(ctx)
         async with reported(ctx, "Pin not changed"):
@@ -253,7 +258,7 @@ class BackupCog(commands.Cog, name=COG_NAME):
         backup_id="The backup's number", text="The note (up to 500 characters); empty clears it"
     )
     @app_commands.autocomplete(backup_id=backup_choices)
-    async def backupnote(self, ctx: Context, backup_id: int, *, text: str | None = None) -> None:
+    async def backupnote(self, ctx: Context, backup_id: BackupId, *, text: str | None = None) -> None:
         """Write a note on a backup, or clear it by giving none."""
         async with reported(ctx, "Note not saved"):
             record = await self.service.note(_guild(ctx).id, backup_id, ctx.author.id, text)
@@ -264,7 +269,7 @@ class BackupCog(commands.Cog, name=COG_NAME):
     @hybrid_command(name="backupdelete")
     @app_commands.describe(backup_id="The backup's number")
     @app_commands.autocomplete(backup_id=backup_choices)
-    async def backupdelete(self, ctx: Context, backup_id: int) -> None:
+    async def backupdelete(self, ctx: Context, backup_id: BackupId) -> None:
         """Delete a backup after a two-step confirmation (administrators: any; others: their own)."""
         guild = _guild(ctx)
         async with reported(ctx, "Backup not deleted"):
@@ -308,7 +313,7 @@ class BackupCog(commands.Cog, name=COG_NAME):
     @hybrid_command(name="backuprestore")
     @app_commands.describe(backup_id="The backup's number")
     @app_commands.autocomplete(backup_id=backup_choices)
-    async def backuprestore(self, ctx: Context, backup_id: int) -> None:
+    async def backuprestore(self, ctx: Context, backup_id: BackupId) -> None:
         """Restore a backup: choose components and role sync, read the preview, confirm twice."""
         guild = _guild(ctx)
         await ctx.defer()
@@ -337,7 +342,7 @@ class BackupCog(commands.Cog, name=COG_NAME):
         self,
         ctx: Context,
         action: Literal["enable", "disable", "status"] = "status",
-        hours: int | None = None,
+        hours: Hours = None,
     ) -> None:
         """Automatic backups of this server: enable [hours], disable, or status."""
         guild = _guild(ctx)
@@ -361,7 +366,7 @@ class BackupCog(commands.Cog, name=COG_NAME):
     @hybrid_command(name="backupexport")
     @app_commands.describe(backup_id="The backup's number")
     @app_commands.autocomplete(backup_id=backup_choices)
-    async def backupexport(self, ctx: Context, backup_id: int) -> None:
+    async def backupexport(self, ctx: Context, backup_id: BackupId) -> None:
         """Send a backup's verified JSON file to you by direct message (bot owners)."""
         await ctx.defer(ephemeral=True)
         async with reported(ctx, "Backup not exported"):

@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from zoryx_core.disk_full import raise_named
+from zoryx_core.private_files import PRIVATE_FILE_MODE, private_dir
+
 from .canonical import canonical_chunks, canonical_sha256
 from .errors import SnapshotFormatError
 
@@ -92,19 +95,19 @@ class SnapshotFiles:
     def write_sync(self, relative_path: str, document: dict[str, Any]) -> WrittenFile:
         target = self.path(relative_path)
         data, sha = envelope_bytes(document)
-        target.parent.mkdir(parents=True, exist_ok=True)
         temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
         try:
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            private_dir(target.parent)
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temp, target)
-        except BaseException:
+        except BaseException as error:
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
-            raise
+            raise_named(error, target)  # a full disk is named with the snapshot's path
         _fsync_directory(target.parent)
         return WrittenFile(relative_path, sha, len(data))
 

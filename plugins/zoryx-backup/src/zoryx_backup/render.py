@@ -426,7 +426,9 @@ def report_embed(record: BackupRecord, report: RestoreReport) -> discord.Embed:
         fields.append((f"Skipped ({len(skipped)})", truncate("\n".join(lines), 1024), False))
     kind = EmbedKind.SUCCESS if report.ok else EmbedKind.WARNING
     title = f"Restore of backup #{record.id} {'finished' if report.ok else 'finished with failures'}"
-    return make_embed(kind, title, f"Took {seconds:.1f} s.", fields=fields)
+    retries = report.retry_line()
+    description = f"Took {seconds:.1f} s." + (f" {retries}." if retries else "")
+    return make_embed(kind, title, description, fields=fields)
 
 
 def report_text(record: BackupRecord, report: RestoreReport, guild_name: str) -> str:
@@ -440,13 +442,17 @@ def report_text(record: BackupRecord, report: RestoreReport, guild_name: str) ->
         f"components: {chosen}; role sync: {'on' if report.options.role_sync else 'off'}",
         "",
         *report.summary(),
+        *([report.retry_line()] if report.retried else []),
         "",
     ]
     for item in report.items:
         detail = f": {item.detail}" if item.detail else ""
         error = f" [Discord: {item.error}]" if item.error and str(item.error) not in item.detail else ""
         ids = f" ({item.source_id} -> {item.new_id})" if item.new_id and item.source_id else ""
-        lines.append(f"{item.component.value:16} {item.outcome.value:9} {item.name}{ids}{detail}{error}")
+        retried = f" [retried {item.retries}x]" if item.retries else ""
+        lines.append(
+            f"{item.component.value:16} {item.outcome.value:9} {item.name}{ids}{detail}{error}{retried}"
+        )
     return "\n".join(lines) + "\n"
 
 

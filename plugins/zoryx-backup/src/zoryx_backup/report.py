@@ -44,6 +44,9 @@ class ItemResult:
     source_id: int | None = None
     new_id: int | None = None
     """The id of what was created."""
+    retries: int = 0
+    """Requests of this item sent again after a transient failure (429, 5xx, dropped
+    connection, timeout)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +78,22 @@ class RestoreReport:
     def ok(self) -> bool:
         """True when nothing failed (skipped items do not count as failures)."""
         return not self.failed
+
+    @property
+    def retried(self) -> list[ItemResult]:
+        """Items that needed at least one retry (whatever their outcome)."""
+        return [i for i in self.items if i.retries]
+
+    def retry_line(self) -> str:
+        """``"3 items needed retries (5 requests sent again); 1 still failed"``, or ``""``."""
+        retried = self.retried
+        if not retried:
+            return ""
+        requests = sum(i.retries for i in retried)
+        noun = "item needed retries" if len(retried) == 1 else "items needed retries"
+        line = f"{len(retried)} {noun} ({requests} {'request' if requests == 1 else 'requests'} sent again)"
+        still = sum(1 for i in retried if i.outcome == Outcome.FAILED)
+        return f"{line}; {still} still failed" if still else line
 
     def summary(self) -> list[str]:
         """One line per component, e.g. ``"roles: 3 created, 1 updated, 36 unchanged, 1 failed"``."""

@@ -1,10 +1,13 @@
 """Running a restore against Discord, phase by phase, with per-item results.
 
 Every request goes through discord.py's HTTP client (``bot.http``), which paces requests from
-Discord's rate-limit headers and retries 429 answers; nothing here sleeps on a timer. Requests go
-to discord.py's HTTP layer directly because its models offer no bulk channel-position call and
-because the snapshot already holds Discord's own field names. A refused item is reported with
-Discord's status, code and message, and the restore goes on with the next one.
+Discord's rate-limit headers and retries 429 answers. Requests go to discord.py's HTTP layer
+directly because its models offer no bulk channel-position call and because the snapshot already
+holds Discord's own field names. A request that still fails transiently (a 429 that outlasted
+discord.py's tries, a 5xx, a dropped connection, a timeout) is tried again within the
+:class:`RetryPolicy` (see :mod:`.retry`); a create that failed in a way Discord may have carried
+out is looked for before it is sent again, so it is never made twice. A refused item is reported
+with Discord's status, code and message, and the restore goes on with the next one.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 
@@ -25,6 +28,7 @@ from .models import Snapshot
 from .options import Component, ProgressCallback, RestoreOptions
 from .planner import Action, GuildState, PlannedItem, RestorePlanner
 from .report import DiscordFailure, ItemResult, Outcome, RestoreReport
+from .retry import RetryPolicy, is_ambiguous
 
 if TYPE_CHECKING:
     from zoryx_core import ZoryxBot
@@ -34,6 +38,9 @@ __all__ = ["RestoreRunner", "read_guild_state"]
 log = logging.getLogger("zoryx.plugin.zoryx-backup.restore")
 
 _STICKER_FILE_EXT = {"image/png": "png", "image/gif": "gif", "application/json": "json"}
+
+T = TypeVar("T")
+Found = Callable[[], Awaitable[dict[str, Any] | None]]
 
 
 async def read_guild_state(bot: ZoryxBot, guild: discord.Guild, *, members: bool = True) -> GuildState:
@@ -108,6 +115,7 @@ class RestoreRunner:
         progress_interval: float = 2.0,
         concurrency: int = 4,
         between_phases: Callable[[], Awaitable[None]] | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.bot = bot
         self.guild = guild
@@ -119,7 +127,17 @@ class RestoreRunner:
         self.progress = _Progress(progress, progress_interval)
         self.concurrency = concurrency
         self.between_phases = between_phases
+        self.retry = retry or RetryPolicy()
         self.results: list[ItemResult] = []
+        self._retries: dict[int, int] = {}
+        """Requests sent again, per item (by ``id``)."""
+        self._known_ids: set[int] = {
+            thing.id
+            for group in (state.roles, state.channels, state.emojis, state.stickers)
+            for thing in group
+        }
+        """Ids of objects that are not to be taken for a create's result: those there at the start
+        and those the restore made."""
 
     @property
     def reason(self) -> str:
@@ -217,17 +235,80 @@ class RestoreRunner:
             return ItemResult(
                 item.component, item.name, Outcome.SKIPPED, item.reason, None, item.source_id, item.live_id
             )
+        self._retries[id(item)] = 0  # (an id is unique only while its item lives: reset it)
         try:
-            return await handler(item)
+            result = await handler(item)
         except discord.HTTPException as exc:
             failure = DiscordFailure(exc.status, exc.code, exc.text or str(exc))
-            return ItemResult(
-                item.component, item.name, Outcome.FAILED, str(failure), failure, item.source_id
-            )
-        except Exception as exc:  # a network error after discord.py's retries, a bad value...
+            return self._failed(item, str(failure), failure)
+        except Exception as exc:  # a network error after every retry, a bad value...
             log.warning("restoring %s %r failed", item.component.value, item.name, exc_info=True)
-            detail = f"{type(exc).__name__}: {exc}"
-            return ItemResult(item.component, item.name, Outcome.FAILED, detail, None, item.source_id)
+            return self._failed(item, f"{type(exc).__name__}: {exc}", None)
+        finally:
+            retries = self._retries.pop(id(item), 0)
+        return replace(result, retries=retries) if retries else result
+
+    def _failed(self, item: PlannedItem, detail: str, failure: DiscordFailure | None) -> ItemResult:
+        retries = self._retries.get(id(item), 0)  # (read before _attempt's finally clause drops it)
+        if retries:
+            detail = f"{detail} (still failing after {retries} {'retry' if retries == 1 else 'retries'})"
+        return ItemResult(
+            item.component, item.name, Outcome.FAILED, detail, failure, item.source_id, retries=retries
+        )
+
+    async def _request(
+        self, item: PlannedItem, call: Callable[[], Awaitable[T]], *, created: Found | None = None
+    ) -> T | dict[str, Any]:
+        """Send one request for ``item``, again after a transient failure within the retry
+        policy. For a create, ``created`` looks for what it would have made: after a failure that
+        Discord may have carried out, that is checked before the request is sent again."""
+        policy = self.retry
+        started = time.monotonic()
+        tries = 0
+        look_first = False
+        while True:
+            tries += 1
+            try:
+                if look_first and created is not None:
+                    found = await created()
+                    if found is not None:
+                        log.info("%s %r was created although its request failed", item.component, item.name)
+                        return found
+                    look_first = False
+                return await call()
+            except Exception as exc:
+                wait = policy.wait(exc, tries)
+                if (
+                    wait is None
+                    or tries >= policy.attempts
+                    or time.monotonic() - started + wait > policy.total_seconds
+                ):
+                    raise
+                self._retries[id(item)] = self._retries.get(id(item), 0) + 1
+                look_first = look_first or (created is not None and is_ambiguous(exc))
+                log.info(
+                    "restoring %s %r: %s; trying again in %.2f s (try %d of %d)",
+                    item.component.value,
+                    item.name,
+                    _short(exc),
+                    wait,
+                    tries + 1,
+                    policy.attempts,
+                )
+                await asyncio.sleep(wait)
+
+    def _new_object(self, listing: Callable[[], Awaitable[Any]], **wanted: Any) -> Found:
+        """A look-up of an object the restore did not know of whose fields equal ``wanted``."""
+
+        async def find() -> dict[str, Any] | None:
+            for entry in await listing():
+                if int(entry["id"]) in self._known_ids:
+                    continue
+                if all(_same_id_or_value(entry.get(key), value) for key, value in wanted.items()):
+                    return dict(entry)
+            return None
+
+        return find
 
     def _done(self, item: PlannedItem, outcome: Outcome, new_id: int | None = None) -> ItemResult:
         detail = ", ".join(item.changes)
@@ -239,18 +320,31 @@ class RestoreRunner:
 
     async def _do_role(self, item: PlannedItem) -> ItemResult:
         if item.action == Action.CREATE:
-            data = await self.http.create_role(self.guild.id, reason=self.reason, **item.payload)
+            data = await self._request(
+                item,
+                lambda: self.http.create_role(self.guild.id, reason=self.reason, **item.payload),
+                created=self._new_object(
+                    lambda: self.http.get_roles(self.guild.id), name=item.payload["name"]
+                ),
+            )
+            self._known_ids.add(int(data["id"]))
             assert item.source_id is not None
             source = next(r for r in self.snapshot.roles if r.id == item.source_id)
             live = replace(source, id=int(data["id"]), position=int(data.get("position", 1)), managed=False)
             self.planner.record_role(item.source_id, live)
             return self._done(item, Outcome.CREATED, live.id)
-        assert item.live_id is not None
-        await self.http.edit_role(self.guild.id, item.live_id, reason=self.reason, **item.payload)
+        live_id = item.live_id
+        assert live_id is not None
+        await self._request(
+            item, lambda: self.http.edit_role(self.guild.id, live_id, reason=self.reason, **item.payload)
+        )
         return self._done(item, Outcome.UPDATED)
 
     async def _do_role_positions(self, item: PlannedItem) -> ItemResult:
-        await self.http.move_role_position(self.guild.id, list(item.payload["positions"]), reason=self.reason)
+        positions = list(item.payload["positions"])
+        await self._request(
+            item, lambda: self.http.move_role_position(self.guild.id, positions, reason=self.reason)
+        )
         self.planner.apply_role_positions(item)
         return self._done(item, Outcome.UPDATED)
 
@@ -258,15 +352,26 @@ class RestoreRunner:
         payload = item.payload
         roles: list[str | int] = [int(r) for r in payload["roles"]]
         if item.action == Action.CREATE:
-            data = await self.http.create_custom_emoji(
-                self.guild.id, payload["name"], payload["image"], roles=roles, reason=self.reason
+            data = await self._request(
+                item,
+                lambda: self.http.create_custom_emoji(
+                    self.guild.id, payload["name"], payload["image"], roles=roles, reason=self.reason
+                ),
+                created=self._new_object(
+                    lambda: self.http.get_all_custom_emojis(self.guild.id), name=payload["name"]
+                ),
             )
             assert item.source_id is not None and data["id"] is not None
+            self._known_ids.add(int(data["id"]))
             self.planner.record_emoji(item.source_id, int(data["id"]))
             return self._done(item, Outcome.CREATED, int(data["id"]))
-        assert item.live_id is not None
-        await self.http.edit_custom_emoji(
-            self.guild.id, item.live_id, payload={"name": payload["name"], "roles": roles}, reason=self.reason
+        live_id = item.live_id
+        assert live_id is not None
+        await self._request(
+            item,
+            lambda: self.http.edit_custom_emoji(
+                self.guild.id, live_id, payload={"name": payload["name"], "roles": roles}, reason=self.reason
+            ),
         )
         return self._done(item, Outcome.UPDATED)
 
@@ -275,11 +380,25 @@ class RestoreRunner:
         if item.action == Action.CREATE:
             image = item.payload["file"]
             name = f"sticker.{_STICKER_FILE_EXT.get(image.content_type, 'png')}"
-            file = discord.File(io.BytesIO(image.data), filename=name)
-            data = await self.http.create_guild_sticker(self.guild.id, fields, file, self.reason)
+
+            def create() -> Awaitable[Any]:  # a fresh file for every try
+                file = discord.File(io.BytesIO(image.data), filename=name)
+                return self.http.create_guild_sticker(self.guild.id, fields, file, self.reason)
+
+            data = await self._request(
+                item,
+                create,
+                created=self._new_object(
+                    lambda: self.http.get_all_guild_stickers(self.guild.id), name=fields["name"]
+                ),
+            )
+            self._known_ids.add(int(data["id"]))
             return self._done(item, Outcome.CREATED, int(data["id"]))
-        assert item.live_id is not None
-        await self.http.modify_guild_sticker(self.guild.id, item.live_id, fields, self.reason)
+        live_id = item.live_id
+        assert live_id is not None
+        await self._request(
+            item, lambda: self.http.modify_guild_sticker(self.guild.id, live_id, fields, self.reason)
+        )
         return self._done(item, Outcome.UPDATED)
 
     async def _do_channel(self, item: PlannedItem) -> ItemResult:
@@ -287,8 +406,18 @@ class RestoreRunner:
             payload = dict(item.payload)
             kind = payload.pop("type")
             data: dict[str, Any] = dict(
-                await self.http.create_channel(self.guild.id, kind, reason=self.reason, **payload)
+                await self._request(
+                    item,
+                    lambda: self.http.create_channel(self.guild.id, kind, reason=self.reason, **payload),
+                    created=self._new_object(
+                        lambda: self.http.get_all_guild_channels(self.guild.id),
+                        name=payload["name"],
+                        type=kind,
+                        parent_id=payload.get("parent_id"),
+                    ),
+                )
             )
+            self._known_ids.add(int(data["id"]))
             assert item.source_id is not None
             source = next(c for c in self.snapshot.channels if c.id == item.source_id)
             parent = data.get("parent_id")
@@ -302,27 +431,37 @@ class RestoreRunner:
             wanted = payload.get("permission_overwrites") or []
             if _overwrite_set(data.get("permission_overwrites") or []) != _overwrite_set(wanted):
                 # made inside a category without overwrites of its own, Discord synced it with the category
-                await self.http.edit_channel(live.id, reason=self.reason, permission_overwrites=wanted)
+                await self._request(
+                    item,
+                    lambda: self.http.edit_channel(live.id, reason=self.reason, permission_overwrites=wanted),
+                )
             return self._done(item, Outcome.CREATED, live.id)
-        assert item.live_id is not None
-        await self.http.edit_channel(item.live_id, reason=self.reason, **item.payload)
+        live_id = item.live_id
+        assert live_id is not None
+        await self._request(item, lambda: self.http.edit_channel(live_id, reason=self.reason, **item.payload))
         return self._done(item, Outcome.UPDATED)
 
     async def _do_channel_positions(self, item: PlannedItem) -> ItemResult:
-        await self.http.bulk_channel_update(
-            self.guild.id, list(item.payload["positions"]), reason=self.reason
+        positions = list(item.payload["positions"])
+        await self._request(
+            item, lambda: self.http.bulk_channel_update(self.guild.id, positions, reason=self.reason)
         )
         self.planner.apply_channel_positions(item)
         return self._done(item, Outcome.UPDATED)
 
     async def _do_server_settings(self, item: PlannedItem) -> ItemResult:
-        await self.http.edit_guild(self.guild.id, reason=self.reason, **item.payload)
+        await self._request(
+            item, lambda: self.http.edit_guild(self.guild.id, reason=self.reason, **item.payload)
+        )
         return self._done(item, Outcome.UPDATED)
 
     async def _do_member(self, item: PlannedItem) -> ItemResult:
-        assert item.live_id is not None
+        live_id = item.live_id
+        assert live_id is not None
         roles: list[Any] = list(item.payload["roles"])
-        await self.http.edit_member(self.guild.id, item.live_id, reason=self.reason, roles=roles)
+        await self._request(
+            item, lambda: self.http.edit_member(self.guild.id, live_id, reason=self.reason, roles=roles)
+        )
         return self._done(item, Outcome.UPDATED)
 
     async def _do_bot_settings(self, item: PlannedItem) -> ItemResult:
@@ -335,3 +474,16 @@ class RestoreRunner:
             return ItemResult(item.component, item.name, Outcome.UPDATED, text)
         outcome = Outcome.SKIPPED if text.startswith("skipped") else Outcome.FAILED
         return ItemResult(item.component, item.name, outcome, text)
+
+
+def _same_id_or_value(found: Any, wanted: Any) -> bool:
+    """Field equality where Discord answers ids as strings and the request held them as ids."""
+    if wanted is None or found is None:
+        return wanted is None and found is None
+    return str(found) == str(wanted)
+
+
+def _short(error: BaseException) -> str:
+    if isinstance(error, discord.HTTPException):
+        return f"{error.status} {error.text or type(error).__name__}".strip()
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__

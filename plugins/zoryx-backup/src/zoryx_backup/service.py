@@ -74,6 +74,7 @@ from .records import (
 )
 from .report import RestoreReport
 from .restore import RestoreRunner, read_guild_state
+from .retry import RetryPolicy
 from .schedules import (
     MAX_INTERVAL_HOURS,
     MIN_INTERVAL_HOURS,
@@ -714,6 +715,10 @@ class BackupService:
                 progress_interval=self.settings.progress_interval,
                 concurrency=self.settings.restore_concurrency,
                 between_phases=renew,
+                retry=RetryPolicy(
+                    attempts=self.settings.restore_retry_attempts,
+                    total_seconds=self.settings.restore_retry_seconds,
+                ),
             )
             report = await runner.run()
         except Exception as exc:
@@ -737,7 +742,8 @@ class BackupService:
             AuditAction.RESTORE,
             status.user_id,
             backup_id=status.backup_id,
-            details="; ".join(report.summary()) or "nothing to do",
+            details="; ".join([*report.summary(), *([report.retry_line()] if report.retried else [])])
+            or "nothing to do",
         )
         return report
 

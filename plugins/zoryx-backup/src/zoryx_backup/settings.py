@@ -60,6 +60,23 @@ SETTINGS: tuple[Setting, ...] = (
         maximum=16,
     ),
     Setting(
+        "restore_retry_attempts",
+        4,
+        "int",
+        "Tries of one restore request that fails transiently (429, 5xx, dropped connection, timeout), "
+        "the first included; 1 never retries.",
+        minimum=1,
+        maximum=10,
+    ),
+    Setting(
+        "restore_retry_seconds",
+        60.0,
+        "float",
+        "Most seconds spent retrying one restore request, waits included.",
+        minimum=0.0,
+        maximum=600.0,
+    ),
+    Setting(
         "progress_interval",
         2.0,
         "float",
@@ -86,6 +103,8 @@ class BackupSettings:
     retention_days: int = 0
     member_roles: bool = True
     restore_concurrency: int = 4
+    restore_retry_attempts: int = 4
+    restore_retry_seconds: float = 60.0
     progress_interval: float = 2.0
     schedule_check_seconds: float = 60.0
 
@@ -98,6 +117,8 @@ class BackupSettings:
             retention_days=int(values["retention_days"]),
             member_roles=bool(values["member_roles"]),
             restore_concurrency=int(values["restore_concurrency"]),
+            restore_retry_attempts=int(values["restore_retry_attempts"]),
+            restore_retry_seconds=float(values["restore_retry_seconds"]),
             progress_interval=float(values["progress_interval"]),
             schedule_check_seconds=float(values["schedule_check_seconds"]),
         )

@@ -71,13 +71,6 @@ async def zoryx_setup(bot: ZoryxBot, plugin: PluginContext) -> None:
 
 
 @hookimpl
-def zoryx_command_executed(bot: ZoryxBot, event: CommandEvent) -> None:
-    service = find_diagnostics(bot)
-    if service is not None:
-        service.command_completed(event)
-
-
-@hookimpl
 def zoryx_command_error(bot: ZoryxBot, event: CommandEvent, error: BaseException) -> None:
     service = find_diagnostics(bot)
     if service is not None:

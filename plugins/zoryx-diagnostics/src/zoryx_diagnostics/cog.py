@@ -9,7 +9,7 @@ from zoryx_core.hybrid import hybrid_group
 from zoryx_core.storage import CorruptJsonError
 from zoryx_core.ui import Paginator, error_embed
 
-from .render import error_pages, history_pages, report_embed
+from .render import blocked_loop_pages, error_pages, history_pages, report_embed
 from .service import COG_NAME, Diagnostics
 
 __all__ = ["DiagnosticsCog"]
@@ -28,7 +28,8 @@ class DiagnosticsCog(commands.Cog, name=COG_NAME):
         if ctx.interaction is not None:
             await ctx.defer(ephemeral=True)
         report = await self.diagnostics_service.report()
-        await ctx.send(embed=report_embed(report), ephemeral=True)
+        blocked = self.diagnostics_service.blocked_loops()
+        await ctx.send(embed=report_embed(report, blocked), ephemeral=True)
 
     # discord.py types HybridGroup.command for pyright; mypy reduces its ParamSpec to Never
     @diagnostics.command(name="history")  # type: ignore[arg-type]
@@ -50,4 +51,13 @@ class DiagnosticsCog(commands.Cog, name=COG_NAME):
         """The most recent command errors: when, which command, the error's type and message."""
         service = self.diagnostics_service
         pages = error_pages(service.recent_errors(), service.errors.total)
+        await Paginator(pages, author=ctx.author, command_name="diagnostics").send(ctx, ephemeral=True)
+
+    @diagnostics.command(name="stalls")  # type: ignore[arg-type]
+    @owner_only()
+    async def stalls(self, ctx: commands.Context[ZoryxBot]) -> None:
+        """The last times the event loop was blocked: how long, in which plugin, where."""
+        service = self.diagnostics_service
+        threshold = service.bot.watchdog.threshold
+        pages = blocked_loop_pages(service.blocked_loops(), threshold)
         await Paginator(pages, author=ctx.author, command_name="diagnostics").send(ctx, ephemeral=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, replace
 
+from zoryx_core.redact import redact_text
+
 __all__ = ["CommandErrorRecord", "RecentErrors"]
 
 MAX_MESSAGE_CHARS = 500
@@ -39,6 +41,8 @@ class RecentErrors:
         self._items: deque[CommandErrorRecord] = deque(maxlen=size)
 
     def add(self, record: CommandErrorRecord) -> None:
+        """Keep ``record``, its message without URL credentials or query strings, and bounded."""
+        record = replace(record, message=redact_text(record.message))
         if len(record.message) > MAX_MESSAGE_CHARS:
             record = replace(record, message=record.message[: MAX_MESSAGE_CHARS - 1] + "…")
         self._items.append(record)

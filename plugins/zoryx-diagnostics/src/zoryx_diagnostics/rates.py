@@ -27,18 +27,37 @@ class CommandRates:
         self._clock = clock
         self._started = clock()
         self._buckets: deque[list[int]] = deque()  # [second, completed, failures, user errors]
+        self._completed_source: Callable[[], int] | None = None
+        self._completed_seen = 0
 
-    def record(self, outcome: Outcome) -> None:
-        """Count one command that ended with ``outcome`` now."""
+    def record(self, outcome: Outcome, count: int = 1) -> None:
+        """Count ``count`` commands that ended with ``outcome`` now."""
         second = int(self._clock())
         buckets = self._buckets
         if not buckets or buckets[-1][0] != second:
             buckets.append([second, 0, 0, 0])
             self._prune(second)
-        buckets[-1][_COLUMN[outcome]] += 1
+        buckets[-1][_COLUMN[outcome]] += count
+
+    def follow_completed(self, total: Callable[[], int]) -> None:
+        """Take completed commands from a running total (the core's ``bot.metrics.commands``)
+        instead of one :meth:`record` call per command; :meth:`catch_up` adds what it grew by."""
+        self._completed_source = total
+        self._completed_seen = total()
+
+    def catch_up(self) -> None:
+        """Count the completed commands the followed total gained since the last call, now (call
+        it about once a second so that each lands in the right part of the window)."""
+        if self._completed_source is None:
+            return
+        total = self._completed_source()
+        if total > self._completed_seen:
+            self.record("completed", total - self._completed_seen)
+        self._completed_seen = total
 
     def counts(self) -> tuple[int, int, int]:
         """Completed commands, failures and user errors within the window."""
+        self.catch_up()
         self._prune(int(self._clock()))
         completed = failures = user_errors = 0
         for _, ok, failed, refused in self._buckets:

@@ -7,18 +7,20 @@ from datetime import UTC, datetime
 
 import discord
 
+from zoryx_core import BlockedLoop
 from zoryx_core.ui import EmbedKind, field_pages, fit_embed, make_embed
 
 from .error_log import CommandErrorRecord
 from .figures import DiagnosticsReport, PluginLoad
 from .status import format_duration
 
-__all__ = ["error_pages", "history_pages", "report_embed", "when"]
+__all__ = ["blocked_loop_pages", "error_pages", "history_pages", "report_embed", "when"]
 
 HEALTH_MARK = {"healthy": "✅", "degraded": "⚠️", "unhealthy": "❌"}
 SLOWEST_PLUGINS = 10
 HISTORY_PER_PAGE = 6
 ERRORS_PER_PAGE = 6
+BLOCKS_PER_PAGE = 4
 
 
 def when(timestamp: float) -> str:
@@ -57,8 +59,16 @@ def _plugins(plugins: Sequence[PluginLoad]) -> str:
     return "\n".join(lines)
 
 
-def report_embed(report: DiagnosticsReport) -> discord.Embed:
-    """One embed with the whole report."""
+def _blocked_loop_line(blocks: Sequence[BlockedLoop]) -> str:
+    if not blocks:
+        return "None seen."
+    last = blocks[0]
+    return f"{len(blocks)} kept; last {when(last.started_at)}: {last.describe()}"
+
+
+def report_embed(report: DiagnosticsReport, blocked: Sequence[BlockedLoop] | None = None) -> discord.Embed:
+    """One embed with the whole report (with ``blocked``, newest first, a line on the loop
+    watchdog's last incident)."""
     system, bot, rates, lag, db = report.system, report.bot, report.rates, report.lag, report.database
     kind = EmbedKind.SUCCESS if report.healthy else EmbedKind.WARNING
     embed = make_embed(kind, f"Diagnostics: {report.status}", _status_line(report))
@@ -106,6 +116,8 @@ def report_embed(report: DiagnosticsReport) -> discord.Embed:
         f"Worst {_ms(lag.worst_ms)}{worst}\n"
         f"Threshold {lag.threshold_ms:g} ms, sampled every {format_duration(lag.interval_seconds)}",
     )
+    if blocked is not None:
+        embed.add_field(name="Blocked event loop", value=_blocked_loop_line(blocked), inline=False)
     shards = report.latency.shards
     per_shard = (
         "\n".join(f"Shard {s.shard_id}: {_ms(s.latency_ms)}" for s in shards) if len(shards) > 1 else ""
@@ -175,4 +187,34 @@ def error_pages(errors: Sequence[CommandErrorRecord], total: int) -> list[discor
         per_page=ERRORS_PER_PAGE,
         kind=EmbedKind.WARNING if errors else EmbedKind.INFO,
         empty="No command has failed since the plugin started.",
+    )
+
+
+def blocked_loop_pages(blocks: Sequence[BlockedLoop], threshold: float) -> list[discord.Embed]:
+    """The watchdog's last incidents, newest first: when, how long, whose code, where, and the
+    innermost lines of the loop thread's stack."""
+    items = []
+    for block in blocks:
+        owner = f"plugin `{block.plugin}`" if block.plugin else "no plugin's code"
+        length = "still blocked" if block.duration is None else f"{block.duration:.1f} s"
+        tail = "\n".join(block.stack.rstrip().splitlines()[-4:])
+        items.append(
+            (
+                f"⏸️ {when(block.started_at)}: {length}",
+                f"In {owner} at `{block.location}`\n```\n{tail[-700:]}\n```",
+            )
+        )
+    if threshold > 0:
+        description = (
+            f"{len(blocks)} kept, newest first; the watchdog reports blocks of {threshold:g} s or more."
+        )
+    else:
+        description = "The watchdog is off (watchdog.blocked_loop_seconds = 0)."
+    return field_pages(
+        items,
+        title="Blocked event loop",
+        description=description,
+        per_page=BLOCKS_PER_PAGE,
+        kind=EmbedKind.WARNING if blocks else EmbedKind.INFO,
+        empty="The event loop has not been blocked since start.",
     )

@@ -19,7 +19,7 @@ from typing import Any, cast
 
 from discord.ext import commands
 
-from zoryx_core import CommandEvent, HealthResult, PluginContext, ZoryxBot
+from zoryx_core import BlockedLoop, CommandEvent, HealthResult, PluginContext, ZoryxBot
 from zoryx_core.error_handler import describe_error
 
 from .alerts import AlertNotifier
@@ -68,6 +68,9 @@ class Diagnostics:
         self.bot = bot
         self.settings = settings
         self.rates = CommandRates(settings.window_seconds)
+        # Completed commands are read from the core's counter once a second (see _count_loop):
+        # no hook call and no event object per command.
+        self.rates.follow_completed(lambda: bot.metrics.commands)
         self.errors = RecentErrors(settings.recent_errors_size)
         self.lag = LagSampler(settings.lag_interval_seconds, settings.lag_window_seconds)
         self.history = ReportHistory(bot.storage.json, history_path, settings.history_size)
@@ -93,9 +96,15 @@ class Diagnostics:
         (cancelled when it is unloaded)."""
         self.tasks = {
             "lag sampler": plugin.create_task(self.lag.run(), name="zoryx-diagnostics:lag"),
+            "command counter": plugin.create_task(self._count_loop(), name="zoryx-diagnostics:count"),
             "status checks": plugin.create_task(self._check_loop(), name="zoryx-diagnostics:checks"),
             "report loop": plugin.create_task(self._report_loop(), name="zoryx-diagnostics:reports"),
         }
+
+    async def _count_loop(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            self.rates.catch_up()
 
     async def _check_loop(self) -> None:
         await self.bot.wait_until_ready()
@@ -117,10 +126,6 @@ class Diagnostics:
                 log.exception("writing the diagnostics report failed")
 
     # --- feeding ---------------------------------------------------------------------------------
-
-    def command_completed(self, event: CommandEvent) -> None:
-        """A command ended without error (fed by ``zoryx_command_executed``)."""
-        self.rates.record("completed")
 
     def command_failed(self, event: CommandEvent, error: BaseException) -> None:
         """A command raised (fed by ``zoryx_command_error``): counted, and kept in the error log."""
@@ -152,6 +157,11 @@ class Diagnostics:
 
     def lag_figures(self) -> LagFigures:
         return self.lag.figures(self.settings.lag_threshold_ms)
+
+    def blocked_loops(self) -> list[BlockedLoop]:
+        """The last times the event loop was blocked past the core watchdog's threshold
+        (``watchdog.blocked_loop_seconds``), newest first; empty when the watchdog is off."""
+        return list(reversed(self.bot.watchdog.incidents()))
 
     def recent_errors(self) -> list[CommandErrorRecord]:
         """The command errors kept in memory, newest first."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from zoryx_core import ZoryxBot, owner_only
+from zoryx_core.converters import IntegerArgument
 from zoryx_core.hybrid import hybrid_command
 from zoryx_core.ui import error_embed, success_embed
 
@@ -23,6 +24,10 @@ COG_NAME = "Shard monitor"
 
 Context = commands.Context[ZoryxBot]
 
+ShardId = Annotated[int, IntegerArgument(0, what="a shard number")]
+ShardOrAll = Annotated[int, IntegerArgument(-1, what="a shard number (or -1 for every shard)")]
+Threshold = Annotated[int | None, IntegerArgument(1, what="a number of failed samples")]
+
 
 class ShardMonitorCog(commands.Cog, name=COG_NAME):
     """Shard health: latency, events, uptime and alerts (bot owners)."""
@@ -31,20 +36,8 @@ class ShardMonitorCog(commands.Cog, name=COG_NAME):
         self.monitor = monitor
 
     # --- listeners ------------------------------------------------------------------------------------
-
-    @commands.Cog.listener()
-    async def on_message(self, message: discord.Message) -> None:
-        self.monitor.metrics(self.monitor.shard_of(message.guild)).count("messages")
-
-    @commands.Cog.listener()
-    async def on_command(self, ctx: Context) -> None:
-        self.monitor.metrics(self.monitor.shard_of(ctx.guild)).count("commands")
-
-    @commands.Cog.listener()
-    async def on_app_command_completion(self, interaction: discord.Interaction[Any], command: Any) -> None:
-        if isinstance(command, commands.hybrid.HybridAppCommand):
-            return  # counted by on_command, with its context
-        self.monitor.metrics(self.monitor.shard_of(interaction.guild)).count("commands")
+    # Messages and commands are not counted here: the monitor reads the core's per-shard counters
+    # (``bot.metrics.shard_activity()``), which cost no listener task per event.
 
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:
@@ -89,7 +82,7 @@ class ShardMonitorCog(commands.Cog, name=COG_NAME):
     @owner_only()
     @hybrid_command(name="sharddetails")
     @app_commands.describe(shard_id="The shard's number")
-    async def sharddetails(self, ctx: Context, shard_id: int) -> None:
+    async def sharddetails(self, ctx: Context, shard_id: ShardId) -> None:
         """Everything about one shard: health, uptime, latency, counters, recent connections."""
         problem = self._check_shard(shard_id)
         if problem:
@@ -120,7 +113,7 @@ class ShardMonitorCog(commands.Cog, name=COG_NAME):
         self,
         ctx: Context,
         channel: discord.TextChannel | None = None,
-        threshold: int | None = None,
+        threshold: Threshold = None,
     ) -> None:
         """Set the alert channel and threshold; without arguments, show them."""
         if channel is None and threshold is None:
@@ -151,7 +144,7 @@ class ShardMonitorCog(commands.Cog, name=COG_NAME):
     @owner_only()
     @hybrid_command(name="shardreset")
     @app_commands.describe(shard_id="The shard to reset; -1 (the default) resets every shard")
-    async def shardreset(self, ctx: Context, shard_id: int = -1) -> None:
+    async def shardreset(self, ctx: Context, shard_id: ShardOrAll = -1) -> None:
         """Forget the figures of one shard, or of every shard (-1)."""
         if shard_id != -1:
             problem = self._check_shard(shard_id)

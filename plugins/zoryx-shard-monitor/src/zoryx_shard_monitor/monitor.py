@@ -63,11 +63,19 @@ class ShardMonitor:
         self.samples_taken = 0
         self.checks_run = 0
         self.saves = 0
+        self._counted: dict[int, tuple[int, int]] = {}
+        """Per shard, the core's (messages, commands) already added to the counters."""
 
     # --- life cycle ---------------------------------------------------------------------------------
 
     async def prepare(self) -> None:
         """Read the saved metrics and alert configuration; note shards already connected."""
+        # What the core counted before this monitor existed was saved by an earlier monitor (or
+        # happened while none was loaded): count from here on.
+        self._counted = {
+            shard_id: (activity.messages, activity.commands)
+            for shard_id, activity in self.bot.metrics.shard_activity().items()
+        }
         await self.alerts.load()
         document = await self.bot.storage.json.read(self.metrics_path, default=None)
         if isinstance(document, dict) and document.get("format") == METRICS_FORMAT:
@@ -119,16 +127,34 @@ class ShardMonitor:
             yield 0, not self.bot.is_closed()
 
     def metrics(self, shard_id: int) -> ShardMetrics:
-        """The metrics of ``shard_id``, created at first use."""
+        """The metrics of ``shard_id``, created at first use, with the latest counts."""
+        self.sync_activity()
+        return self._metrics_of(shard_id)
+
+    def _metrics_of(self, shard_id: int) -> ShardMetrics:
         found = self.shards.get(shard_id)
         if found is None:
             found = self.shards[shard_id] = ShardMetrics(shard_id)
         return found
 
+    def sync_activity(self) -> None:
+        """Add the messages and commands the core counted since the last call to each shard's
+        counters (the core counts them in line, so the monitor needs no listener per event)."""
+        for shard_id, activity in self.bot.metrics.shard_activity().items():
+            messages, commands = self._counted.get(shard_id, (0, 0))
+            if activity.messages == messages and activity.commands == commands:
+                continue
+            metrics = self._metrics_of(shard_id)
+            metrics.counters["messages"] += activity.messages - messages
+            metrics.counters["commands"] += activity.commands - commands
+            metrics.last_activity = max(metrics.last_activity or 0.0, activity.last_at)
+            self._counted[shard_id] = (activity.messages, activity.commands)
+
     def shard_of(self, guild: discord.Guild | None) -> int:
         return guild.shard_id if guild is not None else 0
 
     def known_shard_ids(self) -> list[int]:
+        self.sync_activity()
         return sorted(set(self.shards) | {shard_id for shard_id, _ in self._live_shards()})
 
     # --- the loops' work ------------------------------------------------------------------------------
@@ -160,6 +186,7 @@ class ShardMonitor:
 
     async def save(self) -> None:
         """Write every shard's metrics to the plugin's JSON file (atomically)."""
+        self.sync_activity()
         document = {
             "format": METRICS_FORMAT,
             "shards": [self.shards[s].to_json() for s in sorted(self.shards)],
