@@ -28,7 +28,9 @@ def add_storage_commands(sub: Any) -> None:
         action.add_argument(
             "--config", type=Path, default=Path("config.json"), help="settings file (default config.json)"
         )
-        action.add_argument("--env-file", type=Path, default=Path(".env"), help="dotenv file (default .env)")
+        action.add_argument(
+            "--env-file", type=Path, default=None, help="dotenv file (default: .env when there is one)"
+        )
         action.add_argument("--data-dir", type=Path, help="the data folder (default: the data_dir setting)")
     migrate = actions.choices["migrate"]
     migrate.add_argument("--to", required=True, choices=["postgresql"], help="the target backend")
