@@ -153,7 +153,12 @@ async def run(repeat: int, work: Path, catalog: Path, index_url: str) -> list[Ro
         bot = make_zoryx_bot(work / "bot", no_plugins=True)
         await start_bot(emulator, bot)
         try:
-            options = MarketplaceOptions(catalog_url=str(catalog), index_url=index_url, data_dir=bot.data_dir)
+            options = MarketplaceOptions(
+                catalog_url=str(catalog),
+                index_url=index_url,
+                data_dir=bot.data_dir,
+                allow_insecure_http=True,  # the local index is plain http on loopback
+            )
             async with MarketplaceClient(options) as client:
                 stage = Stage(work, client, bot, emulator, general, alice)
                 return [await stage.round(n) for n in range(repeat)]

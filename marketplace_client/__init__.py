@@ -15,13 +15,16 @@ Failures raise :class:`InstallError` naming the :class:`InstallStep`; the enviro
 from __future__ import annotations
 
 from .activation import ActivationError, plugin_host_activator
+from .audit import OwnedFiles, WheelAudit, audit_wheel, owned_files
 from .build import BuildReport, build_catalog, read_sidecar, write_catalog
 from .catalog import SCHEMA_VERSION, catalog_schema, parse_catalog, parse_catalog_bytes
 from .client import MarketplaceClient
+from .constraints import ALWAYS_RESERVED, constraint_lines, core_dependencies, reserved_names
 from .errors import CatalogError, InstallError, InstallStep, MarketplaceError, PluginNotFoundError, WheelError
 from .http import FetchError, RetryEvent, RetryPolicy
 from .installer import Installer, parse_install_request
 from .instance_id import INSTANCE_ID_HEADER, load_or_create_instance_id
+from .journal import JOURNAL_FILE, Journal, JournalEntry, Phase
 from .models import Catalog, CatalogPlugin, CatalogVersion, ListingStatus, Terms
 from .options import DEFAULT_INDEX_URL, MarketplaceOptions, marketplace_settings
 from .progress import Progress, ProgressCallback
@@ -34,6 +37,8 @@ from .results import (
     InstalledPlugin,
     InstallResult,
     MissingRequirement,
+    RecoveryOutcome,
+    RecoveryReport,
     UninstallResult,
     Update,
 )
@@ -41,8 +46,10 @@ from .search import SearchPage, parse_status, search
 from .wheel import WheelInfo, read_wheel
 
 __all__ = [
+    "ALWAYS_RESERVED",
     "DEFAULT_INDEX_URL",
     "INSTANCE_ID_HEADER",
+    "JOURNAL_FILE",
     "SCHEMA_VERSION",
     "ActivationError",
     "ActivationRequest",
@@ -61,26 +68,37 @@ __all__ = [
     "InstallStep",
     "InstalledPlugin",
     "Installer",
+    "Journal",
+    "JournalEntry",
     "ListingStatus",
     "MarketplaceClient",
     "MarketplaceError",
     "MarketplaceOptions",
     "MissingRequirement",
+    "OwnedFiles",
+    "Phase",
     "PluginNotFoundError",
     "Progress",
     "ProgressCallback",
+    "RecoveryOutcome",
+    "RecoveryReport",
     "RetryEvent",
     "RetryPolicy",
     "SearchPage",
     "Terms",
     "UninstallResult",
     "Update",
+    "WheelAudit",
     "WheelError",
     "WheelInfo",
+    "audit_wheel",
     "build_catalog",
     "catalog_schema",
+    "constraint_lines",
+    "core_dependencies",
     "load_or_create_instance_id",
     "marketplace_settings",
+    "owned_files",
     "parse_catalog",
     "parse_catalog_bytes",
     "parse_install_request",
@@ -88,6 +106,7 @@ __all__ = [
     "plugin_host_activator",
     "read_sidecar",
     "read_wheel",
+    "reserved_names",
     "search",
     "write_catalog",
 ]

@@ -15,18 +15,30 @@ import aiohttp
 
 from .catalog import parse_catalog, parse_catalog_bytes
 from .errors import CatalogError, MarketplaceError
-from .http import ByteProgress, FetchError, RetryEvent, RetryPolicy, fetch, is_local, local_path
+from .http import (
+    ByteProgress,
+    FetchError,
+    RetryEvent,
+    RetryPolicy,
+    fetch,
+    fetch_to_file,
+    is_local,
+    local_path,
+)
 from .instance_id import INSTANCE_ID_HEADER, load_or_create_instance_id
 from .models import Catalog, CatalogPlugin, CatalogVersion, ListingStatus
 from .options import MarketplaceOptions
 from .search import SearchPage, search
 from .simple_index import ACCEPT, project_page_url, wheel_links
 
-__all__ = ["CACHE_FILE", "MAX_WHEEL_BYTES", "MarketplaceClient"]
+__all__ = ["CACHE_FILE", "MAX_DOCUMENT_BYTES", "MAX_WHEEL_BYTES", "MarketplaceClient"]
 
 CACHE_FILE = "catalog-cache.json"
 """The last good catalog, under ``data_dir/marketplace``."""
 MAX_WHEEL_BYTES = 200 * 1024 * 1024
+"""No wheel larger than this is downloaded, whatever the catalog says."""
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+"""Largest catalog or index page read."""
 _USER_AGENT = "zoryx-marketplace-client"
 
 
@@ -94,31 +106,37 @@ class MarketplaceClient:
             self._owns_session = True
         return self._session
 
+    def _timeout(self, *, download: bool) -> aiohttp.ClientTimeout:
+        seconds = self.options.timeout
+        if download:  # a large wheel may take long: bound each read, not the whole transfer
+            return aiohttp.ClientTimeout(total=None, connect=seconds, sock_read=seconds)
+        return aiohttp.ClientTimeout(total=seconds)
+
+    def _policy(self) -> RetryPolicy:
+        return RetryPolicy(max_retries=self.options.max_retries, max_wait=self.options.max_retry_wait)
+
+    def _check_transport(self, url: str, what: str) -> None:
+        problem = self.options.insecure(url, what)
+        if problem is not None:
+            raise MarketplaceError(problem)
+
     async def _get(
         self,
         url: str,
         *,
         accept: str | None = None,
-        download: bool = False,
         on_progress: ByteProgress | None = None,
     ) -> bytes:
         headers = await self.request_headers()
         if accept:
             headers["Accept"] = accept
-        seconds = self.options.timeout
-        timeout = (
-            aiohttp.ClientTimeout(total=None, connect=seconds, sock_read=seconds)
-            if download
-            else aiohttp.ClientTimeout(total=seconds)
-        )
-        policy = RetryPolicy(max_retries=self.options.max_retries, max_wait=self.options.max_retry_wait)
         return await fetch(
             None if is_local(url) else self._http(),
             url,
             headers=headers,
-            policy=policy,
-            timeout=timeout,
-            max_bytes=MAX_WHEEL_BYTES if download else 16 * 1024 * 1024,
+            policy=self._policy(),
+            timeout=self._timeout(download=False),
+            max_bytes=MAX_DOCUMENT_BYTES,
             on_progress=on_progress,
             on_retry=self.on_retry,
         )
@@ -136,6 +154,9 @@ class MarketplaceClient:
             )
         if is_local(url):
             return local_path(url).resolve().as_uri()
+        problem = self.options.insecure(url, "the catalog")
+        if problem is not None:
+            raise CatalogError(problem, url=url, cached=self._cached)
         return url
 
     @property
@@ -222,24 +243,46 @@ class MarketplaceClient:
         """Where ``version``'s wheel is: its URL, or the link its index lists for ``filename``.
         A catalog fetched over HTTP may not send the client to local files."""
         if version.url is not None:
-            return self._remote_only(version.url)
+            return self._remote_only(version.url, f"the wheel {version.filename}")
         assert version.index is not None
-        page = project_page_url(self._remote_only(version.index), plugin)
+        page = project_page_url(self._remote_only(version.index, f"the index of {plugin}"), plugin)
         body = await self._get(page, accept=ACCEPT)
         links = await asyncio.to_thread(wheel_links, body, page)
         if version.filename not in links:
             raise MarketplaceError(f"the index page {page} does not list {version.filename}")
-        return self._remote_only(links[version.filename])
+        return self._remote_only(links[version.filename], f"the wheel {version.filename}")
 
-    def _remote_only(self, url: str) -> str:
-        if is_local(url) and not is_local(self.catalog_url):
-            raise MarketplaceError(
-                f"the catalog at {self.catalog_url} points at a local file ({url}); refused"
-            )
+    def _remote_only(self, url: str, what: str) -> str:
+        if is_local(url):
+            if not is_local(self.catalog_url):
+                raise MarketplaceError(
+                    f"the catalog at {self.catalog_url} points at a local file ({url}); refused"
+                )
+            return url
+        self._check_transport(url, what)
         return url
 
-    async def fetch_wheel(
-        self, plugin: str, version: CatalogVersion, *, on_progress: ByteProgress | None = None
-    ) -> bytes:
-        """The wheel's bytes (not yet verified; the installer checks the sha256)."""
-        return await self._get(await self.wheel_url(plugin, version), download=True, on_progress=on_progress)
+    async def download_wheel(
+        self,
+        plugin: str,
+        version: CatalogVersion,
+        destination: Path,
+        *,
+        on_progress: ByteProgress | None = None,
+    ) -> tuple[int, str]:
+        """Stream the wheel into ``destination``; returns (size, sha256). Not verified here (the
+        installer compares with the catalog), but never more than the catalog's ``size`` (when
+        given) nor :data:`MAX_WHEEL_BYTES` is read."""
+        limit = MAX_WHEEL_BYTES if version.size is None else min(version.size, MAX_WHEEL_BYTES)
+        url = await self.wheel_url(plugin, version)
+        return await fetch_to_file(
+            None if is_local(url) else self._http(),
+            url,
+            destination,
+            max_bytes=limit,
+            headers=await self.request_headers(),
+            policy=self._policy(),
+            timeout=self._timeout(download=True),
+            on_progress=on_progress,
+            on_retry=self.on_retry,
+        )

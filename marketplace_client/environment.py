@@ -5,12 +5,14 @@ event loop. File backups let a failed install put replaced distributions back.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import json
 import os
 import shutil
+import signal
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -80,6 +82,8 @@ class EnvSnapshot:
     prefix: str
     python: str
     dists: Mapping[str, DistRecord] = field(default_factory=dict)
+    scheme: Mapping[str, str] = field(default_factory=dict)
+    """Install folders: ``purelib``, ``platlib``, ``scripts``, ``data``, ``headers``."""
 
     def version(self, name: str) -> str | None:
         record = self.dists.get(name)
@@ -131,6 +135,16 @@ class Backup:
                 self.files.append(source)
         self.names.append(record.name)
 
+    def add_paths(self, paths: Iterable[str]) -> None:
+        """Copy each existing file of ``paths`` (files a wheel will overwrite). Blocking."""
+        for name in paths:
+            source = Path(name)
+            if source.is_file() and not source.is_symlink() and source not in self.files:
+                target = self.root / source.relative_to(source.anchor)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, target)
+                self.files.append(source)
+
     def restore(self) -> None:
         """Copy every backed-up file back to where it was. Blocking."""
         for source in self.files:
@@ -144,12 +158,38 @@ class Backup:
 
 _PROBE = resources.files(__package__).joinpath("probe.py").read_text(encoding="utf-8")
 
+try:
+    import ctypes
+
+    _PRCTL: Any = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
+except (ImportError, OSError, AttributeError):  # pragma: no cover - no prctl: children may outlive us
+    _PRCTL = None
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: receive SIGKILL when the parent dies."""
+    _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _normal_path(path: str) -> str:
+    return os.path.normpath(path)
+
+
+def _source(index_url: str, constraints: Path | None, network: Sequence[str]) -> list[str]:
+    args = ["--index-url", index_url, "--only-binary", ":all:", *network]
+    if constraints is not None:
+        args += ["--constraint", str(constraints)]
+    return args
+
 
 class TargetEnvironment:
     """The environment of ``python`` (default: this interpreter), the bot's own environment.
 
-    ``pip_isolated`` runs pip with ``--isolated`` (no user configuration or ``PIP_*`` variables);
-    ``pip_timeout`` bounds each pip run.
+    ``pip_isolated`` (the default) runs pip with ``--isolated``, without ``PIP_*`` variables and
+    without any configuration file, so no index but the one passed is ever read;
+    ``pip_timeout`` bounds each pip run; ``network_retries`` and ``network_timeout`` are pip's
+    ``--retries`` and ``--timeout`` when it reads the index.
     """
 
     def __init__(
@@ -157,18 +197,46 @@ class TargetEnvironment:
         python: str | os.PathLike[str] | None = None,
         *,
         pip_timeout: float = 600.0,
-        pip_isolated: bool = False,
+        pip_isolated: bool = True,
+        network_retries: int = 3,
+        network_timeout: float = 30.0,
     ) -> None:
         self.python = os.fspath(python) if python is not None else sys.executable
         self.pip_timeout = pip_timeout
         self.pip_isolated = pip_isolated
+        self.network_retries = network_retries
+        self.network_timeout = network_timeout
+        self.scratch: Path | None = None
+        """When set, the temporary folder of every subprocess (pip's build and unpack folders)."""
 
-    async def run(self, *args: str, timeout: float, stdin: bytes | None = None) -> ProcessResult:
-        """Run ``python *args`` off the event loop; killed (and reported) after ``timeout`` s."""
+    def _network(self) -> list[str]:
+        return ["--retries", str(self.network_retries), "--timeout", f"{self.network_timeout:g}"]
+
+    def environ(self) -> dict[str, str]:
+        """The environment of the target's subprocesses: with pip isolated, no ``PIP_*`` variable
+        and no pip configuration file at all (global, site or user: ``PIP_CONFIG_FILE`` is the
+        null device), so only the options the installer passes count."""
         env = dict(os.environ)
+        if self.pip_isolated:
+            env = {key: value for key, value in env.items() if not key.upper().startswith("PIP_")}
+            env["PIP_CONFIG_FILE"] = os.devnull
         env["PYTHONIOENCODING"] = "utf-8"
         env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
         env["PIP_NO_INPUT"] = "1"
+        if self.scratch is not None:
+            for name in ("TMPDIR", "TEMP", "TMP"):
+                env[name] = os.fspath(self.scratch)
+        return env
+
+    async def run(
+        self,
+        *args: str,
+        timeout: float,
+        stdin: bytes | None = None,
+        on_start: Callable[[int], Awaitable[None]] | None = None,
+    ) -> ProcessResult:
+        """Run ``python *args`` off the event loop; killed (and reported) after ``timeout`` s.
+        The child dies with this process (Linux), so a killed bot leaves no pip running on."""
         try:
             process = await asyncio.create_subprocess_exec(
                 self.python,
@@ -176,10 +244,13 @@ class TargetEnvironment:
                 stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
-                env=env,
+                env=self.environ(),
+                preexec_fn=_die_with_parent if _PRCTL is not None else None,
             )
         except OSError as error:
             raise TargetError(f"cannot run {self.python}: {error.strerror or error}") from None
+        if on_start is not None:
+            await on_start(process.pid)
         try:
             out, err = await asyncio.wait_for(process.communicate(stdin), timeout)
         except TimeoutError:
@@ -187,6 +258,12 @@ class TargetEnvironment:
             await process.wait()
             shown = " ".join(args[:4])
             raise TargetError(f"{self.python} {shown} ... did not finish within {timeout:g} s") from None
+        except asyncio.CancelledError:  # never leave a pip running on after its caller gave up
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(process.wait())
+            raise
         return ProcessResult(
             (self.python, *args),
             process.returncode if process.returncode is not None else -1,
@@ -216,7 +293,8 @@ class TargetEnvironment:
             )
             for item in data["dists"]
         }
-        return EnvSnapshot(prefix=data["prefix"], python=data["python"], dists=dists)
+        scheme = {str(key): _normal_path(str(value)) for key, value in data["scheme"].items()}
+        return EnvSnapshot(prefix=data["prefix"], python=data["python"], dists=dists, scheme=scheme)
 
     async def unmet_requirements(self) -> list[MissingRequirement]:
         """Requirements of installed plugins (and of the libraries they need, recursively) that the
@@ -231,20 +309,35 @@ class TargetEnvironment:
             last = result.tail(1) or f"exit code {result.returncode}"
             raise TargetError(f"importing {module} failed: {last}", result)
 
-    async def pip(self, *args: str) -> ProcessResult:
+    async def pip(
+        self, *args: str, on_start: Callable[[int], Awaitable[None]] | None = None
+    ) -> ProcessResult:
         """``python -m pip <args>`` (with ``--isolated`` when configured); never raises on a
         non-zero exit: callers check ``returncode``."""
         command = ["-m", "pip", *args[:1]]
         if self.pip_isolated:
             command.append("--isolated")
         command += ["--disable-pip-version-check", "--no-input", *args[1:]]
-        return await self.run(*command, timeout=self.pip_timeout)
+        return await self.run(*command, timeout=self.pip_timeout, on_start=on_start)
 
     async def dry_run(
-        self, requirements: Sequence[str], index_url: str, *, upgrade: bool = False
+        self,
+        requirements: Sequence[str],
+        index_url: str,
+        *,
+        upgrade: bool = False,
+        constraints: Path | None = None,
     ) -> list[dict[str, Any]]:
-        """pip's resolution of ``requirements`` without installing: the report's ``install`` items."""
-        args = ["install", "--dry-run", "--quiet", "--report", "-", "--index-url", index_url]
+        """pip's resolution of ``requirements`` (wheels only) without installing: the report's
+        ``install`` items."""
+        args = [
+            "install",
+            "--dry-run",
+            "--quiet",
+            "--report",
+            "-",
+            *_source(index_url, constraints, self._network()),
+        ]
         if upgrade:
             args.append("--upgrade")
         result = await self.pip(*args, *requirements)
@@ -259,13 +352,45 @@ class TargetEnvironment:
         items: list[dict[str, Any]] = report.get("install", [])
         return items
 
-    async def install(
-        self, requirements: Sequence[str], index_url: str, *, upgrade: bool = False
+    async def download(
+        self, requirements: Sequence[str], index_url: str, folder: Path, *, constraints: Path | None = None
     ) -> ProcessResult:
-        args = ["install", "--quiet", "--index-url", index_url]
+        """Download the wheels of ``requirements`` (exact pins, no dependencies) into ``folder``."""
+        args = [
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--dest",
+            str(folder),
+            *_source(index_url, constraints, self._network()),
+        ]
+        result = await self.pip(*args, *requirements)
+        if result.returncode != 0:
+            raise TargetError(f"pip could not download {' '.join(requirements)}:\n{result.tail()}", result)
+        return result
+
+    async def install(
+        self,
+        requirements: Sequence[str],
+        index_url: str,
+        *,
+        upgrade: bool = False,
+        constraints: Path | None = None,
+        find_links: Path | None = None,
+        on_start: Callable[[int], Awaitable[None]] | None = None,
+    ) -> ProcessResult:
+        """Install ``requirements`` from ``index_url``, or only from the wheels in ``find_links``
+        when given (no index at all)."""
+        args = ["install", "--quiet"]
+        if find_links is not None:
+            args += ["--no-index", "--find-links", str(find_links), "--only-binary", ":all:"]
+            if constraints is not None:
+                args += ["--constraint", str(constraints)]
+        else:
+            args += _source(index_url, constraints, self._network())
         if upgrade:
             args.append("--upgrade")
-        result = await self.pip(*args, *requirements)
+        result = await self.pip(*args, *requirements, on_start=on_start)
         if result.returncode != 0:
             raise TargetError(f"pip install failed:\n{result.tail()}", result)
         return result

@@ -5,6 +5,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from zoryx_core.redact import redact_urls
+
 if TYPE_CHECKING:
     from .models import Catalog
 
@@ -19,7 +21,11 @@ __all__ = [
 
 
 class MarketplaceError(Exception):
-    """Base class of every error the marketplace client raises."""
+    """Base class of every error the marketplace client raises. Its message never carries a URL's
+    credentials or query string (they are replaced by ``***``), so it can be shown and logged."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(redact_urls(message))
 
 
 class CatalogError(MarketplaceError):
@@ -55,7 +61,10 @@ class InstallStep(StrEnum):
     METADATA = "metadata"
     """The wheel's name, version and ``zoryx.plugins`` entry point against the catalog."""
     RESOLVE = "resolve"
-    """pip's dry run: the plugin and its dependencies resolved together."""
+    """pip's dry run: the plugin and its dependencies resolved together (wheels only, zoryx-core
+    and its dependencies pinned), then the dependencies' wheels downloaded."""
+    VERIFY = "verify"
+    """Every wheel's files: none may overwrite another distribution's, nor run code at start-up."""
     INSTALL = "install"
     """pip installing what the resolution chose."""
     IMPORT = "import"
@@ -66,7 +75,9 @@ class InstallStep(StrEnum):
     """Putting the environment back as it was after a failure."""
     UNINSTALL = "uninstall"
     CHECK = "check"
-    """Checking installed plugins' declared requirements (fixdeps)."""
+    """``pip check`` after installing (new problems fail the install), and fixdeps' checks."""
+    RECOVER = "recover"
+    """Finishing or undoing an operation a crash interrupted (at the next start)."""
 
 
 class InstallError(MarketplaceError):
@@ -87,11 +98,11 @@ class InstallError(MarketplaceError):
         rollback_error: str | None = None,
     ) -> None:
         self.step = step
-        self.reason = reason
+        self.reason = redact_urls(reason)
         self.name = name
         self.version = version
         self.restored = restored
-        self.rollback_error = rollback_error
+        self.rollback_error = redact_urls(rollback_error) if rollback_error is not None else None
         super().__init__(self._message())
 
     def _message(self) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
+from zoryx_core.redact import redact_url
 from zoryx_core.settings import CORE_SETTINGS, Setting
 
 __all__ = [
@@ -60,6 +61,9 @@ class MarketplaceOptions:
     max_retries: int = 3
     max_retry_wait: float = 30.0
     pip_timeout: float = 600.0
+    allow_insecure_http: bool = False
+    """Accept plain ``http://`` locations (whoever sits in the middle could change the catalog's
+    sha256 along with the wheel); off, only https and local files are used."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir))
@@ -70,10 +74,23 @@ class MarketplaceOptions:
                 raise ValueError(f"marketplace option {key}={value!r}: {problem}")
         if self.catalog_url and not _is_location(self.catalog_url):
             raise ValueError(
-                f"marketplace option catalog_url={self.catalog_url!r}: use an http(s) or file URL, or a path"
+                f"marketplace option catalog_url={redact_url(self.catalog_url)!r}: use an http(s) or "
+                "file URL, or a path"
             )
         if urlparse(self.index_url).scheme not in ("http", "https", "file"):
-            raise ValueError(f"marketplace option index_url={self.index_url!r}: use an http(s) or file URL")
+            raise ValueError(
+                f"marketplace option index_url={redact_url(self.index_url)!r}: use an http(s) or file URL"
+            )
+
+    def insecure(self, url: str, what: str) -> str | None:
+        """Why ``url`` (``what``: "the catalog", "the package index"...) may not be used, or None:
+        plain ``http://`` is refused unless :attr:`allow_insecure_http` is set."""
+        if self.allow_insecure_http or urlparse(url).scheme.lower() != "http":
+            return None
+        return (
+            f"{what} at {redact_url(url)} is plain http://, which anyone on the way can alter (the "
+            "sha256 included); use https, or set marketplace.allow_insecure_http to true to accept it"
+        )
 
     @property
     def marketplace_dir(self) -> Path:

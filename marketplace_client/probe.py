@@ -53,7 +53,22 @@ def snapshot() -> dict[str, Any]:
                 "requires": list(dist.requires or ()),
             }
         )
-    return {"prefix": sys.prefix, "python": sys.version.split()[0], "dists": dists}
+    return {"prefix": sys.prefix, "python": sys.version.split()[0], "dists": dists, "scheme": _scheme()}
+
+
+def _scheme() -> dict[str, str]:
+    """Where pip puts each part of a wheel in this environment."""
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    return {
+        "purelib": paths["purelib"],
+        "platlib": paths["platlib"],
+        "scripts": paths["scripts"],
+        "data": paths["data"],
+        "headers": os.path.join(sys.prefix, "include", "site", version),
+    }
 
 
 def check() -> dict[str, Any]:

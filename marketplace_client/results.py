@@ -16,6 +16,8 @@ __all__ = [
     "InstallResult",
     "InstalledPlugin",
     "MissingRequirement",
+    "RecoveryOutcome",
+    "RecoveryReport",
     "UninstallResult",
     "Update",
 ]
@@ -135,3 +137,40 @@ class FixdepsResult:
     """Unmet requirements still there afterwards (empty when all was fixed)."""
     pip_check: tuple[str, ...]
     """Lines of ``pip check`` after the run (problems pip sees anywhere in the environment)."""
+
+
+class RecoveryOutcome(StrEnum):
+    """What the start-up recovery did about an operation that was interrupted."""
+
+    FINISHED = "finished"
+    """pip had finished and the plugin imports: it stays installed."""
+    UNDONE = "undone"
+    """The environment was put back as it was before the operation."""
+    FAILED = "failed"
+    """The environment could not be put back (``detail`` says why); the journal is kept."""
+    CLEANED = "cleaned"
+    """Nothing had changed yet: only leftover working folders were deleted."""
+
+
+@dataclass(frozen=True)
+class RecoveryReport:
+    """The result of :meth:`Installer.recover`."""
+
+    outcome: RecoveryOutcome
+    operation: str
+    name: str
+    version: str | None
+    previous_version: str | None
+    detail: str = ""
+
+    def describe(self) -> str:
+        """One sentence for a log line, the command line or an embed."""
+        what = f"{self.operation} of {self.name} {self.version or ''}".rstrip()
+        if self.outcome is RecoveryOutcome.CLEANED:
+            return f"an interrupted {what} had changed nothing; its working files were deleted"
+        if self.outcome is RecoveryOutcome.FINISHED:
+            return f"an interrupted {what} was finished: {self.name} {self.version} stays installed"
+        if self.outcome is RecoveryOutcome.UNDONE:
+            was = f" ({self.name} {self.previous_version} is back)" if self.previous_version else ""
+            return f"an interrupted {what} was undone: the environment is as it was before{was}"
+        return f"an interrupted {what} could NOT be undone: {self.detail}"

@@ -7,6 +7,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from zoryx_core.ui.text import plural
+
 from .models import Catalog, CatalogPlugin, ListingStatus
 
 __all__ = ["SearchPage", "parse_status", "search"]
@@ -71,7 +73,7 @@ def search(
     pages = max(1, math.ceil(total / per_page))
     if page < 1 or page > pages:
         raise ValueError(
-            f"page {page} is out of range; there {'is 1 page' if pages == 1 else f'are {pages} pages'}"
+            f"page {page} is out of range; there {'is' if pages == 1 else 'are'} {plural(pages, 'page')}"
         )
     start = (page - 1) * per_page
     items = tuple(plugin for _, _, plugin in scored[start : start + per_page])

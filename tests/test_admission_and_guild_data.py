@@ -229,7 +229,7 @@ async def test_guild_data_round_trips_through_export_and_import(
     report = await bot.plugins.import_guild_data(
         guild.id, {**data, "ghost": {"x": 1}}, {helpers.id: new_helpers.id}
     )
-    assert report["core.guild"] == (True, "prefix ?, mention prefix default, 1 grants")
+    assert report["core.guild"] == (True, "prefix ?, mention prefix default, 1 grant")
     assert report["keeper"] == (True, "welcome text restored")
     assert report["ghost"] == (False, "skipped: the plugin is not loaded")
     config = await bot.guild_configs.get(guild.id)

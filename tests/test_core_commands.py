@@ -326,7 +326,7 @@ async def test_presence_fills_placeholders_and_rotates(
             break
         await asyncio.sleep(0.05)
     activity = emu.presences[0]["activities"][0]
-    assert activity["name"] == "in 1 servers" and activity["type"] == 0
+    assert activity["name"] == "in 1 server" and activity["type"] == 0
 
 
 async def test_data_of_a_guild_the_bot_left_is_cleaned_after_the_grace_period(

@@ -182,3 +182,32 @@ async def test_editable_plugin_sources_are_watched(
     result = await wait_for_result(bot, 1)
     assert (result.plugin, result.action, result.ok) == ("zoryx-edit", "reload", True)
     assert await reply_to(discord_emulator, general, alice, "!edit") == "second"
+
+
+async def test_the_sandbox_line_for_each_reload_names_time_file_and_line(
+    discord_emulator: DiscordEmulator, zoryx_bot: BotFactory, tmp_path: Path
+) -> None:
+    from zoryx_core.sandbox.reload_report import reload_line
+
+    folder = tmp_path / "extensions"
+    folder.mkdir()
+    greet = folder / "greet.py"
+    greet.write_text(extension("v1"))
+    bot = await zoryx_bot(hot_reload=True, extensions_dir=folder, config={"hot_reload.debounce_ms": 50})
+    assert bot.reloader is not None
+    shown: list[str] = []
+    bot.reloader.listeners.append(lambda result: shown.append(reload_line(result).plain))
+
+    greet.write_text(extension("v2"))
+    await wait_for_result(bot, 1)
+    assert shown[-1].startswith("↻ reloaded greet in ") and shown[-1].endswith(" ms (greet.py)"), shown
+
+    greet.write_text(extension("v3") + "\ndef broken(:\n")
+    await wait_for_result(bot, 2)
+    assert shown[-1].startswith("✗ reload of greet failed after "), shown
+    assert "SyntaxError" in shown[-1] and "(greet.py, line " in shown[-1]
+    assert shown[-1].endswith("the previous version keeps serving")
+
+    greet.write_text(extension("v4").replace("bot.add_command(answer)", "bot.add_command(answr)"))
+    await wait_for_result(bot, 3)
+    assert "NameError" in shown[-1] and "(greet.py, line " in shown[-1], shown[-1]

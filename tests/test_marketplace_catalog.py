@@ -313,4 +313,4 @@ async def test_a_remote_catalog_cannot_point_at_local_files(
         with pytest.raises(
             MarketplaceError, match=r"points at a local file \(file://.*secret.whl\); refused"
         ):
-            await client.fetch_wheel(plugin.name, plugin.latest)
+            await client.download_wheel(plugin.name, plugin.latest, tmp_path / "wheel.whl")

@@ -22,7 +22,7 @@ def zoryx(
     *args: str, cwd: Path, python: Path | str = sys.executable, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     environ = pip_env()
-    environ.update({"COLUMNS": "200", "NO_COLOR": "1"})
+    environ.update({"COLUMNS": "200", "NO_COLOR": "1", "ZORYX_MARKETPLACE__ALLOW_INSECURE_HTTP": "true"})
     environ.update(env or {})
     return subprocess.run(
         [str(python), "-m", "zoryx_core.cli", *args],
@@ -92,6 +92,19 @@ def test_build_catalog_search_and_info(mkt_wheels: Wheels, mkt_server: CatalogSe
     )
     unconfigured = zoryx("search", "--data-dir", data, cwd=tmp_path)
     assert unconfigured.returncode == 1 and "no marketplace catalog is configured" in unconfigured.stderr
+
+    secret = url.replace("http://", "http://operator:hunter2@").replace("catalog.json", "gone.json")
+    failed = zoryx(
+        "search", "--catalog-url", secret + "?access_token=s3cr3t", "--data-dir", data, cwd=tmp_path
+    )
+    assert failed.returncode == 1 and "answered HTTP 404" in failed.stderr
+    assert "http://***@127.0.0.1" in failed.stderr and "gone.json?***" in failed.stderr
+    assert "hunter2" not in failed.stderr + failed.stdout and "s3cr3t" not in failed.stderr + failed.stdout
+    plain = zoryx(
+        "search", "--catalog-url", url, "--data-dir", data, cwd=tmp_path,
+        env={"ZORYX_MARKETPLACE__ALLOW_INSECURE_HTTP": "false"},
+    )  # fmt: skip
+    assert plain.returncode == 1 and "marketplace.allow_insecure_http" in plain.stderr
 
 
 def test_install_and_uninstall_in_the_bots_environment(

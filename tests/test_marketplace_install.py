@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 from marketplace_helpers.servers import CatalogServer
-from marketplace_helpers.support import TargetEnv, Wheels, options_for, version_entry
+from marketplace_helpers.support import (
+    TargetEnv,
+    Wheels,
+    assert_unchanged,
+    env_state,
+    options_for,
+    version_entry,
+)
 
 from marketplace_client import (
     INSTANCE_ID_HEADER,
@@ -74,7 +81,9 @@ async def test_install_resolves_the_dependency_from_the_local_index_then_upgrade
             InstallStep.HASH,
             InstallStep.METADATA,
             InstallStep.RESOLVE,
+            InstallStep.VERIFY,
             InstallStep.INSTALL,
+            InstallStep.CHECK,
             InstallStep.IMPORT,
         ]
         downloads = [p for p in steps if p.step is InstallStep.DOWNLOAD]
@@ -199,7 +208,7 @@ async def test_a_failed_activation_rolls_back_an_upgrade(
     comes after pip replaced version 0.1.0, whose files must come back."""
     url = mkt_server.publish(mkt_catalog)
     target_env.pip_install("--no-index", "--find-links", str(mkt_wheels.folder), f"{GREETER}==0.1.0")
-    before = target_env.freeze()
+    before = env_state(target_env)
     async with MarketplaceClient(options_for(tmp_path / "data", url, mkt_index)) as client:
         with pytest.raises(InstallError) as failed:
             await installer_for(client, target_env).upgrade(GREETER, activate=_fail_activation)
@@ -207,7 +216,7 @@ async def test_a_failed_activation_rolls_back_an_upgrade(
     assert "failed at step 'activate': RuntimeError: the bot could not load zoryx-mkt-greeter 0.2.0" in str(
         failed.value
     )
-    assert target_env.freeze() == before
+    assert_unchanged(target_env, before)  # pip freeze and every file, byte for byte
     assert greeter_version(target_env) == "0.1.0 tiny"  # the old files are back, not just the metadata
 
 
@@ -288,3 +297,26 @@ async def test_plugins_are_loaded_live_reloaded_on_upgrade_and_a_failing_set_up_
         await bot.plugins.unload(GREETER)
         removed = await installer.uninstall(GREETER)
         assert removed.data_dir == bot.data_dir / "plugins" / GREETER
+
+
+async def test_a_server_sending_more_than_the_declared_size_is_cut_off(
+    mkt_server: CatalogServer,
+    mkt_catalog: dict[str, Any],
+    mkt_index: str,
+    target_env: TargetEnv,
+    tmp_path: Path,
+) -> None:
+    """The wheel streams to disk and the download stops at the catalog's size, even from a
+    server that sends without a Content-Length and never stops."""
+    entry = plugin(mkt_catalog, GREETER)["versions"][0]
+    entry["url"] = mkt_server.endless_url(entry["filename"])
+    url = mkt_server.publish(mkt_catalog)
+    before = target_env.freeze()
+    async with MarketplaceClient(options_for(tmp_path / "data", url, mkt_index)) as client:
+        with pytest.raises(InstallError) as failed:
+            await installer_for(client, target_env).install(GREETER)
+    assert failed.value.step is InstallStep.DOWNLOAD
+    assert f"sent more than the limit of {entry['size']} bytes" in failed.value.reason
+    assert mkt_server.endless_sent < 64 * 1024 * 1024  # stopped early, not at the server's 1 GiB
+    assert target_env.freeze() == before
+    assert list((tmp_path / "data" / "marketplace").rglob("*.whl")) == []

@@ -388,3 +388,78 @@ async def test_reactions_context_menus_leaving_and_bans(
     assert "goodbye carol" in text
     assert "bob was banned" in text and bob.id in guild.bans
     assert "error: no command 'Nope'" in text
+
+
+def test_discord_markdown_is_rendered_as_discord_shows_it() -> None:
+    from datetime import UTC, datetime
+
+    from zoryx_core.sandbox.markdown import MentionNames, discord_text
+
+    names = MentionNames(users={"11": "alice"}, channels={"22": "general"}, roles={"33": "Helpers"})
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    text = discord_text(
+        "**bold** *it* __under__ ~~gone~~ `code` <@11> <#22> <@&33> <@99>\n"
+        "> quoted\n# Title\n<t:0:D> <t:1767225600:R> <t:1767232800:R>\n```py\nprint(1)\n```",
+        names,
+        now=now,
+    )
+    plain = text.plain
+    assert plain.splitlines()[0] == "bold it under gone code @alice #general @Helpers @unknown-user"
+    assert "▎ quoted" in plain and "\nTitle\n" in plain
+    assert "1 January 1970 0 seconds ago in 2 hours" in plain
+    assert plain.endswith("print(1)")
+    styles = {plain[span.start : span.end]: str(span.style) for span in text.spans}
+    assert "bold" in styles["bold"] and "italic" in styles["it"] and "underline" in styles["under"]
+    assert "strike" in styles["gone"] and "bold underline" in styles["Title"]
+
+
+async def test_typed_mentions_reach_the_bot_and_replies_show_names(
+    discord_emulator: DiscordEmulator, bot_runner
+) -> None:
+    alice = discord_emulator.create_user("alice")
+    guild = discord_emulator.create_guild("Sandbox", members=[alice], text_channels=("general", "random"))
+    general = discord_emulator.channel_named(guild, "general")
+    bot = make_bot(prefix=commands.when_mentioned_or("!"))
+
+    @bot.command()
+    async def where(ctx: commands.Context[commands.Bot], channel: discord.TextChannel) -> None:
+        await ctx.send(f"**{ctx.author.name}** asked about {channel.mention} at <t:0:D>")
+
+    await bot_runner(bot)
+    output = io.StringIO()
+    session = SandboxSession(
+        discord_emulator,
+        guild,
+        general,
+        alice,
+        console=Console(file=output, width=100, color_system=None),
+        reply_timeout=2.0,
+        settle=0.1,
+    )
+    played = "\n".join(await session.run_script(["@zoryx test bot where #random"]))
+    assert "alice asked about #random at 1 January 1970" in played, played
+
+
+async def test_an_unanswered_message_ends_when_the_bot_is_idle_not_at_the_timeout(
+    discord_emulator: DiscordEmulator, bot_runner
+) -> None:
+    """With the bot in this process the session knows when it has done all it will: an input it
+    does not answer reports "(no reply)" long before ``reply_timeout`` (here 10 minutes)."""
+    alice = discord_emulator.create_user("alice")
+    guild = discord_emulator.create_guild("Quiet", members=[alice])
+    general = discord_emulator.channel_named(guild, "general")
+    bot = await bot_runner(build_bot())
+    session = SandboxSession(
+        discord_emulator,
+        guild,
+        general,
+        alice,
+        console=Console(file=io.StringIO(), width=100, color_system=None),
+        reply_timeout=600.0,
+        settle=0.1,
+        bot=bot,
+    )
+    played = await asyncio.wait_for(session.run_script(["just chatting", "!info"]), timeout=60)
+    text = "\n".join(played)
+    assert "alice> just chatting\n(no reply)" in text
+    assert "Server info" in text

@@ -79,6 +79,7 @@ CORE_KEYS = [
     "marketplace.max_retries",
     "marketplace.max_retry_wait",
     "marketplace.pip_timeout",
+    "marketplace.allow_insecure_http",
     "startup.guild_ready_timeout",
     "watchdog.blocked_loop_seconds",
 ]

@@ -270,7 +270,7 @@ async def test_paginator_buttons_follow_the_page(
 
     single = await emu.converse(general, alice, "!pages 2")
     assert single.components == []
-    assert single.embeds[0]["footer"]["text"].endswith("Page 1/1")
+    assert "Page" not in (single.embeds[0].get("footer") or {}).get("text", ""), "one page: no page marker"
 
 
 async def test_paginator_disables_itself_on_timeout_prefix_and_slash(
@@ -425,3 +425,58 @@ def test_tab_buttons_mark_the_current_tab() -> None:
     assert (first.label, first.disabled, first.style) == ("One", False, discord.ButtonStyle.secondary)
     assert (second.label, second.disabled, second.style) == ("Two", True, discord.ButtonStyle.primary)
     assert first.row == second.row == 1
+
+
+def test_one_page_marker_one_emoji_and_the_right_plural() -> None:
+    from zoryx_core.ui import EmbedKind, make_embed, plural, with_page_footer
+
+    page = make_embed(EmbedKind.INFO, "Audit log", "x", footer="Newest first · Page 1/4")
+    assert with_page_footer(page, 2, 4).footer.text == "Newest first • Page 2/4"
+    assert with_page_footer(with_page_footer(page, 1, 4), 1, 4).footer.text == "Newest first • Page 1/4"
+    assert with_page_footer(page, 1, 1).footer.text == "Newest first"
+    assert make_embed(EmbedKind.INFO, "🔌 Plugins").title == "🔌 Plugins"
+    assert make_embed(EmbedKind.ERROR, "❌ second").title == "❌ second"
+    assert make_embed(EmbedKind.INFO, "Bot statistics").title.endswith(" Bot statistics")
+    assert [plural(n, "server") for n in (0, 1, 2, 1500)] == [
+        "0 servers",
+        "1 server",
+        "2 servers",
+        "1,500 servers",
+    ]
+    assert plural(1, "category") == "1 category" and plural(3, "category") == "3 categories"
+
+
+def test_no_number_stands_before_a_plural_noun_without_plural() -> None:
+    """The class of "1 servers": an f-string that puts a count before a plural noun must go
+    through :func:`zoryx_core.ui.plural`. Constants (ALL_CAPS) are always many."""
+    import ast
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    nouns = re.compile(
+        r"^\s(servers|guilds|members|users|commands|plugins|roles|channels|categories|shards|backups|"
+        r"messages|files|items|errors|entries|versions|emojis|stickers|failures|samples|pages|grants)\b"
+    )
+    allowed = {("plugins/zoryx-marketplace/src/zoryx_marketplace/render.py", "status.value.title()")}
+    found = []
+    sources = [*(root / "zoryx_core").rglob("*.py"), *(root / "marketplace_client").rglob("*.py")]
+    sources += [p for p in (root / "plugins").rglob("*.py") if "/src/" in str(p)]
+    for path in sources:
+        if "/testing/" in str(path):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.JoinedStr):
+                continue
+            for value, after in zip(node.values, node.values[1:], strict=False):
+                if not (isinstance(value, ast.FormattedValue) and isinstance(after, ast.Constant)):
+                    continue
+                expression = ast.unparse(value.value)
+                if not isinstance(after.value, str) or not nouns.match(after.value):
+                    continue
+                if re.fullmatch(r"[A-Z_][A-Z0-9_]*", expression):
+                    continue
+                if (str(path.relative_to(root)), expression) in allowed:
+                    continue
+                found.append(f"{path.relative_to(root)}:{node.lineno}: {{{expression}}}{after.value[:12]}")
+    assert found == [], "\n".join(found)

@@ -12,6 +12,7 @@ from pathlib import Path
 from .marketplace_cli import COMMANDS as MARKETPLACE_COMMANDS
 from .marketplace_cli import add_marketplace_commands, run_marketplace_command
 from .storage_cli import STORAGE_COMMANDS, add_storage_commands, run_storage_command
+from .ui.text import plural
 
 __all__ = ["main"]
 
@@ -208,7 +209,7 @@ def _new_plugin(args: argparse.Namespace) -> int:
     except ScaffoldError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"created {names.distribution} in {folder} ({len(written)} files):")
+    print(f"created {names.distribution} in {folder} ({plural(len(written), 'file')}):")
     for path in written:
         print(f"  {path.relative_to(folder)}")
     print(

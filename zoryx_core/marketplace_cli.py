@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .redact import redact_text
+from .ui.text import plural
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from marketplace_client import (
         Catalog,
         CatalogPlugin,
+        Installer,
         InstallError,
         InstallResult,
         MarketplaceClient,
@@ -40,7 +42,8 @@ COMMANDS = frozenset({"search", "install", "uninstall", "update", "marketplace"}
 """Top-level ``zoryx`` sub-commands this module adds."""
 
 TERMS_FILE = "terms-accepted.json"
-"""Under ``data_dir/marketplace``: catalog URL -> the terms version accepted on the command line."""
+"""Under ``data_dir/marketplace``: catalog URL (without credentials or query string) -> the terms
+version accepted on the command line."""
 
 
 class _Exit(Exception):
@@ -138,6 +141,7 @@ def run_marketplace_command(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from marketplace_client import MarketplaceError
+    from zoryx_core.redact import redact_urls
 
     console = Console(highlight=False, soft_wrap=True)
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -145,10 +149,10 @@ def run_marketplace_command(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(handler(args, console, errors))
     except _Exit as stop:
-        errors.print(f"[red]error:[/] {redact_text(str(stop))}")
+        errors.print(f"[red]error:[/] {redact_urls(str(stop))}")
         return stop.code
-    except (MarketplaceError, ValueError) as error:
-        errors.print(f"[red]error:[/] {redact_text(str(error))}")
+    except (MarketplaceError, ValueError, OSError) as error:
+        errors.print(f"[red]error:[/] {redact_urls(str(error))}")
         return 1
     except KeyboardInterrupt:
         return 130
@@ -279,7 +283,7 @@ async def _search(args: argparse.Namespace, console: Console, errors: Console) -
     if not page.items:
         console.print("no plugin matches" + (f" {' '.join(args.query)!r}" if args.query else ""))
         return 0
-    table = Table(title=f"Marketplace: page {page.page} of {page.pages}, {page.total} plugins")
+    table = Table(title=f"Marketplace: page {page.page} of {page.pages}, {plural(page.total, 'plugin')}")
     for column in ("name", "version", "status", "tags", "summary"):
         table.add_column(column)
     for plugin in page.items:
@@ -357,7 +361,7 @@ async def _build_catalog(args: argparse.Namespace, console: Console, errors: Con
     )
     output = args.output or args.wheel_dir / "catalog.json"
     await asyncio.to_thread(write_catalog, report.document, output)
-    console.print(f"wrote {output}: {report.plugins} plugins, {report.versions} versions")
+    console.print(f"wrote {output}: {plural(report.plugins, 'plugin')}, {plural(report.versions, 'version')}")
     for filename, reason in report.skipped:
         errors.print(f"[yellow]skipped[/] {filename}: {reason}")
     return 0
@@ -373,9 +377,11 @@ async def _install(args: argparse.Namespace, console: Console, errors: Console) 
     async with _client(options) as client:
         catalog = await client.catalog()
         await _ensure_terms(options, catalog, args.accept_terms, console)
+        installer = Installer(client)
+        await _recover(installer, errors)
         with _status(errors) as progress:
             try:
-                result = await Installer(client).install(args.plugin, progress=progress)
+                result = await installer.install(args.plugin, progress=progress)
             except InstallError as error:
                 return _failed(error, errors)
     _print_result(result, console)
@@ -389,6 +395,7 @@ async def _update(args: argparse.Namespace, console: Console, errors: Console) -
     async with _client(options) as client:
         catalog = await client.catalog()
         installer = Installer(client)
+        await _recover(installer, errors)
         if args.plugin:
             names = [args.plugin]
         else:
@@ -420,8 +427,10 @@ async def _uninstall(args: argparse.Namespace, console: Console, errors: Console
     if interactive and not args.yes and not _ask(console, f"Uninstall {args.plugin}?"):
         return 1
     async with _client(options) as client:
+        installer = Installer(client)
+        await _recover(installer, errors)
         try:
-            result = await Installer(client).uninstall(args.plugin)
+            result = await installer.uninstall(args.plugin)
         except InstallError as error:
             return _failed(error, errors)
     console.print(f"uninstalled {result.name} {result.version} (its dependencies stay installed)")
@@ -443,9 +452,11 @@ async def _fixdeps(args: argparse.Namespace, console: Console, errors: Console) 
 
     options = options_from_args(args)
     async with _client(options) as client:
+        installer = Installer(client)
+        await _recover(installer, errors)
         with _status(errors) as progress:
             try:
-                result = await Installer(client).fixdeps(progress=progress)
+                result = await installer.fixdeps(progress=progress)
             except InstallError as error:
                 return _failed(error, errors)
     if not result.missing:
@@ -462,6 +473,18 @@ async def _fixdeps(args: argparse.Namespace, console: Console, errors: Console) 
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+
+async def _recover(installer: Installer, errors: Console) -> None:
+    """Finish or undo an operation a crash interrupted, and say which, before doing anything."""
+    from marketplace_client import InstallError
+
+    try:
+        recovered = await installer.recover()
+    except InstallError as error:
+        raise _Exit(str(error), code=1) from None
+    if recovered is not None:
+        errors.print(f"[yellow]recovery:[/] {recovered.describe()}")
 
 
 def _failed(error: InstallError, errors: Console) -> int:
@@ -501,9 +524,16 @@ def _accepted_terms(options: MarketplaceOptions) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
+def _terms_key(catalog: Catalog) -> str:
+    """The catalog's URL without credentials or query string: no secret is written to the file."""
+    from zoryx_core.redact import redact_url
+
+    return redact_url(catalog.source_url)
+
+
 def _record_terms(options: MarketplaceOptions, catalog: Catalog) -> None:
     accepted = _accepted_terms(options)
-    accepted[catalog.source_url] = catalog.terms.version
+    accepted[_terms_key(catalog)] = catalog.terms.version
     path = _terms_path(options)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -518,7 +548,7 @@ async def _ensure_terms(
     if not catalog.terms.text.strip():
         return
     accepted = await asyncio.to_thread(_accepted_terms, options)
-    if accepted.get(catalog.source_url) == catalog.terms.version:
+    if accepted.get(_terms_key(catalog)) == catalog.terms.version:
         return
     if not accept:
         if not sys.stdin.isatty():

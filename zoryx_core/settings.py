@@ -805,6 +805,13 @@ CORE_SETTINGS: tuple[Setting, ...] = (
         maximum=7200,
     ),
     Setting(
+        "marketplace.allow_insecure_http",
+        False,
+        "bool",
+        "Accept plain http:// for the catalog, the package index and wheels (loopback included); "
+        "off: only https and local files.",
+    ),
+    Setting(
         "startup.guild_ready_timeout",
         2.0,
         "float",

@@ -42,6 +42,7 @@ class CatalogServer:
         self.faults: dict[str, list[Fault]] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self._counter = 0
+        self.endless_sent = 0
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
@@ -58,6 +59,7 @@ class CatalogServer:
         app.router.add_get("/c/{key}/catalog.json", self._catalog)
         app.router.add_get("/wheels/{name}", self._wheel)
         app.router.add_get("/tampered/{name}", self._tampered)
+        app.router.add_get("/endless/{name}", self._endless)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -137,6 +139,29 @@ class CatalogServer:
         body = bytearray(path.read_bytes())
         body[len(body) // 2] ^= 0xFF  # one byte changed, same length
         return web.Response(body=bytes(body), content_type="application/octet-stream")
+
+
+    def endless_url(self, filename: str) -> str:
+        return f"{self.base_url}/endless/{filename}"
+
+    async def _endless(self, request: web.Request) -> web.StreamResponse:
+        """The wheel, then more bytes without end, chunked (no Content-Length): a server that
+        lies about the size. Counts what it managed to send in ``endless_sent``."""
+        self.requests.append((request.path, dict(request.headers)))
+        response = web.StreamResponse()
+        response.content_type = "application/octet-stream"
+        await response.prepare(request)
+        self.endless_sent = 0
+        body = (self.wheel_dir / request.match_info["name"]).read_bytes()
+        try:
+            await response.write(body)
+            self.endless_sent += len(body)
+            while self.endless_sent < 1024 * 1024 * 1024:
+                await response.write(b"\0" * 65536)
+                self.endless_sent += 65536
+        except (ConnectionError, RuntimeError):
+            pass  # the client stopped reading
+        return response
 
 
 def _path(url: str) -> str:

@@ -16,8 +16,11 @@ from marketplace_client import MarketplaceOptions
 __all__ = [
     "HELPERS",
     "SOURCES",
+    "EnvState",
     "TargetEnv",
     "Wheels",
+    "assert_unchanged",
+    "env_state",
     "make_target_env",
     "options_for",
     "pip_env",
@@ -116,5 +119,42 @@ def version_entry(wheel: Path, url: str, requires_core: str = ">=0.1,<0.2") -> d
 
 
 def options_for(data_dir: Path, catalog_url: str, index_url: str, **changes: Any) -> MarketplaceOptions:
-    values: dict[str, Any] = {"max_retry_wait": 5.0, **changes}
+    values: dict[str, Any] = {"max_retry_wait": 5.0, "allow_insecure_http": True, **changes}
     return MarketplaceOptions(catalog_url=catalog_url, index_url=index_url, data_dir=data_dir, **values)
+
+
+@dataclass(frozen=True)
+class EnvState:
+    """``pip freeze`` of an environment plus the sha256 of every file under its root: two equal
+    states mean nothing was added, removed or changed, byte for byte."""
+
+    freeze: tuple[str, ...]
+    files: dict[str, str]
+
+    def differences(self, other: EnvState) -> list[str]:
+        """What changed from this state to ``other``, one line each (empty: nothing)."""
+        lines = [f"freeze - {line}" for line in self.freeze if line not in other.freeze]
+        lines += [f"freeze + {line}" for line in other.freeze if line not in self.freeze]
+        for path in sorted(set(self.files) | set(other.files)):
+            if path not in other.files:
+                lines.append(f"deleted {path}")
+            elif path not in self.files:
+                lines.append(f"created {path}")
+            elif self.files[path] != other.files[path]:
+                lines.append(f"changed {path}")
+        return lines
+
+
+def env_state(target: TargetEnv) -> EnvState:
+    """The :class:`EnvState` of ``target`` now."""
+    files = {}
+    for path in sorted(target.root.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            files[str(path.relative_to(target.root))] = sha256_of(path)
+    return EnvState(tuple(target.freeze()), files)
+
+
+def assert_unchanged(target: TargetEnv, before: EnvState) -> None:
+    """Fail, listing every difference, unless ``target`` is exactly as ``before``."""
+    differences = before.differences(env_state(target))
+    assert not differences, "the environment changed:\n" + "\n".join(differences)

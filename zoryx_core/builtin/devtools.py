@@ -18,7 +18,7 @@ from discord.ext import commands
 from zoryx_core import PluginContext, PluginStatus, ZoryxBot, hookimpl
 from zoryx_core.hybrid import hybrid_command
 from zoryx_core.storage import BackupsUnavailable
-from zoryx_core.ui import error_embed, info_embed, success_embed
+from zoryx_core.ui import error_embed, info_embed, plural, success_embed
 
 __all__ = ["Check", "DevToolsCog", "atomic_selftest", "integrity_checks"]
 
@@ -87,7 +87,11 @@ async def _check_caches(bot: ZoryxBot) -> Check:
     if first != {"n": 1} or second != {"n": 2}:
         return Check("Caches", False, "the JSON cache served a stale value after a write")
     stats = bot.storage.json.stats()
-    return Check("Caches", True, f"JSON cache {stats.get('cache_entries', 0)} entries, invalidation works")
+    return Check(
+        "Caches",
+        True,
+        f"JSON cache {plural(int(stats.get('cache_entries', 0)), 'entry')}, invalidation works",
+    )
 
 
 async def _check_plugins(bot: ZoryxBot) -> Check:

@@ -11,7 +11,7 @@ from discord.ext import commands
 from zoryx_core import PluginContext, ZoryxBot, hookimpl
 from zoryx_core.hybrid import hybrid_command
 from zoryx_core.permissions import Permissions, guild_owner_only, require_permissions, root_name
-from zoryx_core.ui import error_embed, info_embed, success_embed
+from zoryx_core.ui import error_embed, info_embed, plural, success_embed
 
 __all__ = ["GuildAdminCog"]
 
@@ -263,4 +263,4 @@ async def zoryx_import_guild_data(bot: ZoryxBot, guild_id: int, data: Any, id_ma
     await bot.guild_configs.replace(guild_id, prefix=prefix, mention_prefix=mention, grants=grants)
     granted = sum(len(r) for r in grants.values())
     mention_text = "default" if mention is None else ("on" if mention else "off")
-    return f"prefix {prefix or 'default'}, mention prefix {mention_text}, {granted} grants"
+    return f"prefix {prefix or 'default'}, mention prefix {mention_text}, {plural(granted, 'grant')}"

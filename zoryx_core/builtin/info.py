@@ -9,8 +9,9 @@ import psutil
 from discord.ext import commands
 
 from zoryx_core import PluginContext, ZoryxBot, hookimpl
+from zoryx_core.command_counts import count_commands
 from zoryx_core.hybrid import hybrid_command
-from zoryx_core.ui import Paginator, about_embed, field_pages, info_embed
+from zoryx_core.ui import Paginator, about_embed, field_pages, info_embed, plural
 
 __all__ = ["InfoCog"]
 
@@ -38,17 +39,16 @@ class InfoCog(commands.Cog, name="Information"):
         snapshot = bot.metrics.snapshot(top=5)
         all_time = await bot.metrics.usage(bot.storage, limit=5)
         memory = await asyncio.to_thread(lambda: psutil.Process(os.getpid()).memory_info().rss)
-        prefix_count = len(list(bot.walk_commands()))
-        slash_count = len(bot.tree.get_commands())
+        counts = count_commands(bot)
         users = sum(guild.member_count or 0 for guild in bot.guilds)
         embed = info_embed("Bot statistics")
-        embed.add_field(name="Servers", value=str(len(bot.guilds)))
+        embed.add_field(name="Servers", value=f"{len(bot.guilds):,}")
         embed.add_field(name="Users", value=str(users))
         embed.add_field(name="Uptime", value=_duration(snapshot.uptime))
         embed.add_field(name="Messages seen", value=str(snapshot.messages))
         embed.add_field(name="Commands run", value=str(snapshot.commands))
         embed.add_field(name="Errors", value=f"{snapshot.errors} ({snapshot.error_rate:.1%} of commands)")
-        embed.add_field(name="Commands", value=f"{prefix_count} text, {slash_count} slash")
+        embed.add_field(name="Commands", value=counts.summary())
         embed.add_field(name="Plugins loaded", value=str(len(bot.plugins.loaded)))
         latency = bot.latency
         embed.add_field(name="Latency", value=f"{latency * 1000:.0f} ms" if latency == latency else "unknown")
@@ -96,7 +96,7 @@ class InfoCog(commands.Cog, name="Information"):
             per_shard[guild.shard_id] = per_shard.get(guild.shard_id, 0) + 1
         embed = info_embed(
             "Shards",
-            f"{len(bot.shards)} of {bot.shard_count or 1} shards run in this process.",
+            f"{len(bot.shards)} of {plural(bot.shard_count or 1, 'shard')} run in this process.",
         )
         for shard_id, shard in sorted(bot.shards.items()):
             latency = shard.latency
@@ -104,7 +104,7 @@ class InfoCog(commands.Cog, name="Information"):
             state = "closed" if shard.is_closed() else "connected"
             embed.add_field(
                 name=f"Shard {shard_id}",
-                value=f"{state} · {shown} · {per_shard.get(shard_id, 0)} servers",
+                value=f"{state} · {shown} · {plural(per_shard.get(shard_id, 0), 'server')}",
             )
         if ctx.guild is not None:
             embed.set_footer(text=f"This server is on shard {ctx.guild.shard_id}")

@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import re
 
 import discord
 
 from zoryx_core import PluginContext, ZoryxBot, hookimpl
+from zoryx_core.command_counts import count_commands
 
 __all__ = ["presence_text", "rotation_texts"]
 
@@ -29,11 +31,13 @@ def presence_text(bot: ZoryxBot, template: str) -> str:
     values = {
         "guilds": len(bot.guilds),
         "users": sum(guild.member_count or 0 for guild in bot.guilds),
-        "commands": len(list(bot.walk_commands())),
+        "commands": count_commands(bot).text,
     }
     text = template
     for key, value in values.items():
-        text = text.replace("{" + key + "}", str(value))
+        text = text.replace("{" + key + "}", f"{value:,}")
+    # "{guilds} servers" with one server reads "1 server"
+    text = re.sub(r"(?<![\d,])1 (server|guild|user|member|command)s\b", r"1 \1", text)
     return text[:128]
 
 

@@ -524,6 +524,17 @@ class PluginHost:
 
 
 def _describe(error: BaseException) -> str:
+    """``Type: message (file.py, line N)``: the line is the innermost frame outside the core and
+    the standard library, usually the plugin's own code."""
     if isinstance(error, SyntaxError):
         return f"SyntaxError: {error.msg} ({Path(error.filename or '?').name}, line {error.lineno})"
-    return redact_text(f"{type(error).__name__}: {error}")  # shown in plugininfo and the panel
+    where = ""
+    frames = traceback.extract_tb(error.__traceback__)
+    core = str(Path(__file__).resolve().parents[1])
+    for frame in reversed(frames):
+        filename = str(Path(frame.filename).resolve())
+        library = "site-packages" in filename or "/lib/python" in filename
+        if not filename.startswith(core) and not library:
+            where = f" ({Path(frame.filename).name}, line {frame.lineno})"
+            break
+    return redact_text(f"{type(error).__name__}: {error}{where}")  # shown in plugininfo and the panel

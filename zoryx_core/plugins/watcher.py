@@ -6,7 +6,7 @@ import asyncio
 import importlib.util
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -50,6 +50,8 @@ class HotReloader:
         self.host = host
         self.debounce_ms = debounce_ms
         self.results: list[HotReloadResult] = []
+        self.listeners: list[Callable[[HotReloadResult], None]] = []
+        """Called with each result as it happens (the sandbox prints them)."""
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._roots: dict[str, Path] = {}
@@ -150,6 +152,11 @@ class HotReloader:
                 error = f"{type(exc).__name__}: {exc}"
         result = HotReloadResult(name, action, error is None, error, time.perf_counter() - started, paths)
         self.results.append(result)
+        for listener in list(self.listeners):
+            try:
+                listener(result)
+            except Exception:
+                log.exception("a hot-reload listener failed")
         if result.ok:
             log.info("hot reload: %s %s in %.3f s", action, name, result.duration)
         else:

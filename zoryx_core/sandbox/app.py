@@ -24,6 +24,7 @@ from ..runner import (
 )
 from ..settings import Deployment, Settings
 from ..testing import DiscordEmulator, start_bot, stop_bot
+from .reload_report import reload_line
 from .session import SandboxSession
 
 __all__ = ["SandboxOptions", "run_sandbox"]
@@ -108,8 +109,10 @@ async def _converse(
             "type :help for what you can do.[/]"
         )
         session = SandboxSession(
-            emulator, guild, emulator.channel_named(guild, "general"), alice, console=console
+            emulator, guild, emulator.channel_named(guild, "general"), alice, console=console, bot=bot
         )
+        if bot.reloader is not None:
+            bot.reloader.listeners.append(lambda result: console.print(reload_line(result)))
         if options.script is not None:
             lines = options.script.read_text(encoding="utf-8").splitlines()
             await session.run_script(lines)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -25,6 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..testing.models import Message
+from .markdown import MentionNames, discord_text
 
 __all__ = [
     "BUTTON_STYLES",
@@ -57,7 +57,6 @@ _DIM = "dim"
 _DEFAULT_BAR = "#4e5058"
 _EPHEMERAL = 64
 _LOADING = 128
-_USER_MENTION = re.compile(r"<@!?(\d+)>")
 
 
 class _Bar:
@@ -141,11 +140,13 @@ def render_message(
     author_name: str | None = None,
     edited: bool = False,
     ephemeral: bool = False,
+    names: MentionNames | None = None,
 ) -> RenderableType:
     """A message as a rich renderable: a header line (author, markers), then its body indented.
 
     ``edited`` and ``ephemeral`` force those markers; they also show when the message's own
-    ``edited_timestamp`` or ephemeral flag says so.
+    ``edited_timestamp`` or ephemeral flag says so. The content is shown with Discord's markdown;
+    ``names`` gives the names of mentioned channels and roles (users come with the message).
     """
     data: Mapping[str, Any] = message_payload(message) if isinstance(message, Message) else message
     flags = int(data.get("flags") or 0)
@@ -175,7 +176,12 @@ def render_message(
         body.append(Text(f"⏳ {name} is thinking…", style="italic"))
     content = str(data.get("content") or "")
     if content:
-        body.append(Text(_named_mentions(content, data.get("mentions") or [])))
+        mentioned = {
+            str(u.get("id")): u.get("global_name") or u.get("username") for u in data.get("mentions") or []
+        }
+        known = names or MentionNames()
+        users = {**known.users, **{k: str(v) for k, v in mentioned.items() if v}}
+        body.append(discord_text(content, MentionNames(users, known.channels, known.roles)))
     for embed in data.get("embeds") or []:
         body.append(_embed(embed))
     body.extend(_components(data.get("components") or []))
@@ -436,13 +442,6 @@ def _emoji(emoji: Any) -> str:
         return str(emoji or "")
     name = str(emoji.get("name") or "")
     return f":{name}:" if emoji.get("id") else name
-
-
-def _named_mentions(content: str, mentions: Iterable[Mapping[str, Any]]) -> str:
-    names = {str(u.get("id")): u.get("global_name") or u.get("username") for u in mentions}
-    if not names:
-        return content
-    return _USER_MENTION.sub(lambda m: f"@{names[m[1]]}" if names.get(m[1]) else m[0], content)
 
 
 def _size(size: int) -> str:

@@ -33,12 +33,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import shlex
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import discord
 from rich.console import Console, RenderableType
 from rich.text import Text
 
@@ -53,6 +55,7 @@ from ..testing import (
     Role,
     User,
 )
+from .markdown import MentionNames
 from .render import modal_to_text, render_message, render_modal, renderable_to_text
 
 __all__ = ["HELP_LINES", "SandboxSession"]
@@ -73,6 +76,17 @@ def _grammar() -> list[str]:
 
 #: What ``:help`` prints: the input grammar from this module's docstring.
 HELP_LINES: list[str] = _grammar()
+
+
+def _replace_names(text: str, sign: str, known: Mapping[str, str], form: str) -> str:
+    """Each ``sign`` + a known name (longest first, any case, spaces allowed) becomes ``form``."""
+    if not known:
+        return text
+    names = sorted(known, key=len, reverse=True)
+    pattern = re.compile(
+        rf"(?<![\w<]){re.escape(sign)}(" + "|".join(map(re.escape, names)) + r")(?![\w])", re.IGNORECASE
+    )
+    return pattern.sub(lambda m: form.format(known[m.group(1).lower()]), text)
 
 
 class _InputError(Exception):
@@ -106,8 +120,12 @@ class SandboxSession:
         console: Console,
         reply_timeout: float = 5.0,
         settle: float = 0.3,
+        bot: discord.Client | None = None,
     ) -> None:
         self.emulator = emulator
+        self.bot = bot
+        """The bot, when it runs in this process: a message it does not answer is then known as
+        soon as the bot has received it and finished what it started, not after ``reply_timeout``."""
         self.guild = guild
         self.channel = channel
         self.user: User = emulator.state.users[user.user_id if isinstance(user, Member) else user.id]
@@ -192,15 +210,33 @@ class SandboxSession:
         self._info(f"error: {text}", style="bold red")
 
     # -- inputs -----------------------------------------------------------------------------------
+    def _typed_mentions(self, text: str) -> str:
+        """``@alice`` and ``@Zoryx`` become user mentions and ``#random`` a channel mention, as
+        Discord's client does when one picks them from its list."""
+        names = self._mention_names()
+        users = {name.lower(): user_id for user_id, name in names.users.items()}
+        bot = self.emulator.bot_user
+        users.setdefault((bot.global_name or bot.username).lower(), str(bot.id))
+        for user_id in self.guild.members:
+            user = self.emulator.state.users.get(user_id)
+            if user is not None:
+                users.setdefault(user.username.lower(), str(user_id))
+        channels = {name.lower(): channel_id for channel_id, name in names.channels.items()}
+
+        return _replace_names(_replace_names(text, "@", users, "<@{}>"), "#", channels, "<#{}>")
+
     async def _say(self, text: str) -> None:
         if not text:
             raise _InputError("nothing to send")
+        text = self._typed_mentions(text)
+        tasks = asyncio.all_tasks()
+        counted = getattr(getattr(self.bot, "metrics", None), "messages", None)
         try:
-            await self.emulator.send_message(self.channel, self.user, text)
+            sent = await self.emulator.send_message(self.channel, self.user, text)
         except ValueError as exc:  # not a member of the guild
             raise _InputError(str(exc)) from None
         before = self._snapshot()  # taken after sending: the bot cannot have answered yet
-        after = await self._settle(before, answered=False)
+        after = await self._settle(before, answered=False, idle=self._bot_idle(sent.id, tasks, counted))
         if not self._show_changes(before, after):
             self._info("(no reply)")
 
@@ -630,13 +666,41 @@ class SandboxSession:
                 snapshot.messages[key] = message
         return snapshot
 
+    def _bot_idle(
+        self, message_id: int, before: set[asyncio.Task[Any]], seen_before: int | None
+    ) -> Callable[[], bool] | None:
+        """Whether the bot (in this process) has received message ``message_id`` and every task
+        started since ``before`` was taken has finished; ``None`` without a bot to ask. The
+        message counts as received once it is in discord.py's message cache (or, for a Zoryx
+        bot, once its message counter moved)."""
+        bot = self.bot
+        if bot is None:
+            return None
+        metrics = getattr(bot, "metrics", None)
+
+        def received() -> bool:
+            if seen_before is not None and getattr(metrics, "messages", 0) > seen_before:
+                return True
+            return any(m.id == message_id for m in reversed(bot.cached_messages))
+
+        def idle() -> bool:
+            return received() and not (asyncio.all_tasks() - before - {asyncio.current_task()})
+
+        return idle
+
     async def _settle(
-        self, before: _Snapshot, *, answered: bool, pending: Callable[[], bool] | None = None
+        self,
+        before: _Snapshot,
+        *,
+        answered: bool,
+        pending: Callable[[], bool] | None = None,
+        idle: Callable[[], bool] | None = None,
     ) -> _Snapshot:
         """Waits until the bot has been quiet for ``settle`` seconds after acting.
 
-        Unless ``answered``, that begins with waiting up to ``reply_timeout`` for a first change;
-        ``pending`` (a deferred response still loading) extends the wait up to ``reply_timeout``.
+        Unless ``answered``, that begins with waiting up to ``reply_timeout`` for a first change,
+        or until ``idle`` says the bot has done all it will (twice, ``settle`` apart); ``pending``
+        (a deferred response still loading) extends the wait up to ``reply_timeout``.
         """
         loop = asyncio.get_running_loop()
         start = loop.time()
@@ -647,6 +711,10 @@ class SandboxSession:
             if changed_at is None:
                 if now - start >= self.reply_timeout:
                     return last
+                if idle is not None and idle():
+                    await asyncio.sleep(self.settle)  # a reply already on its way still lands
+                    if idle() and self._snapshot().prints == last.prints:
+                        return last
             elif now - changed_at >= self.settle and (
                 pending is None or not pending() or now - start >= self.reply_timeout
             ):
@@ -703,7 +771,9 @@ class SandboxSession:
 
     def _show_message(self, message: Message, *, edited: bool = False) -> None:
         payload = self.emulator.state.message_payload(message, viewer_id=self.user.id)
-        renderable = render_message(payload, author_name=self._name(message.author_id), edited=edited)
+        renderable = render_message(
+            payload, author_name=self._name(message.author_id), edited=edited, names=self._mention_names()
+        )
         self._show(renderable, renderable_to_text(renderable))
 
     async def _show_interaction(self, result: InteractionResult, before: _Snapshot) -> None:
@@ -738,6 +808,15 @@ class SandboxSession:
         self._show_changes(before, self._snapshot())
 
     # -- names ------------------------------------------------------------------------------------
+    def _mention_names(self) -> MentionNames:
+        """Names of the server's members, channels and roles, for mentions in message text."""
+        state = self.emulator.state
+        guild = state.guilds.get(self.guild.id, self.guild)
+        users = {str(user_id): self._name(user_id) for user_id in guild.members}
+        channels = {str(c.id): c.name for c in state.guild_channels(guild) if getattr(c, "name", None)}
+        roles = {str(role_id): role.name for role_id, role in guild.roles.items()}
+        return MentionNames(users, channels, roles)
+
     def _name(self, user_id: int) -> str:
         user = self.emulator.state.users.get(user_id)
         if user is None:

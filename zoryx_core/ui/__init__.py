@@ -32,6 +32,7 @@ from .embeds import (
 from .paginator import Paginator, chunked, field_pages, with_page_footer
 from .progress import progress_bar, progress_ratio
 from .tabs import tab_buttons
+from .text import plural
 from .views import ActionButton, ActionSelect, Target, ZoryxView, respond_ephemeral
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "fit_embed",
     "info_embed",
     "make_embed",
+    "plural",
     "progress_bar",
     "progress_ratio",
     "respond_ephemeral",

@@ -33,6 +33,13 @@ def _loaded_plugins(bot: discord.Client) -> int | None:
     return sum(1 for outcome in outcomes.values() if str(getattr(outcome.status, "value", "")) == "loaded")
 
 
+def _runs_on(name: str) -> str:
+    """``Mybot runs on **Zoryx**.``; for a bot that is itself called Zoryx, what it is instead."""
+    if name.strip().lower().startswith("zoryx"):
+        return f"{name} is a bot built with the **Zoryx** framework."
+    return f"{name} runs on **Zoryx**."
+
+
 def about_embed(bot: discord.Client) -> discord.Embed:
     """What this bot runs on: Zoryx and its version, discord.py, Python, what the framework is,
     and the credits. Works on any discord.py client; a Zoryx bot also shows its loaded plugins."""
@@ -53,7 +60,7 @@ def about_embed(bot: discord.Client) -> discord.Embed:
     return make_embed(
         EmbedKind.CREDITS,
         f"{Emojis.INFO} About {name}",
-        f"{name} runs on **Zoryx**.\n{FRAMEWORK_SUMMARY}",
+        f"{_runs_on(name)}\n{FRAMEWORK_SUMMARY}",
         fields=fields,
         thumbnail=avatar,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from enum import StrEnum
 
@@ -77,6 +78,13 @@ def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
 
 
+def _starts_with_emoji(text: str) -> bool:
+    """Whether ``text`` already opens with a symbol of its own (an emoji), so that the kind's
+    emoji is not stacked in front of it."""
+    first = text.lstrip()[:1]
+    return bool(first) and unicodedata.category(first) in ("So", "Sk", "Cn") and not first.isalnum()
+
+
 def make_embed(
     kind: EmbedKind | str,
     title: str,
@@ -92,7 +100,7 @@ def make_embed(
     title (success ✅, error ❌, warning ⚠️, info: the information sign), a UTC timestamp and a footer (default
     :func:`default_footer`). Anything over Discord's limits is truncated (see :func:`fit_embed`)."""
     style_color, emoji = _STYLES[EmbedKind(kind)]
-    if emoji and title and not title.startswith(emoji):
+    if emoji and title and not _starts_with_emoji(title):
         title = f"{emoji} {title}"
     embed = discord.Embed(
         title=title or None,

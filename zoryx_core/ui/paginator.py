@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -57,12 +58,18 @@ def field_pages(
     return pages or [make_embed(kind, title, empty, footer=footer)]
 
 
+_PAGE_MARKER = re.compile(r"\s*[•·]?\s*Page \d+/\d+")
+
+
 def with_page_footer(embed: discord.Embed, number: int, count: int) -> discord.Embed:
-    """A copy of ``embed`` whose footer ends in ``Page number/count``."""
+    """A copy of ``embed`` whose footer ends in ``Page number/count`` (once: a page marker
+    already in the footer is replaced; a single page gets none)."""
     page = embed.copy()
-    marker = f"Page {number}/{count}"
-    text = page.footer.text
-    page.set_footer(text=f"{text} • {marker}" if text else marker, icon_url=page.footer.icon_url)
+    text = _PAGE_MARKER.sub("", page.footer.text or "").strip(" •·")
+    if count > 1:
+        marker = f"Page {number}/{count}"
+        text = f"{text} • {marker}" if text else marker
+    page.set_footer(text=text or None, icon_url=page.footer.icon_url)
     return fit_embed(page)
 
 

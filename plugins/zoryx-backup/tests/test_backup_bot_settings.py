@@ -43,7 +43,7 @@ async def test_prefix_and_grants_round_trip(discord_emulator: DiscordEmulator, b
     assert report.ok
     [settings_result] = [i for i in report.items if i.component == Component.BOT_SETTINGS]
     assert settings_result.outcome == Outcome.UPDATED
-    assert settings_result.detail == "prefix ?, mention prefix off, 1 grants"
+    assert settings_result.detail == "prefix ?, mention prefix off, 1 grant"
     new_role_id = report.id_map[moderators.id]
     assert new_role_id != moderators.id
     assert emu.role_named(guild_model, "moderators").id == new_role_id

@@ -245,7 +245,7 @@ async def test_export_goes_by_direct_message_and_stats_are_for_owners(
     stats = staff.embed(await emu.converse(staff.general, staff.boss, "!backupstats"))
     assert stats["title"] == f"{INFO} Backup statistics (every server)"
     fields = {f["name"]: f["value"] for f in stats["fields"]}
-    assert fields["Backups"].startswith("1 in 1 servers")
+    assert fields["Backups"].startswith("1 in 1 server")
     entries = await service.audit_log(staff.guild.id)
     assert [e.action.value for e in entries][:2] == ["export", "create"]
 

@@ -44,6 +44,11 @@ async def test_tabs_pagination_refresh_and_delete_from_the_dropdown(
     assert "7 of 10 backups" in field(dashboard, "Storage") and "1 pinned" in field(dashboard, "Storage")
     assert "`#7` 📌 **backup 6**" in field(dashboard, "Latest backup")
     assert field(dashboard, "Cooldown") == "ready"
+    # the server now and its newest backup are counted the same way (no @everyone, no bots)
+    newest = await service.get(guild.id, 7)
+    from zoryx_backup.render import counts_text
+
+    assert field(dashboard, "This server now") == counts_text(newest)
 
     # someone else cannot press the buttons
     intruder = await emu.click(dashboard, user=staff.plain, label="Backups")

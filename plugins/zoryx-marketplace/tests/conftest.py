@@ -232,6 +232,7 @@ def world(
             "marketplace.catalog_url": url,
             "marketplace.index_url": market_index.simple_url,
             "marketplace.max_retry_wait": 5.0,
+            "marketplace.allow_insecure_http": True,
             "cooldowns.default_rate": 0,
             "errors.delete_after": 0,
             "plugin_settings.zoryx-marketplace.pip_isolated": True,

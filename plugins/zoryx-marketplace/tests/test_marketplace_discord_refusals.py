@@ -5,9 +5,12 @@ shows why, and ``pip freeze`` stays as it was."""
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from conftest import ECHO, FAULTY, INFO, accept_terms, confirm_twice, entry_of, fields, labels, title
 
 if TYPE_CHECKING:
@@ -74,3 +77,51 @@ async def test_a_refused_wheel_and_a_failing_plugin_show_the_failed_step_and_cha
     assert fields(failed)["Environment"] == "The environment was left as it was."
     assert FAULTY not in bot.plugins.loaded
     assert await world.env.freeze() == world.env.before
+
+
+async def test_a_catalog_urls_credentials_reach_neither_members_nor_logs(
+    world: World, catalog: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Any member can open the menu; when the catalog fails, the error shows its URL without the
+    user name, password or query string, and so do the logged retries."""
+    published = world.server.publish(catalog)
+    secret = (
+        published.replace("http://", "http://operator:hunter2@").replace("catalog.json", "missing.json")
+        + "?access_token=s3cr3t"
+    )
+    world.server.fail(secret, 503)  # one retry (logged), then the missing document's 404
+    caplog.set_level(logging.DEBUG)
+    await world.start(catalog, **{"marketplace.catalog_url": secret})
+    answer = await world.emu.converse(world.general, world.member, "!marketplace")
+    assert title(answer) == "❌ The marketplace is unavailable"
+    shown = json.dumps(answer.embeds)
+    assert "answered HTTP 404" in shown and "http://***@127.0.0.1" in shown and "missing.json?***" in shown
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "retrying" in logged
+    for text in (shown, logged):
+        assert "hunter2" not in text and "s3cr3t" not in text and "operator" not in text
+
+
+async def test_a_catalog_over_plain_http_is_refused_unless_the_operator_allows_it(
+    world: World, catalog: Any
+) -> None:
+    await world.start(catalog, **{"marketplace.allow_insecure_http": False})
+    answer = await world.emu.converse(world.general, world.member, "!marketplace")
+    assert title(answer) == "❌ The marketplace is unavailable"
+    description = answer.embeds[0]["description"]
+    assert "is plain http://" in description and "marketplace.allow_insecure_http" in description
+    assert await world.env.freeze() == world.env.before
+
+
+async def test_a_members_terms_acceptance_does_not_keep_the_catalogs_credentials(
+    world: World, catalog: Any
+) -> None:
+    """The acceptance is a document of the member's own data (``mydata`` shows it): its key names
+    the marketplace without the catalog URL's credentials or query string."""
+    published = world.server.publish(catalog)
+    secret = published.replace("http://", "http://operator:hunter2@") + "?access_token=s3cr3t"
+    bot = await world.start(catalog, **{"marketplace.catalog_url": secret})
+    menu = await accept_terms(world, world.member)
+    assert title(menu) == "🛒 Zoryx test marketplace"
+    documents = await bot.storage.for_plugin("zoryx-marketplace").items(user_id=world.member.id)
+    assert list(documents) == [f"terms:{published.replace('http://', 'http://***@')}?***"]

@@ -28,13 +28,14 @@ from .models import (
     OverwriteData,
     RoleData,
     Snapshot,
+    SnapshotCounts,
     StickerData,
 )
 
 if TYPE_CHECKING:
     from zoryx_core import ZoryxBot
 
-__all__ = ["DISCORD_CDN", "ImageFetcher", "capture_guild", "sniff_content_type"]
+__all__ = ["DISCORD_CDN", "ImageFetcher", "capture_guild", "live_counts", "sniff_content_type"]
 
 log = logging.getLogger("zoryx.plugin.zoryx-backup.capture")
 
@@ -230,6 +231,21 @@ async def _settings(guild: discord.Guild, images: ImageFetcher | None) -> GuildS
         premium_progress_bar_enabled=guild.premium_progress_bar_enabled,
         icon=icon,
         banner=banner,
+    )
+
+
+def live_counts(guild: discord.Guild, *, members_included: bool = True) -> SnapshotCounts:
+    """The server as it is now, counted as a snapshot counts it (:meth:`Snapshot.counts`): roles
+    without @everyone, categories and other channels apart, members who are not bots."""
+    categories = len(guild.categories)
+    return SnapshotCounts(
+        roles=sum(1 for role in guild.roles if not role.is_default()),
+        categories=categories,
+        channels=len(guild.channels) - categories,
+        emojis=len(guild.emojis),
+        stickers=len(guild.stickers),
+        members=sum(1 for member in guild.members if not member.bot),
+        members_included=members_included,
     )
 
 

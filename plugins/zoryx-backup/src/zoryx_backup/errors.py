@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoryx_core.ui import plural
+
 __all__ = [
     "BackupError",
     "BackupFileMissing",
@@ -50,7 +52,8 @@ class BackupLimitReached(BackupError):
         self.guild_id = guild_id
         self.limit = limit
         super().__init__(
-            f"this server already keeps {limit} backups (the most allowed) and none can be rotated out; "
+            f"this server already keeps {plural(limit, 'backup')} (the most allowed) "
+            "and none can be rotated out; "
             "delete or unpin one first"
         )
 

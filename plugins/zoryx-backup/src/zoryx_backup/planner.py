@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from zoryx_core.ui import plural
+
 from .matching import match_channels, match_items, match_roles
 from .models import ChannelData, EmojiData, GuildSettingsData, ImageData, RoleData, Snapshot, StickerData
 from .options import Component, RestoreOptions
@@ -260,7 +262,7 @@ class RestorePlanner:
             "positions": [{"id": str(r.id), "position": index} for index, r in enumerate(order, start=1)]
         }
         return PlannedItem(
-            c, Action.UPDATE, ROLE_POSITIONS, changes=(f"{moved} roles move",), payload=payload
+            c, Action.UPDATE, ROLE_POSITIONS, changes=(f"{plural(moved, 'role')} move",), payload=payload
         )
 
     def manageable_position(self, role: RoleData) -> bool:
@@ -530,7 +532,7 @@ class RestorePlanner:
             return PlannedItem(
                 component, Action.KEEP, CHANNEL_POSITIONS, reason="channels are already in place"
             )
-        moved = (f"{len(entries)} channels move",)
+        moved = (f"{plural(len(entries), 'channel')} move",)
         return PlannedItem(
             component, Action.UPDATE, CHANNEL_POSITIONS, changes=moved, payload={"positions": entries}
         )
@@ -673,7 +675,9 @@ class RestorePlanner:
                 )
             )
         if unchanged:  # one item for them all: a large server has tens of thousands
-            items.append(PlannedItem(c, Action.KEEP, f"{unchanged} members who have their roles already"))
+            items.append(
+                PlannedItem(c, Action.KEEP, f"{plural(unchanged, 'member')} who have their roles already")
+            )
         return items
 
     # --- bot settings ----------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from zoryx_core.ui import plural
+
 from .audit_trail import AuditAction, add_entry
 from .errors import BackupLimitReached, BackupNotFound, BackupOnCooldown, BackupPinned
 from .models import SnapshotCounts
@@ -268,8 +270,9 @@ def insert_record(
         user_id=None if new.automatic else new.author_id,
         backup_id=backup_id,
         details=(
-            f"{'automatic' if new.automatic else 'manual'}: {new.label}; {counts.roles} roles, "
-            f"{counts.categories} categories, {counts.channels} channels, {counts.members} members"
+            f"{'automatic' if new.automatic else 'manual'}: {new.label}; {plural(counts.roles, 'role')}, "
+            f"{plural(counts.categories, 'category')}, {plural(counts.channels, 'channel')}, "
+            f"{plural(counts.members, 'member')}"
         ),
         at_ts=now_ts,
     )

@@ -8,10 +8,12 @@ from datetime import datetime
 
 import discord
 
-from zoryx_core.ui import EmbedKind, info_embed, make_embed, progress_bar, truncate
+from zoryx_core.ui import EmbedKind, info_embed, make_embed, plural, progress_bar, truncate
 
 from .audit_trail import AuditAction, AuditEntry
+from .capture import live_counts
 from .diffing import SectionDiff, SnapshotDiff
+from .models import SnapshotCounts
 from .options import Component, RestoreOptions
 from .planner import Action, RestorePlan
 from .records import BackupRecord, BackupStats
@@ -113,7 +115,11 @@ def record_line(record: BackupRecord) -> str:
 
 def counts_text(record: BackupRecord) -> str:
     """What a backup holds, in one line: ``3 roles · 0 categories · ...``."""
-    c = record.counts
+    return counts_line(record.counts)
+
+
+def counts_line(c: SnapshotCounts) -> str:
+    """Counts in one line, the same words for a backup and for the server now."""
     members = _plural(c.members, "member") if c.members_included else "no member roles"
     parts = [
         _plural(c.roles, "role"),
@@ -157,7 +163,7 @@ def backups_embed(
         EmbedKind.INFO,
         title,
         body,
-        footer=f"{total}/{limit} backups · {PIN} pinned · {AUTO} automatic · Page {page}/{pages}",
+        footer=f"{total}/{plural(limit, 'backup')} · {PIN} pinned · {AUTO} automatic · Page {page}/{pages}",
     )
 
 
@@ -177,16 +183,14 @@ def overview_embed(
     fields: list[tuple[str, str, bool]] = [
         (
             "Storage",
-            f"{progress_bar(total, limit)}\n{total} of {limit} backups · {size_text(used)} · "
+            f"{progress_bar(total, limit)}\n{total} of {plural(limit, 'backup')} · {size_text(used)} · "
             f"{sum(r.pinned for r in records)} pinned",
             False,
         ),
         ("Latest backup", record_line(latest) if latest else "none yet", False),
         (
             "This server now",
-            f"{len(guild.roles)} roles · {len(guild.categories)} categories · "
-            f"{len(guild.channels) - len(guild.categories)} channels · {len(guild.emojis)} emojis · "
-            f"{len(guild.stickers)} stickers · {guild.member_count or len(guild.members)} members",
+            counts_line(live_counts(guild)),
             False,
         ),
         (
@@ -326,7 +330,7 @@ def analytics_embed(stats: BackupStats) -> discord.Embed:
 def global_stats_embed(stats: BackupStats) -> discord.Embed:
     """``backupstats``: every server's backups (bot owners)."""
     fields = [
-        ("Backups", f"{stats.backups} in {stats.guilds} servers · {stats.pinned} pinned", False),
+        ("Backups", f"{stats.backups} in {plural(stats.guilds, 'server')} · {stats.pinned} pinned", False),
         ("Automatic", str(stats.automatic), True),
         ("Storage", f"{size_text(stats.total_bytes)} (largest {size_text(stats.largest_bytes)})", True),
         ("Member role assignments", str(stats.member_assignments), True),

@@ -16,7 +16,7 @@ from typing import Any
 
 import discord
 
-from zoryx_core.ui import ActionButton, ActionSelect, Emojis, ZoryxView, error_embed, info_embed
+from zoryx_core.ui import ActionButton, ActionSelect, Emojis, ZoryxView, error_embed, info_embed, plural
 
 from .errors import BackupError
 from .options import Component, RestoreOptions
@@ -273,4 +273,4 @@ class RestoreSetup(ZoryxView):
     def _not_sent(self, report: RestoreReport, why: str) -> str:
         log.warning("could not send the restore report to %s: %s", self.author.id, why)
         count = len(report.items)
-        return f"{count} items; the item-by-item file could not be sent by direct message ({why})."
+        return f"{plural(count, 'item')}; the item-by-item file could not be sent by direct message ({why})."

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, TypeVar
 import discord
 
 from zoryx_core import HealthResult
+from zoryx_core.ui import plural
 
 from .audit_trail import AuditAction, AuditEntry, add_entry, read_entries
 from .capture import ImageFetcher, capture_guild
@@ -846,11 +847,16 @@ class BackupService:
         if report.missing_files:
             ids = ", ".join(f"#{i}" for i in report.missing_files[:10])
             detail = (
-                f"{len(report.missing_files)} of {report.records} backups lost their snapshot file: {ids}"
+                f"{len(report.missing_files)} of {plural(report.records, 'backup')} "
+                f"lost their snapshot file: {ids}"
             )
             return HealthResult("backup files", "degraded", detail)
-        extra = f"; {len(report.orphan_files)} files without a backup" if report.orphan_files else ""
-        return HealthResult("backup files", "healthy", f"{report.records} backups, every file present{extra}")
+        extra = (
+            f"; {plural(len(report.orphan_files), 'file')} without a backup" if report.orphan_files else ""
+        )
+        return HealthResult(
+            "backup files", "healthy", f"{plural(report.records, 'backup')}, every file present{extra}"
+        )
 
     # --- privacy -----------------------------------------------------------------------------------
 

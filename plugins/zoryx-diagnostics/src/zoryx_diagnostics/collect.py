@@ -14,6 +14,7 @@ import psutil
 
 from zoryx_core import HealthResult, ZoryxBot
 from zoryx_core import __version__ as zoryx_version
+from zoryx_core.command_counts import count_commands
 
 from .figures import (
     BotFigures,
@@ -95,7 +96,7 @@ class ProcessSampler:
 def bot_figures(bot: ZoryxBot) -> BotFigures:
     """Counts from the bot's cache and counters (a pass over the guilds, no I/O)."""
     guilds = bot.guilds
-    tree = bot.tree
+    counts = count_commands(bot)
     return BotFigures(
         uptime_seconds=bot.metrics.uptime,
         guilds=len(guilds),
@@ -106,10 +107,9 @@ def bot_figures(bot: ZoryxBot) -> BotFigures:
         messages_seen=bot.metrics.messages,
         commands_run=bot.metrics.commands,
         command_errors=bot.metrics.errors,
-        prefix_commands=len(bot.commands),
-        slash_commands=len(tree.get_commands(type=discord.AppCommandType.chat_input)),
-        context_menus=len(tree.get_commands(type=discord.AppCommandType.user))
-        + len(tree.get_commands(type=discord.AppCommandType.message)),
+        prefix_commands=counts.text,
+        slash_commands=counts.slash,
+        context_menus=counts.context_menus,
     )
 
 

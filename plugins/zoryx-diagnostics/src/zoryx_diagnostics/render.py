@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import discord
 
 from zoryx_core import BlockedLoop
-from zoryx_core.ui import EmbedKind, field_pages, fit_embed, make_embed
+from zoryx_core.ui import EmbedKind, field_pages, fit_embed, make_embed, plural
 
 from .error_log import CommandErrorRecord
 from .figures import DiagnosticsReport, PluginLoad
@@ -94,12 +94,12 @@ def report_embed(report: DiagnosticsReport, blocked: Sequence[BlockedLoop] | Non
     )
     embed.add_field(
         name="Commands",
-        value=f"Registered: {bot.prefix_commands} prefix, {bot.slash_commands} slash, "
-        f"{bot.context_menus} context menus\n"
+        value=f"Registered: {bot.prefix_commands} text, {bot.slash_commands} slash, "
+        f"{plural(bot.context_menus, 'context menu')}\n"
         f"Run since start: {bot.commands_run}, errors {bot.command_errors}\n"
         f"Messages seen: {bot.messages_seen}",
     )
-    counts_from = f"counts from {rates.min_commands} commands"
+    counts_from = f"counts from {plural(rates.min_commands, 'command')}"
     embed.add_field(
         name=f"Rates (last {format_duration(rates.window_seconds)})",
         value=f"Commands {rates.completed + rates.failures + rates.user_errors} "
@@ -134,7 +134,7 @@ def report_embed(report: DiagnosticsReport, blocked: Sequence[BlockedLoop] | Non
         f"Pool {pool.get('open', 0):.0f}/{pool.get('max_open', 0):.0f} open, "
         f"{pool.get('busy', 0):.0f} busy, {pool.get('waits', 0):.0f} waits\n"
         f"Guild databases on disk: {db.guild_databases if db.guild_databases is not None else 'n/a'}\n"
-        f"JSON cache {db.json_cache.get('cache_entries', 0):.0f} files, "
+        f"JSON cache {plural(int(db.json_cache.get('cache_entries', 0)), 'file')}, "
         f"{db.json_cache.get('hit_rate', 0.0):.0%} hits",
         inline=False,
     )

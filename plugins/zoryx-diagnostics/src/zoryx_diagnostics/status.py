@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from zoryx_core.ui import plural
+
 from .figures import DatabaseHealth, HealthEntry, LagFigures, RateFigures, Status
 
 __all__ = ["Verdict", "evaluate", "format_duration"]
@@ -47,7 +49,7 @@ def evaluate(
         errors = rates.counted - rates.completed
         reasons.append(
             f"error rate {rates.error_rate:.1%} over the last {format_duration(rates.window_seconds)} "
-            f"({errors} of {rates.counted} commands failed) is above {rates.threshold:.1%}"
+            f"({errors} of {plural(rates.counted, 'command')} failed) is above {rates.threshold:.1%}"
         )
     if lag.over_threshold and lag.recent_max_ms is not None:
         reasons.append(

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 import discord
 
-from zoryx_core.ui import EMBED_LIMITS, field_pages, truncate
+from zoryx_core.ui import EMBED_LIMITS, field_pages, plural, truncate
 
 from .history import HookExecution, Outcome
 from .registry import HookEntry
@@ -50,8 +50,8 @@ def _entry_text(entry: HookEntry, hooks: EventHooks) -> str:
         f"`{entry.id}` · priority **{entry.priority}** · `{entry.name}` · "
         f"{plugin_label(entry.plugin)}\n"
         f"{describe_state(entry)} · failures {entry.breaker.recent_failures()}/{policy.failures} "
-        f"in {policy.window:g} s · {entry.runs} runs, {entry.errors} errors, {entry.timeouts} timeouts, "
-        f"{entry.skips} skips"
+        f"in {policy.window:g} s · {plural(entry.runs, 'run')}, {plural(entry.errors, 'error')}, "
+        f"{plural(entry.timeouts, 'timeout')}, {plural(entry.skips, 'skip')}"
     )
 
 
@@ -81,7 +81,7 @@ def hooks_pages(hooks: EventHooks) -> list[discord.Embed]:
     summary = (
         f"Queue: **{hooks.queue_depth}/{settings.queue_size}** waiting · {settings.workers} workers · "
         f"{hooks.accepted} accepted · {hooks.processed} handled · **{hooks.dropped} dropped** (queue full)\n"
-        f"Breaker: {settings.breaker_failures} failures within {settings.breaker_window:g} s → "
+        f"Breaker: {plural(settings.breaker_failures, 'failure')} within {settings.breaker_window:g} s → "
         f"skipped for {settings.breaker_cooldown:g} s · callback timeout {settings.callback_timeout:g} s"
     )
     fields: list[tuple[str, str]] = []

@@ -5,11 +5,13 @@ details), search it, list plugins by status and refresh it; bot owners install, 
 uninstall plugins from there or with subcommands, with a two-step confirmation and live
 progress. Installs are verified wheels installed with pip into the bot's own environment by
 ``marketplace_client`` (part of zoryx-core) and loaded at once through the plugin host; any
-failure rolls the environment back. Each user accepts the marketplace's terms once per version.
+failure rolls the environment back; an install a crash interrupted is finished or undone when the
+plugin starts (shown on the menu). Each user accepts the marketplace's terms once per version.
 
 Other plugins can listen for the custom events ``marketplace.installed`` (``name``,
 ``version``, ``previous_version``, ``action``, ``loaded``) and ``marketplace.uninstalled``
-(``name``, ``version``, ``data_deleted``), and reach the service with :func:`find_service`.
+(``name``, ``version``, ``data_deleted``) and ``marketplace.recovered`` (``outcome``, ``name``,
+``version``, ``detail``), and reach the service with :func:`find_service`.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ async def zoryx_setup(bot: ZoryxBot, plugin: PluginContext) -> None:
     service = MarketplaceService.for_plugin(bot, plugin)
     service.attach()
     await bot.add_cog(MarketplaceCog(service, Operations(service)))
+    service.start_recovery()
 
 
 @hookimpl

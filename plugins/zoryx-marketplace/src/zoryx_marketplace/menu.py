@@ -100,7 +100,7 @@ class MarketplaceMenu(ZoryxView):
             )
         if self.mode == "list":
             return page_embed(self._results(), self.installed)
-        return home_embed(self.catalog)
+        return home_embed(self.catalog, self.service.recovery)
 
     def render(self) -> None:
         """Lay out the controls of the current screen."""

@@ -24,7 +24,8 @@ from marketplace_client import (
     parse_install_request,
 )
 from zoryx_core import PluginError
-from zoryx_core.ui import ConfirmView, Target, error_embed, info_embed, success_embed, warning_embed
+from zoryx_core.redact import redact_url
+from zoryx_core.ui import ConfirmView, Target, error_embed, info_embed, plural, success_embed, warning_embed
 
 from .progress import StatusBoard, StepLog
 from .prompts import DataChoiceView, ensure_terms, reply
@@ -168,8 +169,9 @@ class Operations:
         question = warning_embed(
             f"Install {plugin.name} {entry.version}?",
             f"{plugin.summary or 'No summary.'}\n\nThe wheel is downloaded, checked against the catalog's "
-            f"sha256, installed with its dependencies from `{self.service.options.index_url}` and loaded "
-            "live. If anything fails, the environment is put back as it was.",
+            "sha256, installed with its dependencies from "
+            f"`{redact_url(self.service.options.index_url)}` and loaded live. If anything fails, the "
+            "environment is put back as it was.",
             fields=[
                 ("Status", status_text(plugin.status), True),
                 ("Installed now", installed or "no", True),
@@ -317,7 +319,7 @@ class Operations:
         if failed:
             await board.show(warning_embed(f"{failed} of {len(updates)} updates failed", text))
         else:
-            await board.show(success_embed(f"Updated {len(updates)} plugins", text))
+            await board.show(success_embed(f"Updated {plural(len(updates), 'plugin')}", text))
 
     # --- uninstall -----------------------------------------------------------------------------------
 
@@ -418,7 +420,7 @@ class Operations:
         question = warning_embed(
             "Install missing requirements?",
             f"{missing_lines(missing)}\n\nThey are resolved together with every installed plugin at its "
-            f"version, from `{self.service.options.index_url}`; a failure is rolled back.",
+            f"version, from `{redact_url(self.service.options.index_url)}`; a failure is rolled back.",
         )
         board = await self._confirmed(target, user, question, "fixdeps")
         if board is None:

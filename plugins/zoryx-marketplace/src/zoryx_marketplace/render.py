@@ -16,6 +16,7 @@ from marketplace_client import (
     InstallResult,
     ListingStatus,
     MissingRequirement,
+    RecoveryReport,
     SearchPage,
 )
 from zoryx_core.ui import (
@@ -56,8 +57,9 @@ def status_text(status: ListingStatus) -> str:
     return f"{STATUS_EMOJI[status]} {status.value}"
 
 
-def home_embed(catalog: Catalog) -> discord.Embed:
-    """The menu's first screen: what the marketplace holds, by status."""
+def home_embed(catalog: Catalog, recovery: RecoveryReport | None = None) -> discord.Embed:
+    """The menu's first screen: what the marketplace holds, by status (and what the start-up
+    recovery did about an interrupted install, when it did something)."""
     counts = Counter(plugin.status for plugin in catalog.plugins)
     total = len(catalog.plugins)
     lines = [
@@ -71,6 +73,8 @@ def home_embed(catalog: Catalog) -> discord.Embed:
     fields = [("Terms", f"version `{catalog.terms.version}`", True)]
     if catalog.generated:
         fields.append(("Catalog written", catalog.generated, True))
+    if recovery is not None:
+        fields.append(("Interrupted operation", truncate(recovery.describe(), 1000), False))
     return make_embed(EmbedKind.MENU, f"{MARKET} {catalog.name}", description, fields=fields)
 
 

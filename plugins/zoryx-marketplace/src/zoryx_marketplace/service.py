@@ -5,6 +5,7 @@ uninstall, load back after a failed one, the plugin's data folder)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
 import shutil
@@ -20,17 +21,21 @@ from marketplace_client import (
     Catalog,
     FixdepsResult,
     Installer,
+    InstallError,
     InstallResult,
     MarketplaceClient,
     MarketplaceOptions,
     MissingRequirement,
     ProgressCallback,
+    RecoveryOutcome,
+    RecoveryReport,
     RetryEvent,
     UninstallResult,
     Update,
     plugin_host_activator,
 )
 from zoryx_core import PluginStatus
+from zoryx_core.redact import redact_url
 
 from .settings import MarketplaceUiSettings
 from .terms import TermsBook
@@ -66,6 +71,9 @@ class MarketplaceService:
         self.log = plugin.log if plugin is not None else logging.getLogger(f"zoryx.plugin.{SELF}")
         self.client = MarketplaceClient(options, on_retry=self._retrying)
         self.installer = Installer(self.client, pip_isolated=ui.pip_isolated)
+        self.recovery: RecoveryReport | None = None
+        """What the start-up recovery did about an interrupted operation (None: nothing to do)."""
+        self._recovering: asyncio.Task[RecoveryReport | None] | None = None
 
     @classmethod
     def for_plugin(cls, bot: ZoryxBot, plugin: PluginContext) -> MarketplaceService:
@@ -82,7 +90,57 @@ class MarketplaceService:
         """Close the HTTP session and detach from the bot."""
         if getattr(self.bot, _SERVICE_ATTRIBUTE, None) is self:
             delattr(self.bot, _SERVICE_ATTRIBUTE)
+        if self._recovering is not None and not self._recovering.done():
+            self._recovering.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._recovering
         await self.client.close()
+
+    def start_recovery(self) -> asyncio.Task[RecoveryReport | None]:
+        """Finish or undo, in the background, an operation a crash interrupted (see
+        :meth:`recover`)."""
+        self._recovering = asyncio.create_task(self.recover(), name="marketplace-recovery")
+        return self._recovering
+
+    async def recovered(self) -> RecoveryReport | None:
+        """Wait for the start-up recovery (when it was started) to end; its report."""
+        if self._recovering is None:
+            return self.recovery
+        return await asyncio.shield(self._recovering)
+
+    async def recover(self) -> RecoveryReport | None:
+        """Finish or undo an interrupted install (the installer's journal), then make the running
+        bot match: a finished plugin is loaded, an undone one unloaded. Logged, shown on the
+        marketplace menu and emitted as ``marketplace.recovered`` (``outcome``, ``name``,
+        ``version``, ``detail``)."""
+        try:
+            recovered = await self.installer.recover()
+        except InstallError as error:
+            self.log.error("the start-up recovery of the marketplace failed: %s", error)
+            return None
+        if recovered is None:
+            return None
+        self.recovery = recovered
+        key = str(canonicalize_name(recovered.name))
+        if recovered.outcome is RecoveryOutcome.FINISHED and not self.is_loaded(key):
+            outcome = await self.bot.plugins.load(key)
+            if outcome.status is not PluginStatus.LOADED:
+                self.log.error("%s could not be loaded after the recovery: %s", key, outcome.reason)
+        elif (
+            recovered.outcome is RecoveryOutcome.UNDONE
+            and self.is_loaded(key)
+            and await self.installed_version(key) != recovered.previous_version
+        ):
+            with contextlib.suppress(Exception):  # a plugin others depend on stays loaded until restart
+                await self.bot.plugins.unload(key, reason="install undone")
+        await self.emit(
+            "marketplace.recovered",
+            outcome=recovered.outcome.value,
+            name=recovered.name,
+            version=recovered.version,
+            detail=recovered.detail,
+        )
+        return recovered
 
     async def emit(self, event: str, **payload: Any) -> None:
         """Emit a custom event (``zoryx_custom_event``) from this plugin."""
@@ -92,7 +150,7 @@ class MarketplaceService:
             await self.bot.events.emit(event, **payload)
 
     def _retrying(self, event: RetryEvent) -> None:
-        self.log.warning("%s from %s; retrying in %g s", event.reason, event.url, event.delay)
+        self.log.warning("%s from %s; retrying in %g s", event.reason, redact_url(event.url), event.delay)
 
     # --- who and what --------------------------------------------------------------------------------
 

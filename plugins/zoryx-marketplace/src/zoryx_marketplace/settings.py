@@ -30,9 +30,10 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "pip_isolated",
-        False,
+        True,
         "bool",
-        "Run pip with --isolated: ignore pip's configuration files and PIP_* environment variables.",
+        "Run pip isolated: no pip.conf, no PIP_* variables, only marketplace.index_url. Turning it off "
+        "lets pip.conf's extra-index-url (dependency confusion) back in.",
     ),
 )
 """Every setting of the plugin, under ``plugin_settings.zoryx-marketplace`` in config.json."""
@@ -44,7 +45,7 @@ class MarketplaceUiSettings:
 
     menu_timeout: float = 180.0
     confirm_timeout: float = 60.0
-    pip_isolated: bool = False
+    pip_isolated: bool = True
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> MarketplaceUiSettings:

@@ -10,6 +10,7 @@ import datetime
 from typing import Any
 
 from marketplace_client import Catalog
+from zoryx_core.redact import redact_url
 from zoryx_core.storage import PluginStorage
 
 __all__ = ["TERMS_KEY_PREFIX", "TermsBook"]
@@ -31,7 +32,9 @@ class TermsBook:
 
     @staticmethod
     def key(catalog: Catalog) -> str:
-        return TERMS_KEY_PREFIX + catalog.source_url
+        """The document key: the catalog's URL without credentials or query string, since users
+        see their own documents (``mydata``)."""
+        return TERMS_KEY_PREFIX + redact_url(catalog.source_url)
 
     async def accepted_version(self, user_id: int, catalog: Catalog) -> str | None:
         """The terms version ``user_id`` accepted for this marketplace, if any."""

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import discord
 
-from zoryx_core.ui import EmbedKind, make_embed, progress_bar, truncate
+from zoryx_core.ui import EmbedKind, make_embed, plural, progress_bar, truncate
 
 from .alerts import AlertConfig
 from .health import Tier, Verdict
@@ -44,7 +44,7 @@ def overview_embed(
         stats = metrics.latency_stats()
         lines.append(
             f"{verdict.tier.emoji} **Shard {metrics.shard_id}** · {_ms(stats.last)} · "
-            f"{guilds.get(metrics.shard_id, 0)} servers · up {metrics.uptime_percent():.1f}%"
+            f"{plural(guilds.get(metrics.shard_id, 0), 'server')} · up {metrics.uptime_percent():.1f}%"
         )
     counts = {tier: sum(v.tier is tier for v in verdicts) for tier in Tier}
     messages = sum(m.counters["messages"] for m in shards)
@@ -61,7 +61,12 @@ def overview_embed(
                 f"🔴 {counts[Tier.CRITICAL]} critical",
                 False,
             ),
-            ("Totals", f"{sum(guilds.values())} servers · {messages} messages · {commands} commands", False),
+            (
+                "Totals",
+                f"{plural(sum(guilds.values()), 'server')} · {plural(messages, 'message')} · "
+                f"{plural(commands, 'command')}",
+                False,
+            ),
             ("Alerts", alerts, False),
         ],
     )
@@ -102,10 +107,11 @@ def events_embed(shards: list[ShardMetrics]) -> discord.Embed:
     for metrics in shards:
         c = metrics.counters
         lines.append(
-            f"**Shard {metrics.shard_id}**: {c['messages']} messages · {c['commands']} commands · "
-            f"{c['connects']} connects · {c['disconnects']} disconnects · {c['resumes']} resumes · "
-            f"+{c['guild_joins']}/-{c['guild_leaves']} servers · "
-            f"{metrics.consecutive_failures} failures in a row"
+            f"**Shard {metrics.shard_id}**: {plural(c['messages'], 'message')} · "
+            f"{plural(c['commands'], 'command')} · {plural(c['connects'], 'connect')} · "
+            f"{plural(c['disconnects'], 'disconnect')} · {plural(c['resumes'], 'resume')} · "
+            f"servers +{c['guild_joins']}/-{c['guild_leaves']} · "
+            f"{plural(metrics.consecutive_failures, 'failure')} in a row"
         )
     return make_embed(EmbedKind.INFO, "Events", "\n".join(lines) or "No shard seen yet.")
 
@@ -133,13 +139,13 @@ def details_embed(metrics: ShardMetrics, verdict: Verdict, guilds: int, connecte
         (
             "Latency",
             f"now {_ms(stats.last)} · min {_ms(stats.minimum)} · avg {_ms(stats.average)} · "
-            f"max {_ms(stats.maximum)} ({stats.samples} good of {len(metrics.latencies)} samples)",
+            f"max {_ms(stats.maximum)} ({stats.samples} good of {plural(len(metrics.latencies), 'sample')})",
             False,
         ),
         (
             "Counters",
-            f"{c['messages']} messages · {c['commands']} commands · "
-            f"+{c['guild_joins']}/-{c['guild_leaves']} servers",
+            f"{plural(c['messages'], 'message')} · {plural(c['commands'], 'command')} · "
+            f"servers +{c['guild_joins']}/-{c['guild_leaves']}",
             False,
         ),
         (

@@ -1,0 +1,3 @@
+"""mkt-tinylib as an attacker publishes it on another index."""
+
+WORD = "evil"

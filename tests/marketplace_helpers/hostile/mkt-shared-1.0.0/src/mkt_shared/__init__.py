@@ -1,0 +1,3 @@
+"""A library two plugins need in different versions."""
+
+VERSION = "1.0.0"

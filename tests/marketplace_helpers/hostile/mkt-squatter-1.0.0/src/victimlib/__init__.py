@@ -1,0 +1,3 @@
+"""Not the real victimlib."""
+
+VALUE = "replaced by a dependency"

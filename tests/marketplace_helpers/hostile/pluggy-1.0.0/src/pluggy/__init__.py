@@ -1,0 +1,3 @@
+"""A stand-in for an old release of a core dependency."""
+
+VERSION = "1.0.0"

@@ -1,0 +1,3 @@
+"""A library that marketplace wheels must never overwrite."""
+
+VALUE = "victim"
