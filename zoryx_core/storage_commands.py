@@ -11,6 +11,7 @@ from typing import Any
 
 from .storage import StorageOptions, create_storage
 from .storage.postgres.dsn import DATABASE_URL_ENV, DsnError, database_url, mask_dsn
+from .ui.text import plural
 
 __all__ = ["StorageCommandError", "describe_storage", "migrate_to_postgresql"]
 
@@ -76,9 +77,9 @@ def migrate_to_postgresql(
     documents = sum(v for unit in report.units for k, v in unit.counts.items() if k.startswith("documents:"))
     rows = sum(v for unit in report.units for k, v in unit.counts.items() if k.startswith("table:"))
     lines.append(
-        f"{report.copied} databases copied and verified ({documents} documents, {rows} table rows; "
-        f"counts and SHA-256 per table and namespace), {skipped} unchanged since an earlier verified run, "
-        f"in {report.seconds:.1f} s"
+        f"{plural(report.copied, 'database')} copied and verified ({plural(documents, 'document')}, "
+        f"{plural(rows, 'table row')}; counts and SHA-256 per table and namespace), "
+        f"{skipped:,} unchanged since an earlier verified run, in {report.seconds:.1f} s"
     )
     if report.ok:
         lines.append(f'next: set "storage.backend": "postgresql" and {DATABASE_URL_ENV} for the bot')

@@ -10,6 +10,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ...ui.text import plural
 from ..backend import BackupsUnavailable
 from ..documents import check_id
 from ..lifecycle import DatabaseCheck
@@ -172,4 +173,4 @@ async def _read_all_tables(conn: Any, schema: str) -> str:
         rows += int(
             await conn.fetchval(f"SELECT count(*) FROM {quote_ident(schema)}.{quote_ident(table[0])}")
         )
-    return f"ok ({len(tables)} tables, {rows} rows)"
+    return f"ok ({plural(len(tables), 'table')}, {plural(rows, 'row')})"
