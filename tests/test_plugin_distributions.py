@@ -29,6 +29,7 @@ FRAMEWORK_PLUGINS = {
     "zoryx-backup",
     "zoryx-marketplace",
     "zoryx-shard-monitor",
+    "zoryx-cluster",
 }
 
 

@@ -45,7 +45,8 @@ async def test_bad_plugins_are_reported_while_hello_answers(
     assert status("zoryx-hello")[0] is PluginStatus.LOADED
     assert status("zoryx-test-broken") == (
         PluginStatus.FAILED,
-        "import failed: ModuleNotFoundError: No module named 'zoryx_no_such_module'",
+        "import failed: ModuleNotFoundError: No module named 'zoryx_no_such_module' "
+        "(zoryx_test_broken.py, line 3)",
     )
     assert "zoryx_no_such_module" in (outcomes["zoryx-test-broken"].traceback or "")
     assert status("zoryx-test-needy") == (

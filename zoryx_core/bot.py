@@ -20,6 +20,7 @@ from . import __version__
 from .builtin import BUILTIN_PLUGINS
 from .command_sync import CommandSync
 from .config_checks import setting_typos
+from .connection_gates import ConnectionGates
 from .cooldowns import apply_default_cooldown
 from .error_handler import ErrorReporter
 from .event_bus import EventBus
@@ -165,6 +166,9 @@ class ZoryxBot(commands.AutoShardedBot):
         discord.VoiceClient.warn_dave = False
         options.setdefault("intents", intents)
         options.setdefault("guild_ready_timeout", float(settings["startup.guild_ready_timeout"]))
+        self.gates = ConnectionGates()
+        """Identify and REST gates plugins fill in (see :mod:`zoryx_core.connection_gates`)."""
+        options.setdefault("http_trace", self.gates.trace_config())
         options.setdefault("case_insensitive", True)
         options.setdefault("help_command", None)  # the built-in help plugin provides `help`
         if owners:
@@ -242,6 +246,11 @@ class ZoryxBot(commands.AutoShardedBot):
                 await self.command_sync.report_unsynced()
         except Exception:  # the bot can serve prefix commands without it
             log.exception("checking the application commands at start-up failed")
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Waits for ``bot.gates.identify`` when a plugin set one, else for discord.py's pause."""
+        if not await self.gates.before_identify(shard_id or 0, initial):
+            await super().before_identify_hook(shard_id, initial=initial)
 
     async def close(self) -> None:
         """Shut down in order: ``zoryx_shutdown`` hook, plugins torn down in reverse load order,

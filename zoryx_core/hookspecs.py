@@ -161,6 +161,23 @@ def zoryx_custom_event(bot: ZoryxBot, event: CustomEvent) -> None:
     ``plugin.emit(name, **payload)`` or ``bot.events.emit(name, **payload)``."""
 
 
+# --- clusters (zoryx-cluster) ------------------------------------------------------------------------
+
+
+@hookspec
+def zoryx_cluster_joined(bot: ZoryxBot, cluster_id: int, stats: Any) -> None:
+    """*Fan-out, sync or async.* Another cluster of this bot (another process, maybe on another
+    machine) started heartbeating; ``stats`` is what it published (shards, servers, host). Fired
+    in every cluster that sees it, by the zoryx-cluster plugin."""
+
+
+@hookspec
+def zoryx_cluster_left(bot: ZoryxBot, cluster_id: int, stats: Any) -> None:
+    """*Fan-out, sync or async.* Another cluster of this bot missed its heartbeats for one expiry
+    window (it stopped, crashed or lost Redis); ``stats`` is the last it published. Fired in every
+    cluster that notices, by the zoryx-cluster plugin."""
+
+
 # --- contributions ---------------------------------------------------------------------------------
 
 

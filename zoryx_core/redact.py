@@ -2,8 +2,8 @@
 
 ``https://user:pass@host/cat.json?access_token=abc`` becomes ``https://***@host/cat.json?***``;
 ``postgresql://app:pw@db/zoryx`` becomes ``postgresql://***@db/zoryx``; ``redis://:pw@cache:6379/0``
-becomes ``redis://***@cache:6379/0``. The whole user information goes (a lone user name is often a
-token) and so does the whole query (names as well as values may be secrets).
+becomes ``redis://***@cache:6379/0``. The credentials go whole (a lone user name is often a token),
+and so does the query string (its names as well as its values may be secrets).
 :func:`redact_text` applies the same to every URL inside free text, and to ``password=...`` style
 pairs (libpq keyword DSNs). :class:`RedactingFilter` does it to every log record it sees.
 """
@@ -30,7 +30,7 @@ _QUERY_PAIR = re.compile(r"([^&=;]*)(=?)([^&;]*)([&;]?)")
 
 
 def _redact_query(query: str) -> str:
-    """A query string is shown as ``***``: its values and even its names may be secrets."""
+    """A query string is shown as ``***``: its names as well as its values may be secrets."""
     return MASK if query else query
 
 
@@ -61,10 +61,11 @@ def _fallback(url: str) -> str:
 
 
 def redact_url(url: str) -> str:
-    """``url`` without secrets: the user information, the query and the fragment are replaced with
-    ``***``. Text that is not a URL with ``scheme://`` comes back unchanged."""
+    """``url`` without secrets: the credentials, the query string and the fragment are each
+    replaced with ``***``. Text that is not a URL with ``scheme://`` comes back unchanged."""
     if "://" not in url:
-        return url
+        path, question, _ = url.partition("?")
+        return f"{path}?{MASK}" if question else url
     try:
         parts = urlsplit(url)
     except ValueError:

@@ -29,11 +29,43 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--user", default="tester", help="name of a human member to create (default 'tester')"
     )
+    limits = parser.add_argument_group(
+        "limits Discord counts per bot (several bot processes of one shard count may connect at once)"
+    )
+    limits.add_argument(
+        "--max-concurrency",
+        type=int,
+        default=None,
+        help="session_start_limit.max_concurrency; also enforces one IDENTIFY per bucket per window",
+    )
+    limits.add_argument(
+        "--identify-window", type=float, default=5.0, help="seconds per identify bucket (default 5)"
+    )
+    limits.add_argument(
+        "--session-starts", type=int, default=1000, help="daily session_start_limit.total (default 1000)"
+    )
+    limits.add_argument(
+        "--global-rate-limit",
+        type=int,
+        default=None,
+        metavar="N",
+        help="global REST limit, requests per second (Discord's is 50; default: none)",
+    )
+    limits.add_argument("--shards", type=int, default=1, help="shard count /gateway/bot recommends")
     return parser.parse_args(argv)
 
 
 async def serve(args: argparse.Namespace) -> None:
     emulator = DiscordEmulator(host=args.host, port=args.port, token=args.token)
+    emulator.recommended_shards = args.shards
+    emulator.identify_limits.configure(
+        max_concurrency=args.max_concurrency,
+        window=args.identify_window,
+        total=args.session_starts,
+        remaining=args.session_starts,
+        enforced=args.max_concurrency is not None,
+    )
+    emulator.global_limit.per_second = args.global_rate_limit
     user = emulator.create_user(args.user)
     guild = emulator.create_guild(args.guild, members=[user])
     await emulator.start()
@@ -42,6 +74,7 @@ async def serve(args: argparse.Namespace) -> None:
     print(f"  REST      {emulator.api_url}")
     print(f"  gateway   {emulator.gateway_url}")
     print(f"  token     {emulator.token}")
+    print(f"  limits    {emulator.base_url}/_zoryx/limits")
     print(f"  guild     {guild.name} ({guild.id}), #general {general.id}, user {user.username} ({user.id})")
     print("Point discord.py at it with zoryx_core.discord_redirect.point_discord_at(REST, gateway);")
     print(

@@ -336,6 +336,11 @@ class GatewayHub:
         if not 0 <= shard_id < shard_count:
             await conn.close(CLOSE_INVALID_SHARD, b"Invalid shard.")
             return
+        refused = emu.identify_limits.admit(shard_id, shard_count)
+        if refused is not None:  # as Discord does: the session is invalidated, not resumable
+            log.info("gateway: IDENTIFY of shard %s/%s invalidated: %s", shard_id, shard_count, refused)
+            conn.send({"op": Op.INVALID_SESSION, "d": False})
+            return
         session = GatewaySession(
             session_id=secrets.token_hex(16),
             user_id=emu.bot_user.id,

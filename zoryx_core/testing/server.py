@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from .actions import UserActionsMixin
+from .bot_limits import GlobalRateLimit, IdentifyLimits, InvalidRequestCounter, add_limit_routes
 from .cdn import add_cdn_routes
 from .community_actions import CommunityActionsMixin
 from .control import add_control_routes
@@ -74,6 +75,12 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin, CommunityActionsMixin):
         self.gateway = GatewayHub(self)
         self.rate_limits = RateLimiter()
         self.faults = FaultPlan()
+        self.identify_limits = IdentifyLimits()
+        """``max_concurrency``, the identify window and the daily session-start budget."""
+        self.global_limit = GlobalRateLimit()
+        """The global REST limit (``per_second = 50`` is Discord's); unlimited by default."""
+        self.invalid_requests = InvalidRequestCounter()
+        """401, 403 and 429 answers, as Discord counts them towards its invalid-request ban."""
         self.interactions = InteractionRegistry()
         self.requests: list[RequestRecord] = []
         self.not_emulated: list[str] = []
@@ -174,6 +181,7 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin, CommunityActionsMixin):
         app.router.add_get("/attachments/{attachment_id}/{filename}", self._serve_attachment)
         add_cdn_routes(app, self)
         add_control_routes(app, self)
+        add_limit_routes(app, self)
         return app
 
     @staticmethod
@@ -198,6 +206,8 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin, CommunityActionsMixin):
         self.requests.append(record)
         response = await self._answer(request, route, record)
         record.status = response.status
+        if response.status in (401, 403, 429):
+            self.invalid_requests.observe(response.status, response.headers.get("X-RateLimit-Scope"))
         return response
 
     async def _answer(self, request: Request, route: RouteDef | None, record: RequestRecord) -> web.Response:
@@ -208,6 +218,8 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin, CommunityActionsMixin):
         if route.auth and request.headers.get("Authorization") != self._authorization:
             return json_response(Unauthorized().body(), status=401)
         now = time.monotonic()
+        if route.auth and (wait := self.global_limit.take(now)):
+            return self._too_many(wait, is_global=True)
         if now < self.faults.global_blocked_until:
             return self._too_many(self.faults.global_blocked_until - now, is_global=True)
         dropped_after = False

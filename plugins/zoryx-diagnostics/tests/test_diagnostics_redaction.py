@@ -34,5 +34,5 @@ async def test_the_error_log_keeps_no_url_credentials(world: World, start_bot: S
     await poll(lambda: len(diag.errors) == 1, what="the failure to reach the error log")
     listing = await emu.converse(world.general, world.boss, "!diagnostics errors")
     shown = "\n".join(f["value"] for f in listing.embeds[0]["fields"])
-    assert "feed unreachable: https://svc-user:***@feeds.example.invalid/items?api_key=***" in shown
+    assert "feed unreachable: https://***@feeds.example.invalid/items?***" in shown
     assert "pa55word" not in shown and "k-1234" not in shown

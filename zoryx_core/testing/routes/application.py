@@ -121,10 +121,5 @@ async def gateway_bot(emu: DiscordEmulator, request: Request) -> Any:
     return {
         "url": emu.gateway_url,
         "shards": emu.recommended_shards,
-        "session_start_limit": {
-            "total": 1000,
-            "remaining": 1000,
-            "reset_after": 86_400_000,
-            "max_concurrency": 1,
-        },
+        "session_start_limit": emu.identify_limits.session_start_limit(),
     }

@@ -12,13 +12,25 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
+import discord
+
 from .errors import BackupError
 from .records import BackupRecord
 from .service import BackupService
 
-__all__ = ["AutoBackups", "SchedulerRun"]
+__all__ = ["AutoBackups", "SchedulerRun", "runs_here"]
 
 log = logging.getLogger("zoryx.plugin.zoryx-backup.scheduler")
+
+
+def runs_here(bot: discord.Client, guild_id: int) -> bool:
+    """Whether this process runs the shard of ``guild_id``: with the shards split over processes
+    (``shard_ids``), a server's once-per-bot work belongs to the process holding its shard."""
+    shard_ids = getattr(bot, "shard_ids", None)
+    shard_count = bot.shard_count
+    if not shard_ids or not shard_count:
+        return True
+    return (guild_id >> 22) % shard_count in shard_ids
 
 
 @dataclass(slots=True)
@@ -42,6 +54,8 @@ class AutoBackups:
         service = self.service
         result = SchedulerRun()
         for schedule in await service.due_schedules():
+            if not runs_here(service.bot, schedule.guild_id):
+                continue  # another process of the bot (a cluster) holds the server's shard
             guild = service.bot.get_guild(schedule.guild_id)
             try:
                 if guild is None:

@@ -13,7 +13,7 @@ Commands (bot owners): ``shardmonitor`` (dashboard), ``sharddetails <id>``, ``sh
 
 from __future__ import annotations
 
-from zoryx_core import HealthResult, PluginContext, Setting, ZoryxBot, hookimpl
+from zoryx_core import CustomEvent, HealthResult, PluginContext, Setting, ZoryxBot, hookimpl
 from zoryx_core.plugins import HealthStatus
 
 from .alerts import AlertConfig, Alerts
@@ -63,6 +63,16 @@ async def zoryx_teardown(bot: ZoryxBot) -> None:
     monitor = find_shard_monitor(bot)
     if monitor is not None:
         await monitor.stop()
+
+
+@hookimpl
+def zoryx_custom_event(bot: ZoryxBot, event: CustomEvent) -> None:
+    """zoryx-cluster's ``cluster_stats``: every cluster's shards, for the dashboard's Clusters tab."""
+    if event.name != "cluster_stats":
+        return
+    monitor = find_shard_monitor(bot)
+    if monitor is not None:
+        monitor.cluster_view = dict(event.payload)
 
 
 @hookimpl

@@ -1,5 +1,6 @@
-"""The ``shardmonitor`` dashboard: Overview, Health, Latency and Events tabs and Refresh, on one
-message that only its invoker (a bot owner) may use."""
+"""The ``shardmonitor`` dashboard: Overview, Health, Latency and Events tabs (and Clusters, every
+cluster's shards, when zoryx-cluster runs the bot's shards in several processes) and Refresh, on
+one message that only its invoker (a bot owner) may use."""
 
 from __future__ import annotations
 
@@ -10,17 +11,19 @@ import discord
 from zoryx_core.ui import ActionButton, Emojis, ZoryxView, tab_buttons
 
 from .monitor import ShardMonitor
-from .render import events_embed, health_embed, latency_embed, overview_embed
+from .render import clusters_embed, events_embed, health_embed, latency_embed, overview_embed
 
 __all__ = ["ShardDashboard", "guild_counts"]
 
-Tab = Literal["overview", "health", "latency", "events"]
+Tab = Literal["overview", "health", "latency", "events", "clusters"]
 TABS: tuple[tuple[Tab, str, str], ...] = (
     ("overview", "Overview", "📊"),
     ("health", "Health", "🏥"),
     ("latency", "Latency", "📡"),
     ("events", "Events", "📈"),
 )
+CLUSTERS_TAB: tuple[Tab, str, str] = ("clusters", "Clusters", "🌐")
+"""Shown when the bot's shards run in several processes (zoryx-cluster's ``cluster_stats``)."""
 
 
 def guild_counts(bot: discord.Client) -> dict[int, int]:
@@ -47,11 +50,14 @@ class ShardDashboard(ZoryxView):
             return latency_embed(shards, monitor.settings)
         if self.tab == "events":
             return events_embed(shards)
+        if self.tab == "clusters" and monitor.cluster_view is not None:
+            return clusters_embed(monitor.cluster_view)
         return overview_embed(shards, monitor.verdicts(), monitor.config(), guild_counts(monitor.bot))
 
     def render(self) -> None:
         self.clear_items()
-        for button in tab_buttons(TABS, self.tab, self._tab):
+        tabs = (*TABS, CLUSTERS_TAB) if self.monitor.cluster_view is not None else TABS
+        for button in tab_buttons(tabs, self.tab, self._tab):
             self.add_item(button)
         self.add_item(ActionButton(self._refresh_clicked, label="Refresh", emoji=Emojis.RELOAD))
 

@@ -61,6 +61,9 @@ class ShardMonitor:
         self.metrics_path = plugin.storage.json_path(METRICS_FILE)
         self.alerts = Alerts(bot, plugin.storage, plugin.storage.json_path("alert_config.json"), settings)
         self.samples_taken = 0
+        self.cluster_view: dict[str, Any] | None = None
+        """The last ``cluster_stats`` event (zoryx-cluster): every cluster's shards, when the bot's
+        shards run in several processes; ``None`` otherwise."""
         self.checks_run = 0
         self.saves = 0
         self._counted: dict[int, tuple[int, int]] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import discord
 
@@ -165,3 +166,31 @@ def details_embed(metrics: ShardMetrics, verdict: Verdict, guilds: int, connecte
             )
         )
     return make_embed(_kind(verdict.tier), f"Shard {metrics.shard_id}", fields=fields)
+
+
+def clusters_embed(view: dict[str, Any]) -> discord.Embed:
+    """Every cluster's shards with their latency, from zoryx-cluster's ``cluster_stats`` event."""
+    clusters = {int(c["cluster_id"]): c for c in view.get("clusters", [])}
+    count = int(view.get("cluster_count", len(clusters)))
+    here = view.get("this_cluster")
+    lines = []
+    total = up = 0
+    for cluster_id in range(count):
+        cluster = clusters.get(cluster_id)
+        marker = " (this one)" if cluster_id == here else ""
+        if cluster is None:
+            lines.append(f"🔴 **Cluster {cluster_id}**{marker} · gone")
+            continue
+        shards = {int(k): v for k, v in cluster.get("shards", {}).items()}
+        total += len(shards)
+        up += sum(v is not None for v in shards.values())
+        listed = " · ".join(f"{shard_id} {_ms(shards[shard_id])}" for shard_id in sorted(shards))
+        lines.append(
+            f"🟢 **Cluster {cluster_id}**{marker} · {cluster.get('guilds', 0)} servers · "
+            f"{cluster.get('host', '?')} pid {cluster.get('pid', '?')}\n└ shards {listed}"
+        )
+    return make_embed(
+        EmbedKind.MENU,
+        f"🌐 Clusters: {len(clusters)}/{count} up, {up}/{total} shards connected",
+        truncate("\n".join(lines) or "No cluster seen yet.", 4000),
+    )

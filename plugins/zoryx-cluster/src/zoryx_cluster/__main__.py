@@ -1,0 +1,10 @@
+"""``python -m zoryx_cluster run --shards N --clusters M``: the launcher without the zoryx CLI."""
+
+from __future__ import annotations
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
