@@ -82,6 +82,9 @@ def make_bot(
     (extensions / f"{EXTENSION_NAME}.py").write_text(extension_source(hook_style), encoding="utf-8")
     bot = make_zoryx_bot(
         home,
+        # ZORYX_* settings from the environment, e.g. ZORYX_STORAGE__BACKEND=postgresql with
+        # ZORYX_DATABASE_URL, to measure the bot on another storage backend
+        environ={k: v for k, v in os.environ.items() if k.startswith("ZORYX_")},
         extensions_dir=extensions,
         config={
             "startup.guild_ready_timeout": guild_ready_timeout,

@@ -50,3 +50,4 @@ def test_plugins(plugin_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 def journal_lines(journal: Path) -> list[str]:
     return journal.read_text(encoding="utf-8").splitlines()
+

@@ -1,6 +1,7 @@
-"""Storage and ConnectionPool on real SQLite files: documents and scopes, exact counters under
-concurrency (tasks and processes), the bounded pool over 10,000 guilds, migrations, backups,
-departed guilds, purge_user, integrity checks, and an event loop that is never blocked."""
+"""What only the SQLite backend has, on real files: the bounded ConnectionPool over 10,000 guilds,
+two processes creating one data folder, backups, guild folders of departed guilds, damaged
+database files, and an event loop that is never blocked. The storage contract both backends share
+is tested once for both in test_storage_backends.py."""
 
 from __future__ import annotations
 
@@ -9,23 +10,14 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from storage_helpers.hammer import run_together
 
-from zoryx_core.storage import ConnectionPool, MigrationError, MigrationStep, Storage, StorageOptions
+from zoryx_core.storage import ConnectionPool, Storage, StorageOptions
 
 QUIET = StorageOptions(backup_on_shutdown=False)
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = Storage(tmp_path / "data", QUIET)
-    await store.open()
-    yield store
-    await store.close()
 
 
 def _size(path: Path) -> int:
@@ -57,70 +49,6 @@ async def test_open_close_records_runs_and_is_idempotent(tmp_path: Path) -> None
 # --- documents -----------------------------------------------------------------------------------
 
 
-async def test_scopes_are_separate(storage: Storage) -> None:
-    await storage.set("ns", "k", "global")
-    await storage.set("ns", "k", "user", user_id=7)
-    await storage.set("ns", "k", "guild", guild_id=1)
-    await storage.set("ns", "k", "member", guild_id=1, user_id=7)
-    await storage.set("other", "k", "other namespace")
-    assert await storage.get("ns", "k") == "global"
-    assert await storage.get("ns", "k", user_id=7) == "user"
-    assert await storage.get("ns", "k", guild_id=1) == "guild"
-    assert await storage.get("ns", "k", guild_id=1, user_id=7) == "member"
-    assert await storage.get("ns", "k", guild_id=2, user_id=7, default="none") == "none"
-    assert await storage.get("ns", "k", user_id=8) is None
-    assert storage.guild_db_path(1).exists()
-    assert await storage.delete("ns", "k", guild_id=1) is True
-    assert await storage.delete("ns", "k", guild_id=1) is False
-    assert await storage.get("ns", "k", guild_id=1, user_id=7) == "member"
-
-
-async def test_values_round_trip_and_items(storage: Storage) -> None:
-    values = {"dict": {"a": [1, 2.5, None, True]}, "int": 2**62, "float": 0.1, "str": "é", "big": 2**70}
-    for key, value in values.items():
-        await storage.set("types", key, value, guild_id=3)
-    assert await storage.items("types", guild_id=3) == values
-    assert await storage.items("types") == {}
-    first = await storage.get("types", "dict", guild_id=3)
-    first["a"].append("changed")  # results are fresh objects
-    assert await storage.get("types", "dict", guild_id=3) == values["dict"]
-
-
-async def test_bad_values_and_ids_are_clear_errors(storage: Storage) -> None:
-    with pytest.raises(TypeError, match="plug/when"):
-        await storage.set("plug", "when", object())
-    with pytest.raises(TypeError, match="plug/nan"):
-        await storage.set("plug", "nan", float("nan"), guild_id=1)
-    for bad in (0, -5, "12", True, 1.5, 2**63):
-        with pytest.raises(ValueError, match="guild_id"):
-            await storage.get("plug", "k", guild_id=bad)  # type: ignore[arg-type]
-        with pytest.raises(ValueError, match="user_id"):
-            await storage.set("plug", "k", 1, user_id=bad)  # type: ignore[arg-type]
-    await storage.set("plug", "text", "abc")
-    with pytest.raises(TypeError, match="plug/text"):
-        await storage.increment("plug", "text")
-    assert await storage.get("plug", "text") == "abc"
-
-
-async def test_increment_ints_and_floats(storage: Storage) -> None:
-    assert await storage.increment("c", "n", guild_id=9) == 1
-    assert await storage.increment("c", "n", 41, guild_id=9) == 42
-    assert await storage.increment("c", "f", 0.1, user_id=9) == pytest.approx(0.1)
-    assert await storage.increment("c", "f", 0.2, user_id=9) == 0.1 + 0.2
-    await storage.set("c", "set-int", 10)
-    assert await storage.increment("c", "set-int", -3) == 7
-    assert await storage.get("c", "n", guild_id=9) == 42
-
-
-async def test_eight_tasks_increment_exactly(storage: Storage) -> None:
-    async def bump() -> None:
-        for _ in range(1000):
-            await storage.increment("race", "hits", guild_id=77)
-
-    await asyncio.gather(*(bump() for _ in range(8)))
-    assert await storage.get("race", "hits", guild_id=77) == 8000
-
-
 def test_two_processes_creating_the_databases_at_once_both_open(tmp_path: Path) -> None:
     # Both switch the new main.db to WAL at the same moment; SQLite answers one of them "database
     # is locked" at once (no busy wait, to avoid a deadlock), which the pool retries.
@@ -132,60 +60,7 @@ def test_two_processes_creating_the_databases_at_once_both_open(tmp_path: Path) 
         assert (data / "main.db").exists()
 
 
-def test_two_processes_increment_exactly(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    command = ["counter", str(data), "555", "500", str(tmp_path / "go")]
-    run_together(tmp_path / "go", command, command)
-    with sqlite3.connect(data / "guilds" / "555" / "guild.db") as conn:
-        (value,) = conn.execute("SELECT value FROM zoryx_documents WHERE key = 'hits'").fetchone()
-    assert value == 1000
-
-
-async def test_plugin_view(storage: Storage) -> None:
-    plugin = storage.for_plugin("zoryx-hello")
-    await plugin.set("greeting", "hi", guild_id=5)
-    assert await storage.get("zoryx-hello", "greeting", guild_id=5) == "hi"
-    assert await plugin.increment("count", 2, user_id=3) == 2
-    assert await plugin.items(user_id=3) == {"count": 2}
-    assert await plugin.delete("count", user_id=3) is True
-    assert await plugin.migrate(["CREATE TABLE hello_log (line TEXT)"]) == 1
-    assert plugin.json_path("state.json") == storage.data_dir / "plugins" / "zoryx-hello" / "state.json"
-    for bad in ("../x.json", "/etc/passwd", ""):
-        with pytest.raises(ValueError):
-            plugin.json_path(bad)
-    with pytest.raises(ValueError):
-        storage.for_plugin("../escape")
-
-
 # --- raw SQL -------------------------------------------------------------------------------------
-
-
-async def test_raw_sql_and_transactions(storage: Storage) -> None:
-    await storage.execute("CREATE TABLE scores (user INTEGER PRIMARY KEY, points INTEGER)", guild_id=4)
-    assert await storage.executemany("INSERT INTO scores VALUES (?, ?)", [(1, 10), (2, 20)], guild_id=4) == 2
-    assert await storage.execute("UPDATE scores SET points = points + 1", guild_id=4) == 2
-    rows = await storage.fetchall("SELECT user, points FROM scores ORDER BY user", guild_id=4)
-    assert [(row["user"], row["points"]) for row in rows] == [(1, 11), (2, 21)]
-    assert await storage.fetchone("SELECT * FROM scores WHERE user = ?", (9,), guild_id=4) is None
-
-    def move(conn: sqlite3.Connection) -> int:
-        conn.execute("UPDATE scores SET points = points - 5 WHERE user = 1")
-        conn.execute("UPDATE scores SET points = points + 5 WHERE user = 2")
-        return int(conn.execute("SELECT SUM(points) FROM scores").fetchone()[0])
-
-    assert await storage.transaction(move, guild_id=4) == 32
-
-    def broken(conn: sqlite3.Connection) -> None:
-        conn.execute("DELETE FROM scores")
-        raise RuntimeError("changed my mind")
-
-    with pytest.raises(RuntimeError, match="changed my mind"):
-        await storage.transaction(broken, guild_id=4)
-    row = await storage.fetchone("SELECT COUNT(*) AS n FROM scores", guild_id=4)
-    assert row is not None and row["n"] == 2
-    with pytest.raises(sqlite3.IntegrityError):
-        await storage.executemany("INSERT INTO scores VALUES (?, ?)", [(3, 1), (1, 1)], guild_id=4)
-    assert await storage.fetchone("SELECT * FROM scores WHERE user = 3", guild_id=4) is None
 
 
 # --- the pool ------------------------------------------------------------------------------------
@@ -286,64 +161,6 @@ async def test_ten_thousand_guilds_stay_within_the_pool(tmp_path: Path) -> None:
         await store.close()
 
 
-# --- migrations ----------------------------------------------------------------------------------
-
-
-def _add_row(conn: sqlite3.Connection) -> None:
-    conn.execute("INSERT INTO notes (body, tag) VALUES ('first', 'x')")
-
-
-NOTES_STEPS: list[MigrationStep] = [
-    "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)",
-    "ALTER TABLE notes ADD COLUMN tag TEXT; CREATE INDEX notes_tag ON notes (tag);",
-    _add_row,
-]
-
-
-async def test_migrations_apply_once_and_record_versions(storage: Storage) -> None:
-    assert await storage.migrate("notes", NOTES_STEPS) == 3
-    assert await storage.migrate("notes", NOTES_STEPS) == 3
-    rows = await storage.fetchall(
-        "SELECT version FROM zoryx_migrations WHERE namespace = 'notes' ORDER BY version"
-    )
-    assert [row["version"] for row in rows] == [1, 2, 3]
-    count = await storage.fetchone("SELECT COUNT(*) AS n FROM notes")
-    assert count is not None and count["n"] == 1
-    assert await storage.migrate("notes", [*NOTES_STEPS, "ALTER TABLE notes ADD COLUMN stars INTEGER"]) == 4
-
-
-async def test_failing_migration_rolls_back_and_names_the_step(storage: Storage) -> None:
-    steps = [*NOTES_STEPS, "INSERT INTO notes (body) VALUES ('half'); INSERT INTO missing_table VALUES (1)"]
-    with pytest.raises(MigrationError) as caught:
-        await storage.migrate("notes", steps, guild_id=8)
-    error = caught.value
-    assert error.namespace == "notes" and error.step == 4
-    assert "notes" in str(error) and "step 4" in str(error) and "no such table: missing_table" in str(error)
-    count = await storage.fetchone("SELECT COUNT(*) AS n FROM notes", guild_id=8)
-    assert count is not None and count["n"] == 1  # the step's first insert was rolled back
-    version = await storage.fetchone(
-        "SELECT MAX(version) AS v FROM zoryx_migrations WHERE namespace = 'notes'", guild_id=8
-    )
-    assert version is not None and version["v"] == 3
-
-
-async def test_guild_migrations_run_when_a_guild_is_first_opened(storage: Storage) -> None:
-    await storage.set("early", "k", 1, guild_id=20)  # opened before the registration
-    storage.register_guild_migrations(
-        "levels", ["CREATE TABLE levels (user INTEGER PRIMARY KEY, xp INTEGER)"]
-    )
-    await storage.execute("INSERT INTO levels VALUES (1, 50)", guild_id=21)
-    await storage.execute("INSERT INTO levels VALUES (1, 60)", guild_id=20)
-    row = await storage.fetchone("SELECT xp FROM levels", guild_id=21)
-    assert row is not None and row["xp"] == 50
-    assert (
-        await storage.fetchone("SELECT name FROM sqlite_schema WHERE name = 'levels'") is None
-    )  # not main.db
-    storage.for_plugin("broken").register_guild_migrations(["CREATE TABLE oops (x"])
-    with pytest.raises(MigrationError, match="broken"):
-        await storage.get("any", "k", guild_id=22)
-
-
 # --- backups -------------------------------------------------------------------------------------
 
 
@@ -434,26 +251,6 @@ async def test_departed_guilds_are_cleaned_after_the_grace_period(tmp_path: Path
         assert await store.get("g", "k", guild_id=1) is None  # a returning guild starts afresh
     finally:
         await store.close()
-
-
-async def test_purge_user_removes_only_that_users_documents(storage: Storage) -> None:
-    for namespace in ("a", "b"):
-        await storage.set(namespace, "profile", 1, user_id=7)
-        await storage.set(namespace, "profile", 1, user_id=8)
-    for guild_id in (1, 2):
-        await storage.set("a", "xp", 10, guild_id=guild_id, user_id=7)
-        await storage.set("a", "xp", 10, guild_id=guild_id, user_id=8)
-        await storage.set("a", "xp", 10, guild_id=guild_id)
-    await storage.set("a", "global", 7)
-    assert await storage.purge_user(7) == 4
-    assert await storage.get("a", "profile", user_id=7) is None
-    assert await storage.get("b", "profile", user_id=8) == 1
-    for guild_id in (1, 2):
-        assert await storage.get("a", "xp", guild_id=guild_id, user_id=7) is None
-        assert await storage.get("a", "xp", guild_id=guild_id, user_id=8) == 10
-        assert await storage.get("a", "xp", guild_id=guild_id) == 10
-    assert await storage.get("a", "global") == 7
-    assert await storage.purge_user(7) == 0
 
 
 async def test_integrity_check_finds_damaged_databases(tmp_path: Path) -> None:

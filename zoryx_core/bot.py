@@ -37,7 +37,7 @@ from .plugins.resolution import Selection
 from .plugins.watcher import HotReloader
 from .private_files import tighten_and_report
 from .settings import Deployment, Settings
-from .storage import Storage, StorageOptions
+from .storage import StorageOptions, create_storage
 from .watchdog import LoopWatchdog
 
 __all__ = ["ZoryxBot", "ZoryxCommandTree"]
@@ -197,7 +197,9 @@ class ZoryxBot(commands.AutoShardedBot):
         self.watchdog = LoopWatchdog(
             float(settings["watchdog.blocked_loop_seconds"]), self.plugins.plugin_of_module
         )
-        self.storage = Storage(self.data_dir, _storage_options(settings))
+        self.storage = create_storage(
+            self.data_dir, storage_options(settings), dsn=self.deployment.database_url
+        )
         self.guild_configs = GuildConfigs(self.storage)
         self.maintenance = Maintenance(self)
         self._prefix_lists: dict[int, tuple[GuildConfig, list[str]]] = {}
@@ -223,6 +225,7 @@ class ZoryxBot(commands.AutoShardedBot):
         await asyncio.to_thread(tighten_and_report, [self.data_dir, self.settings.path], log)
         self.watchdog.start()
         await self.storage.open()
+        await self.guild_configs.start()
         await self.metrics.prepare(self.storage)
         await self.plugins.load_all()
         for warning in setting_typos(self.settings, self.settings.environ):
@@ -470,8 +473,13 @@ def _prefix(bot: Any, message: discord.Message) -> list[str]:
     return [str(bot.settings["prefix"])]
 
 
-def _storage_options(settings: Settings) -> StorageOptions:
+def storage_options(settings: Settings) -> StorageOptions:
+    """The ``storage.*`` settings as :class:`StorageOptions`."""
     return StorageOptions(
+        backend=str(settings["storage.backend"]),
+        pg_pool_size=int(settings["storage.pg_pool_size"]),
+        pg_schema=str(settings["storage.pg_schema"]),
+        pg_retry_seconds=float(settings["storage.pg_retry_seconds"]),
         pool_size=int(settings["storage.pool_size"]),
         busy_timeout_ms=int(settings["storage.busy_timeout_ms"]),
         json_cache_ttl=float(settings["storage.json_cache_ttl"]),

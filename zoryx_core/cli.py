@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .marketplace_cli import COMMANDS as MARKETPLACE_COMMANDS
 from .marketplace_cli import add_marketplace_commands, run_marketplace_command
+from .storage_cli import STORAGE_COMMANDS, add_storage_commands, run_storage_command
 from .ui.text import plural
 
 __all__ = ["main"]
@@ -23,7 +24,7 @@ BUILTIN_COMMANDS = {
     "emulator",
     "version",
     "new-plugin",
-} | MARKETPLACE_COMMANDS
+} | MARKETPLACE_COMMANDS | STORAGE_COMMANDS
 
 
 def _plugin_list(text: str) -> tuple[str, ...]:
@@ -98,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     new_plugin.add_argument("--description", default="", help="one-line summary for its metadata")
     new_plugin.add_argument("--author", default="", help="author name for its metadata")
     add_marketplace_commands(sub)
+    add_storage_commands(sub)
     return parser
 
 
@@ -134,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command in MARKETPLACE_COMMANDS:
         return run_marketplace_command(args)
+    if args.command in STORAGE_COMMANDS:
+        return run_storage_command(args)
     if args.command == "version":
         from . import __version__
 

@@ -1,26 +1,31 @@
 """Per-server settings of the core: prefix, mention prefix and command grants, cached.
 
-Kept as documents of the ``core`` namespace in each server's database. Reads are served from an
+Kept as documents of the ``core`` namespace in each server's scope. Reads are served from an
 in-memory cache; a change made through this service updates the cache at once, so it applies to
-the very next message. Another process sharing the data folder sees it after ``ttl`` seconds.
+the very next message. Other processes hear of it through the store's change notifications
+(PostgreSQL LISTEN/NOTIFY: their next message); on SQLite, where there are none, another process
+sharing the data folder sees it after ``ttl`` seconds.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
+import logging
+import secrets
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .storage import documents
-
 if TYPE_CHECKING:
-    from .storage import Storage
+    from .storage import StorageBackend
 
 __all__ = ["GuildConfig", "GuildConfigs"]
 
 NAMESPACE = "core"
+CHANNEL = "guild_config"
+"""Change notifications: the payload is ``<origin>:<guild id>``."""
+
+log = logging.getLogger("zoryx.guild_config")
 
 
 @dataclass(frozen=True)
@@ -47,14 +52,41 @@ class GuildConfig:
 class GuildConfigs:
     """Reads and writes :class:`GuildConfig` through the storage, with a cache in front."""
 
-    def __init__(self, storage: Storage, *, ttl: float = 60.0) -> None:
+    def __init__(self, storage: StorageBackend, *, ttl: float = 60.0) -> None:
         self.storage = storage
         self.ttl = ttl
+        self.origin = secrets.token_hex(8)
         self._cache: dict[int, tuple[float, GuildConfig]] = {}
+        self._changes: dict[int, int] = {}  # guild -> changes heard of from other processes
         self._locks: dict[int, asyncio.Lock] = {}
         self._loading: dict[int, asyncio.Future[GuildConfig]] = {}
         self.hits = 0
         self.misses = 0
+        self.remote_changes = 0
+
+    async def start(self) -> None:
+        """Listen for changes made by other processes sharing the store (call once it is open)."""
+        await self.storage.subscribe(CHANNEL, self._heard)
+
+    def _heard(self, payload: str | None) -> None:
+        if payload is None:  # notifications may have been missed: forget everything
+            for guild_id in list(self._cache):
+                self._changed(guild_id)
+            return
+        origin, _, guild = payload.partition(":")
+        if origin != self.origin and guild.isdigit():
+            self.remote_changes += 1
+            self._changed(int(guild))
+
+    def _changed(self, guild_id: int) -> None:
+        self._changes[guild_id] = self._changes.get(guild_id, 0) + 1
+        self._cache.pop(guild_id, None)
+
+    async def _announce(self, guild_id: int) -> None:
+        try:
+            await self.storage.notify(CHANNEL, f"{self.origin}:{guild_id}")
+        except Exception:  # the change is stored; others see it after their TTL at the latest
+            log.exception("could not tell other processes about the settings change of %d", guild_id)
 
     def cached(self, guild_id: int) -> GuildConfig | None:
         """The cached config if it is fresh (no I/O)."""
@@ -81,12 +113,16 @@ class GuildConfigs:
 
     async def _load(self, guild_id: int) -> GuildConfig:
         started = time.monotonic()
+        heard = self._changes.get(guild_id, 0)
         try:
             documents = await self.storage.items(NAMESPACE, guild_id=guild_id)
             entry = self._cache.get(guild_id)
             if entry is not None and entry[0] - self.ttl > started:
                 return entry[1]  # a write through this service landed meanwhile; it is newer
-            return self._remember(GuildConfig.from_documents(guild_id, documents))
+            config = GuildConfig.from_documents(guild_id, documents)
+            if self._changes.get(guild_id, 0) != heard:
+                return config  # another process changed it while this read ran: do not cache
+            return self._remember(config)
         finally:
             self._loading.pop(guild_id, None)
 
@@ -106,7 +142,7 @@ class GuildConfigs:
                 roles.append(role_id)
             grants[command] = roles
             await self.storage.set(NAMESPACE, "grants", grants, guild_id=guild_id)
-            return await self._refresh(guild_id)
+            return await self._refresh(guild_id, announce=True)
 
     async def clear_grants(self, guild_id: int, command: str) -> GuildConfig:
         """Remove every grant of ``command`` in the server."""
@@ -114,7 +150,7 @@ class GuildConfigs:
             grants = dict(await self.storage.get(NAMESPACE, "grants", {}, guild_id=guild_id) or {})
             grants.pop(command, None)
             await self.storage.set(NAMESPACE, "grants", grants, guild_id=guild_id)
-            return await self._refresh(guild_id)
+            return await self._refresh(guild_id, announce=True)
 
     async def export(self, guild_id: int) -> dict[str, Any]:
         """The server's choices as plain JSON data (for backups)."""
@@ -139,18 +175,9 @@ class GuildConfigs:
             "mention_prefix": mention_prefix,
             "grants": {str(k): [int(r) for r in v] for k, v in grants.items() if v} or None,
         }
-
-        def write_all(conn: sqlite3.Connection) -> None:
-            scope = documents.scope_for(guild_id, None)
-            for key, value in values.items():
-                if value is None:
-                    documents.delete(conn, NAMESPACE, scope, key)
-                else:
-                    documents.put(conn, NAMESPACE, scope, key, value)
-
         async with self._lock(guild_id):
-            await self.storage.transaction(write_all, guild_id=guild_id)
-            return await self._refresh(guild_id)
+            await self.storage.set_many(NAMESPACE, values, guild_id=guild_id)
+            return await self._refresh(guild_id, announce=True)
 
     def forget(self, guild_id: int) -> None:
         """Drop the cached entry (the server's data is going away)."""
@@ -166,7 +193,12 @@ class GuildConfigs:
         return len(stale)
 
     def stats(self) -> dict[str, int]:
-        return {"entries": len(self._cache), "hits": self.hits, "misses": self.misses}
+        return {
+            "entries": len(self._cache),
+            "hits": self.hits,
+            "misses": self.misses,
+            "remote_changes": self.remote_changes,
+        }
 
     # --- internals ---------------------------------------------------------------------------------
 
@@ -179,9 +211,11 @@ class GuildConfigs:
                 await self.storage.delete(NAMESPACE, key, guild_id=guild_id)
             else:
                 await self.storage.set(NAMESPACE, key, value, guild_id=guild_id)
-            return await self._refresh(guild_id)
+            return await self._refresh(guild_id, announce=True)
 
-    async def _refresh(self, guild_id: int) -> GuildConfig:
+    async def _refresh(self, guild_id: int, *, announce: bool = False) -> GuildConfig:
+        if announce:
+            await self._announce(guild_id)
         documents = await self.storage.items(NAMESPACE, guild_id=guild_id)
         return self._remember(GuildConfig.from_documents(guild_id, documents))
 

@@ -85,7 +85,7 @@ class Maintenance:
         report.json_cache_expired = storage.json.expire()
         report.file_locks_pruned = storage.json.prune_locks()
         report.guild_cache_expired = self.bot.guild_configs.expire()
-        report.connections_closed = await storage.pool.close_idle(IDLE_CONNECTION_SECONDS)
+        report.connections_closed = await storage.close_idle(IDLE_CONNECTION_SECONDS)
         report.departed_guilds_noted = await self.note_absent_guilds()
         report.departed_guilds_cleaned = await storage.cleanup_departed()
         for guild_id in report.departed_guilds_cleaned:
@@ -101,7 +101,7 @@ class Maintenance:
         if not bot.is_ready() or (bot.shard_ids is not None and len(bot.shard_ids) != bot.shard_count):
             return []
         present = {guild.id for guild in bot.guilds}
-        on_disk = await asyncio.to_thread(bot.storage.guild_ids_on_disk)
+        on_disk = await bot.storage.guild_ids()
         absent = [gid for gid in on_disk if gid not in present]
         for guild_id in absent:
             await bot.storage.guild_departed(guild_id)

@@ -4,22 +4,32 @@ usage counts persisted to the global database in batches, off the event loop."""
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .storage import Storage
+    from .storage import StorageBackend
 
 __all__ = ["Metrics", "MetricsSnapshot", "ShardActivity"]
 
 log = logging.getLogger("zoryx.metrics")
 
-USAGE_MIGRATIONS = (
-    "CREATE TABLE zoryx_command_usage ("
-    " command TEXT PRIMARY KEY, uses INTEGER NOT NULL DEFAULT 0, last_used REAL)",
+USAGE_MIGRATIONS = {
+    "sqlite": [
+        "CREATE TABLE zoryx_command_usage ("
+        " command TEXT PRIMARY KEY, uses INTEGER NOT NULL DEFAULT 0, last_used REAL)"
+    ],
+    "postgresql": [
+        "CREATE TABLE zoryx_command_usage ("
+        " command TEXT PRIMARY KEY, uses BIGINT NOT NULL DEFAULT 0, last_used DOUBLE PRECISION)"
+    ],
+}
+_ADD_USAGE = (
+    "INSERT INTO zoryx_command_usage (command, uses, last_used) VALUES ({}) "
+    "ON CONFLICT (command) DO UPDATE SET uses = zoryx_command_usage.uses + excluded.uses, "
+    "last_used = excluded.last_used"
 )
 
 
@@ -117,30 +127,26 @@ class Metrics:
             top_commands=self.per_command.most_common(top),
         )
 
-    async def prepare(self, storage: Storage) -> None:
+    async def prepare(self, storage: StorageBackend) -> None:
         """Create the usage table (a core migration) in the global database."""
         await storage.migrate("core.metrics", USAGE_MIGRATIONS)
 
-    async def flush(self, storage: Storage) -> int:
+    async def flush(self, storage: StorageBackend) -> int:
         """Add the counts gathered since the last flush to the database; returns commands written."""
         if not self._unsaved:
             return 0
         pending, self._unsaved = self._unsaved, Counter()
         rows = [(name, count, self._last_used.get(name)) for name, count in pending.items()]
         try:
-            await storage.executemany(
-                "INSERT INTO zoryx_command_usage (command, uses, last_used) VALUES (?, ?, ?) "
-                "ON CONFLICT(command) DO UPDATE SET uses = uses + excluded.uses, "
-                "last_used = excluded.last_used",
-                rows,
-            )
-        except (sqlite3.Error, RuntimeError):
+            sql = storage.sql(sqlite=_ADD_USAGE.format("?, ?, ?"), postgresql=_ADD_USAGE.format("$1, $2, $3"))
+            await storage.executemany(sql, rows)
+        except Exception:
             self._unsaved.update(pending)  # keep them for the next flush
             log.exception("could not save command usage counts; will retry")
             raise
         return len(rows)
 
-    async def usage(self, storage: Storage, limit: int = 10) -> list[tuple[str, int]]:
+    async def usage(self, storage: StorageBackend, limit: int = 10) -> list[tuple[str, int]]:
         """Most used commands over all runs (saved counts plus those not yet flushed)."""
         rows = await storage.fetchall("SELECT command, uses FROM zoryx_command_usage")
         totals: Counter[str] = Counter({str(row[0]): int(row[1]) for row in rows})

@@ -23,6 +23,7 @@ from .panel import startup_panel
 from .plugins.resolution import Selection
 from .settings import ConfigFileError, Deployment, DeploymentError, Settings, SettingsError, merged_environ
 from .startup_failures import describe_start_failure
+from .storage.postgres.dsn import DsnError
 
 __all__ = [
     "RunOptions",
@@ -141,6 +142,9 @@ def run(options: RunOptions, environ: Mapping[str, str] | None = None, console: 
             settings, deployment, selection=selection_for(options, settings), hot_reload=options.hot_reload
         )
         asyncio.run(_serve(bot, deployment, console))
+    except DsnError as error:  # the store cannot be used: one line saying where and what to check
+        console.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
+        return 2
     except Exception as error:
         if (full := find_disk_full(error)) is not None:
             log.error("stopped: %s", full, exc_info=error, extra={FILE_ONLY: True})
@@ -177,6 +181,7 @@ async def _serve(bot: ZoryxBot, deployment: Deployment, console: Console) -> Non
         loop.add_signal_handler(sig, request_stop, sig.name)
     assert deployment.token is not None
     async with bot:
+        await bot.storage.open()  # an unusable store stops start-up before Discord is contacted
         runner = asyncio.create_task(bot.start(deployment.token))
         ready = asyncio.create_task(bot.wait_until_ready())
         await asyncio.wait({runner, ready}, return_when=asyncio.FIRST_COMPLETED)

@@ -642,6 +642,39 @@ CORE_SETTINGS: tuple[Setting, ...] = (
         maximum=86400,
     ),
     Setting(
+        "storage.backend",
+        "sqlite",
+        "str",
+        "Where the bot keeps its data: sqlite (files in the data folder, nothing to install) or "
+        "postgresql (one database several processes and machines share; the URL comes from the "
+        "ZORYX_DATABASE_URL environment variable, never from config.json; needs zoryx-core[postgresql]).",
+        choices=("sqlite", "postgresql"),
+    ),
+    Setting(
+        "storage.pg_pool_size",
+        10,
+        "int",
+        "Most PostgreSQL connections one process keeps open.",
+        minimum=1,
+        maximum=1000,
+    ),
+    Setting(
+        "storage.pg_schema",
+        "zoryx",
+        "str",
+        "PostgreSQL schema of the bot's global tables; each server's own tables go in <schema>_g<id>.",
+        min_length=1,
+        max_length=40,
+    ),
+    Setting(
+        "storage.pg_retry_seconds",
+        30.0,
+        "float",
+        "Seconds a PostgreSQL operation is retried while the server cannot be reached, before it fails.",
+        minimum=0,
+        maximum=3600,
+    ),
+    Setting(
         "storage.pool_size",
         64,
         "int",
@@ -1402,10 +1435,13 @@ class Deployment:
     owner_ids: frozenset[int]
     shard_count: int | None
     shard_ids: tuple[int, ...] | None
+    database_url: str | None = field(default=None, repr=False)
+    """``ZORYX_DATABASE_URL``: the PostgreSQL store when ``storage.backend`` is ``postgresql``."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Deployment:
-        """Read ``DISCORD_TOKEN``, ``BOT_OWNER_ID``, ``BOT_OWNER_IDS``, ``SHARD_COUNT`` and ``SHARD_IDS``.
+        """Read ``DISCORD_TOKEN``, ``BOT_OWNER_ID``, ``BOT_OWNER_IDS``, ``SHARD_COUNT``, ``SHARD_IDS`` and
+        ``ZORYX_DATABASE_URL``.
 
         Empty values count as unset. Raises :class:`DeploymentError` naming the variable, the value and
         what is allowed.
@@ -1465,6 +1501,7 @@ class Deployment:
             owner_ids=frozenset(owner_ids),
             shard_count=shard_count,
             shard_ids=shard_ids,
+            database_url=_variable(environ, "ZORYX_DATABASE_URL"),
         )
 
     @property

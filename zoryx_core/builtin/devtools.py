@@ -17,6 +17,7 @@ from discord.ext import commands
 
 from zoryx_core import PluginContext, PluginStatus, ZoryxBot, hookimpl
 from zoryx_core.hybrid import hybrid_command
+from zoryx_core.storage import BackupsUnavailable
 from zoryx_core.ui import error_embed, info_embed, plural, success_embed
 
 __all__ = ["Check", "DevToolsCog", "atomic_selftest", "integrity_checks"]
@@ -195,7 +196,11 @@ class DevToolsCog(commands.Cog, name="Developer tools"):
         if action == "backup":
             if ctx.interaction is not None:
                 await ctx.defer()
-            folder = await bot.storage.backup()
+            try:
+                folder = await bot.storage.backup()
+            except BackupsUnavailable as unavailable:
+                await ctx.send(embed=error_embed("No backup made", str(unavailable)))
+                return
             await ctx.send(embed=success_embed("Backup made", f"`{_short(bot, folder)}`"))
             return
         stats = await asyncio.to_thread(bot.storage.stats)

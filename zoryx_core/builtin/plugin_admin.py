@@ -74,9 +74,12 @@ def registry_document(bot: ZoryxBot) -> dict[str, Any]:
 
 
 async def save_registry(bot: ZoryxBot) -> None:
-    """Write ``data/plugins.json`` atomically."""
+    """Write ``data/plugins.json`` atomically and the same document to the store (global ``core``
+    document ``plugin_registry``), where processes on other machines see it."""
     if bot.storage.is_open:
-        await bot.storage.json.write(bot.data_dir / REGISTRY_FILE, registry_document(bot))
+        document = registry_document(bot)
+        await bot.storage.json.write(bot.data_dir / REGISTRY_FILE, document)
+        await bot.storage.set("core", "plugin_registry", document)
 
 
 def _set_aside_text(entry: SetAside, plugin: str) -> str:

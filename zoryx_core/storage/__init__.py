@@ -1,10 +1,21 @@
-"""Storage owned by the bot: main.db, one SQLite database per guild behind a bounded connection
-pool, atomic JSON files, migrations, backups and upkeep. Nothing here runs on the event loop."""
+"""Storage owned by the bot behind one backend interface (:class:`StorageBackend`): SQLite (main.db
+and one database per guild behind a bounded connection pool, the embedded default) or PostgreSQL
+(one database several processes and machines share); atomic JSON files, migrations, backups and
+upkeep. Nothing here blocks the event loop."""
 
 from __future__ import annotations
 
 from .atomic_json import AtomicJsonFiles, CorruptJsonError
+from .backend import (
+    BackupsUnavailable,
+    Dialect,
+    MigrationSteps,
+    Row,
+    StorageBackend,
+    StorageUnavailable,
+)
 from .base import StorageOptions
+from .factory import create_storage
 from .handle import Storage
 from .lifecycle import DatabaseCheck
 from .migrations import MigrationError, MigrationStep
@@ -13,12 +24,19 @@ from .pool import ConnectionPool
 
 __all__ = [
     "AtomicJsonFiles",
+    "BackupsUnavailable",
     "ConnectionPool",
     "CorruptJsonError",
     "DatabaseCheck",
+    "Dialect",
     "MigrationError",
     "MigrationStep",
+    "MigrationSteps",
     "PluginStorage",
+    "Row",
     "Storage",
+    "StorageBackend",
     "StorageOptions",
+    "StorageUnavailable",
+    "create_storage",
 ]

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from . import documents
 from .atomic_json import AtomicJsonFiles
+from .backend import MigrationSteps, StorageBackend, steps_for
 from .documents import check_id
 from .migrations import MigrationStep, apply_migrations
 from .pool import ConnectionPool
@@ -26,8 +27,10 @@ GUILD_DB_NAME = "guild.db"
 
 @dataclass(frozen=True)
 class StorageOptions:
-    """Tuning for :class:`~zoryx_core.storage.Storage` (the ``storage.*`` settings)."""
+    """Tuning for the storage backends (the ``storage.*`` settings)."""
 
+    backend: str = "sqlite"
+    """``sqlite`` (files in the data folder) or ``postgresql`` (DSN from ``ZORYX_DATABASE_URL``)."""
     pool_size: int = 64
     """Most SQLite connections open at once."""
     busy_timeout_ms: int = 5000
@@ -38,11 +41,20 @@ class StorageOptions:
     backup_on_shutdown: bool = True
     departed_grace_seconds: float = 7 * 24 * 3600
     """How long the data of a guild the bot left is kept before ``cleanup_departed`` deletes it."""
+    pg_pool_size: int = 10
+    """Most PostgreSQL connections open at once (per process)."""
+    pg_schema: str = "zoryx"
+    """PostgreSQL schema of the global tables; each guild's tables live in ``<schema>_g<id>``."""
+    pg_retry_seconds: float = 30.0
+    """How long a PostgreSQL operation is retried while the server cannot be reached."""
 
 
-class StorageBase:
+class StorageBase(StorageBackend):
     """Paths, the connection pool, JSON files and guild preparation (schema and registered
     guild migrations, applied the first time this process opens each guild database)."""
+
+    dialect = "sqlite"
+    pool: ConnectionPool
 
     def __init__(self, data_dir: Path, options: StorageOptions | None = None) -> None:
         self.data_dir = Path(data_dir)
@@ -79,12 +91,13 @@ class StorageBase:
     def is_open(self) -> bool:
         return self._state == "open"
 
-    def register_guild_migrations(self, namespace: str, steps: Sequence[MigrationStep]) -> None:
+    def register_guild_migrations(self, namespace: str, steps: MigrationSteps) -> None:
         """Migrations applied to every guild database when this process first opens it (and to
         those already opened, on their next use)."""
         if not isinstance(namespace, str) or not namespace:
             raise ValueError(f"namespace must be a non-empty str, got {namespace!r}")
-        self._guild_migrations[namespace] = tuple(steps)
+        chosen = steps_for(steps, "sqlite", f"migrations of {namespace!r}")
+        self._guild_migrations[namespace] = tuple(chosen)
         self._migrations_generation += 1
 
     # --- internals -------------------------------------------------------------------------------

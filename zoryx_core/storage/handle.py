@@ -7,14 +7,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
 from . import documents, lifecycle
+from .backend import MigrationSteps, Row, steps_for
 from .base import StorageOptions
-from .migrations import MigrationStep, apply_migrations
-from .plugin_storage import PluginStorage
+from .migrations import apply_migrations
 from .upkeep import StorageUpkeep
 
 __all__ = ["Storage", "StorageOptions"]
@@ -26,7 +26,8 @@ Params = Sequence[Any] | dict[str, Any]
 
 
 class Storage(StorageUpkeep):
-    """Key/value documents, raw SQL, migrations, backups and upkeep over the bot's data folder.
+    """The SQLite backend: key/value documents, raw SQL, migrations, backups and upkeep over the
+    bot's data folder (``dialect`` is ``"sqlite"``).
 
     Documents are JSON values namespaced by plugin. Their scope follows the ids given: none ->
     global and ``user_id`` -> user (both in main.db); ``guild_id`` -> guild and ``guild_id`` with
@@ -68,10 +69,6 @@ class Storage(StorageUpkeep):
             self._state = "closed"
         log.info("storage closed (%s)", self.data_dir)
 
-    def for_plugin(self, namespace: str) -> PluginStorage:
-        """This storage seen by one plugin: the methods below without the ``namespace`` argument."""
-        return PluginStorage(self, namespace)
-
     # --- key/value documents ---------------------------------------------------------------------
 
     async def get(
@@ -101,6 +98,30 @@ class Storage(StorageUpkeep):
         scope = documents.scope_for(guild_id, user_id)
         job = partial(documents.put, namespace=namespace, scope=scope, key=key, value=value)
         await self._run(scope.guild_id, job)
+
+    async def set_many(
+        self,
+        namespace: str,
+        values: Mapping[str, Any],
+        *,
+        guild_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        """Store several documents of one scope in one transaction; a None value deletes the key."""
+        self._require_open()
+        for key in values:
+            documents.check_name(namespace, key)
+        scope = documents.scope_for(guild_id, user_id)
+        pairs = dict(values)
+
+        def write_all(conn: sqlite3.Connection) -> None:
+            for key, value in pairs.items():
+                if value is None:
+                    documents.delete(conn, namespace, scope, key)
+                else:
+                    documents.put(conn, namespace, scope, key, value)
+
+        await self._run(scope.guild_id, partial(_in_transaction, fn=write_all))
 
     async def delete(
         self, namespace: str, key: str, *, guild_id: int | None = None, user_id: int | None = None
@@ -154,20 +175,16 @@ class Storage(StorageUpkeep):
             guild_id, partial(_in_transaction, fn=lambda conn: conn.executemany(sql, seq).rowcount)
         )
 
-    async def fetchall(
-        self, sql: str, params: Params = (), *, guild_id: int | None = None
-    ) -> list[sqlite3.Row]:
+    async def fetchall(self, sql: str, params: Params = (), *, guild_id: int | None = None) -> list[Row]:
         """Every row of a query (rows index by name or position)."""
         self._require_open()
-        rows: list[sqlite3.Row] = await self._run(guild_id, lambda conn: conn.execute(sql, params).fetchall())
+        rows: list[Row] = await self._run(guild_id, lambda conn: conn.execute(sql, params).fetchall())
         return rows
 
-    async def fetchone(
-        self, sql: str, params: Params = (), *, guild_id: int | None = None
-    ) -> sqlite3.Row | None:
+    async def fetchone(self, sql: str, params: Params = (), *, guild_id: int | None = None) -> Row | None:
         """The first row of a query, or None."""
         self._require_open()
-        row: sqlite3.Row | None = await self._run(guild_id, lambda conn: conn.execute(sql, params).fetchone())
+        row: Row | None = await self._run(guild_id, lambda conn: conn.execute(sql, params).fetchone())
         return row
 
     async def transaction(self, fn: Callable[[sqlite3.Connection], T], *, guild_id: int | None = None) -> T:
@@ -178,16 +195,15 @@ class Storage(StorageUpkeep):
 
     # --- migrations ------------------------------------------------------------------------------
 
-    async def migrate(
-        self, namespace: str, steps: Sequence[MigrationStep], *, guild_id: int | None = None
-    ) -> int:
+    async def migrate(self, namespace: str, steps: MigrationSteps, *, guild_id: int | None = None) -> int:
         """Apply the steps of ``namespace`` not yet recorded in that database (``zoryx_migrations``),
         each in its own transaction; returns the version reached. A failing step is rolled back
         and raises :class:`~zoryx_core.storage.MigrationError`. For every guild database, use
         :meth:`register_guild_migrations` instead."""
         self._require_open()
         documents.check_name(namespace, "")
-        return await self._run(guild_id, partial(apply_migrations, namespace=namespace, steps=tuple(steps)))
+        chosen = steps_for(steps, "sqlite", f"migrations of {namespace!r}")
+        return await self._run(guild_id, partial(apply_migrations, namespace=namespace, steps=tuple(chosen)))
 
 
 def _in_transaction(conn: sqlite3.Connection, *, fn: Callable[[sqlite3.Connection], T]) -> T:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from .migrations import MigrationStep
-
 if TYPE_CHECKING:
-    from .handle import Storage
+    from .backend import Dialect, MigrationSteps, StorageBackend
 
 __all__ = ["PluginStorage"]
 
@@ -21,7 +18,7 @@ class PluginStorage:
     """:class:`~zoryx_core.storage.Storage` methods bound to one ``namespace`` (the plugin's name).
     Raw SQL, backups and the rest are on ``.storage``; JSON files on ``.storage.json``."""
 
-    def __init__(self, storage: Storage, namespace: str) -> None:
+    def __init__(self, storage: StorageBackend, namespace: str) -> None:
         if not isinstance(namespace, str) or not _NAMESPACE.match(namespace):
             raise ValueError(f"a plugin namespace is letters, digits, '_', '.' and '-', got {namespace!r}")
         self.storage = storage
@@ -48,10 +45,20 @@ class PluginStorage:
     async def items(self, *, guild_id: int | None = None, user_id: int | None = None) -> dict[str, Any]:
         return await self.storage.items(self.namespace, guild_id=guild_id, user_id=user_id)
 
-    async def migrate(self, steps: Sequence[MigrationStep], *, guild_id: int | None = None) -> int:
+    async def migrate(self, steps: MigrationSteps, *, guild_id: int | None = None) -> int:
+        """Steps for every dialect, or ``{"sqlite": [...], "postgresql": [...]}``."""
         return await self.storage.migrate(self.namespace, steps, guild_id=guild_id)
 
-    def register_guild_migrations(self, steps: Sequence[MigrationStep]) -> None:
+    @property
+    def dialect(self) -> Dialect:
+        """The SQL dialect of the active store: ``"sqlite"`` or ``"postgresql"``."""
+        return self.storage.dialect
+
+    def sql(self, **variants: str) -> str:
+        """The variant for the active dialect: ``sql(sqlite="... ?", postgresql="... $1")``."""
+        return self.storage.sql(**variants)
+
+    def register_guild_migrations(self, steps: MigrationSteps) -> None:
         """Migrations applied to each guild database when it is first opened by this process."""
         self.storage.register_guild_migrations(self.namespace, steps)
 

@@ -3,6 +3,7 @@ left, erasing a user's data, integrity checks and figures."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import time
@@ -108,6 +109,10 @@ class StorageUpkeep(StorageBase):
             log.info("deleted the data of %d guilds left more than the grace period ago", len(cleaned))
         return cleaned
 
+    async def guild_ids(self) -> list[int]:
+        """Guilds with a database in ``data_dir/guilds``."""
+        return await self.pool.call(self.guild_ids_on_disk)
+
     def guild_ids_on_disk(self) -> list[int]:
         """Guilds with a database in ``data_dir/guilds`` (lists a folder: blocking)."""
         return lifecycle.guild_ids_on_disk(self.guilds_dir, GUILD_DB_NAME)
@@ -159,15 +164,46 @@ class StorageUpkeep(StorageBase):
             log.error("integrity check failed for %s: %s", check.path, check.detail)
         return sorted(checks, key=lambda check: (check.path != self.main_db_path, str(check.path)))
 
+    async def close_idle(self, idle_seconds: float) -> int:
+        """Close pooled connections unused for ``idle_seconds``; returns how many."""
+        return await self.pool.close_idle(idle_seconds)
+
+    async def describe(self) -> dict[str, Any]:
+        """Backend, data folder, database sizes and pool figures (for ``zoryx storage info``)."""
+        return await self.pool.call(self._describe)
+
+    def _describe(self) -> dict[str, Any]:
+        ids = self.guild_ids_on_disk()
+        guild_bytes = sum(_file_size(self.guild_db_path(guild_id)) for guild_id in ids)
+        return {
+            "backend": "sqlite",
+            "location": str(self.data_dir),
+            "main_db_bytes": _file_size(self.main_db_path),
+            "guild_databases": len(ids),
+            "guild_db_bytes": guild_bytes,
+            "backup_sets": len(self.backup_sets()),
+            "pool": self.pool.stats(),
+        }
+
     def stats(self) -> dict[str, Any]:
         """Pool and JSON cache figures, guild databases on disk, backup sets (lists folders: blocking)."""
         return {
+            "backend": "sqlite",
             "open": self.is_open,
             "pool": self.pool.stats(),
             "json": self.json.stats(),
             "guild_dbs_on_disk": len(self.guild_ids_on_disk()),
             "backup_sets": len(self.backup_sets()),
         }
+
+
+def _file_size(path: Path) -> int:
+    """Bytes of a database with its write-ahead log (0 when missing)."""
+    total = 0
+    for candidate in (path, path.with_name(path.name + "-wal")):
+        with contextlib.suppress(FileNotFoundError):
+            total += candidate.stat().st_size
+    return total
 
 
 def _copy_to(conn: sqlite3.Connection, *, target: Path) -> None:

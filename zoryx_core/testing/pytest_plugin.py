@@ -6,7 +6,10 @@ Any project that installs ``zoryx-core[testing]`` gets:
 - ``bot_runner``: ``await bot_runner(bot)`` starts a bot on the emulator, waits until it is
   ready, and closes it when the test ends;
 - ``zoryx_bot``: ``await zoryx_bot(plugins=[...])`` starts a real ZoryxBot with its plugins in a
-  folder of its own and closes it when the test ends.
+  folder of its own and closes it when the test ends;
+- ``postgres_dsn``: a database of the test run's own on a real PostgreSQL server (see
+  :mod:`zoryx_core.testing.postgres_server`), dropped at the end; skips when there is none (fails
+  under ``CI=true``).
 
 The ``emulator_strict_routes`` marker (or ``--emulator-strict-routes``, or ``emulator_strict_routes =
 true`` in the ini file) fails a test whose bot called a route the emulator does not serve.
@@ -15,11 +18,35 @@ true`` in the ini file) fails a test whose bot called a route the emulator does 
 from __future__ import annotations
 
 import importlib.util
+import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-__all__ = ["bot_runner", "discord_emulator", "pytest_addoption", "pytest_configure", "zoryx_bot"]
+from .postgres_server import HOW_TO_RUN, find_postgres, scratch_database
+
+__all__ = [
+    "bot_runner",
+    "discord_emulator",
+    "postgres_dsn",
+    "pytest_addoption",
+    "pytest_configure",
+    "zoryx_bot",
+]
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn() -> Iterator[str]:
+    """A database of this test run's own (dropped at the end)."""
+    with find_postgres() as server:
+        if server is None:
+            if os.environ.get("CI") == "true":
+                pytest.fail(HOW_TO_RUN)
+            pytest.skip(HOW_TO_RUN)
+        with scratch_database(server) as database:
+            yield database.dsn
+
 
 _STRICT_HELP = "fail a test whose bot called a REST route the Discord emulator does not serve"
 

@@ -31,7 +31,8 @@ def make_zoryx_bot(
 
     ``plugins`` limits loading to those names (``None``: every discovered plugin);
     ``config`` holds dotted keys written to ``config.json`` before loading, e.g.
-    ``{"plugins.setup_timeout": 1.0}``; ``environ`` adds ``ZORYX_*`` overrides.
+    ``{"plugins.setup_timeout": 1.0}``; ``environ`` adds ``ZORYX_*`` overrides (and
+    ``ZORYX_DATABASE_URL``, the PostgreSQL store when ``storage.backend`` is ``postgresql``).
     """
     home.mkdir(parents=True, exist_ok=True)
     config_path = home / "config.json"
@@ -53,7 +54,10 @@ def make_zoryx_bot(
         none=no_plugins,
         only_source="the test's plugin list",
     )
-    deployment = Deployment.from_environ({"BOT_OWNER_ID": str(owner_id)} if owner_id else {})
+    deployment_env = {k: v for k, v in (environ or {}).items() if k == "ZORYX_DATABASE_URL"}
+    if owner_id:
+        deployment_env["BOT_OWNER_ID"] = str(owner_id)
+    deployment = Deployment.from_environ(deployment_env)
     return ZoryxBot(
         settings,
         deployment,

@@ -259,3 +259,22 @@ async def test_the_health_check_hook_reports_the_worst_shard(world: World, start
     monitor.metrics(1).disconnect()
     [result] = [r for r in await bot.plugins.health_checks() if r.name == "shards"]
     assert result.status == "unhealthy" and "shard 1: disconnected" in result.detail
+
+
+async def test_alert_set_up_is_in_the_store_and_an_old_file_moves_there(world: World, start: Starter) -> None:
+    bot, monitor = await start()
+    alerts = monitor.alerts
+    await alerts.configure(channel_id=world.alerts.id, threshold=4)
+    assert await monitor.plugin.storage.get("alert_config") == {"channel_id": world.alerts.id, "threshold": 4}
+    assert not alerts.legacy_path.exists()
+    # another process sharing the store reads the same set-up
+    other = type(alerts)(bot, monitor.plugin.storage, alerts.legacy_path, alerts.settings)
+    await other.load()
+    assert other.config == alerts.config
+    # a set-up an earlier version left in a JSON file is moved into the store once
+    await monitor.plugin.storage.delete("alert_config")
+    await bot.storage.json.write(alerts.legacy_path, {"channel_id": 42, "threshold": 7})
+    await other.load()
+    assert (other.config.channel_id, other.config.threshold) == (42, 7)
+    assert await monitor.plugin.storage.get("alert_config") == {"channel_id": 42, "threshold": 7}
+    assert not alerts.legacy_path.exists()

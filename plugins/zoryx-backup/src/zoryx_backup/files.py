@@ -27,7 +27,7 @@ from zoryx_core.private_files import PRIVATE_FILE_MODE, private_dir
 from .canonical import canonical_chunks, canonical_sha256
 from .errors import SnapshotFormatError
 
-__all__ = ["FILE_FORMAT", "SnapshotFile", "SnapshotFiles", "WrittenFile"]
+__all__ = ["FILE_FORMAT", "SnapshotFile", "SnapshotFiles", "WrittenFile", "envelope_bytes", "parse_envelope"]
 
 FILE_FORMAT = "zoryx-backup/file"
 
@@ -94,25 +94,13 @@ class SnapshotFiles:
 
     def write_sync(self, relative_path: str, document: dict[str, Any]) -> WrittenFile:
         target = self.path(relative_path)
-        digest = hashlib.sha256()
-        body: list[bytes] = []
-        for chunk in canonical_chunks(document):
-            digest.update(chunk)
-            body.append(chunk)
-        sha = digest.hexdigest()
-        head = json.dumps(
-            {"algorithm": "sha256", "value": sha}, sort_keys=True, separators=(",", ":")
-        ).encode()
-        prefix = b'{"checksum":' + head + b',"format":' + json.dumps(FILE_FORMAT).encode() + b',"snapshot":'
+        data, sha = envelope_bytes(document)
         temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-        size = 0
         try:
             private_dir(target.parent)
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
             with os.fdopen(fd, "wb") as handle:
-                for piece in (prefix, *body, b"}"):
-                    handle.write(piece)
-                    size += len(piece)
+                handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(temp, target)
@@ -121,25 +109,10 @@ class SnapshotFiles:
                 temp.unlink()
             raise_named(error, target)  # a full disk is named with the snapshot's path
         _fsync_directory(target.parent)
-        return WrittenFile(relative_path, sha, size)
+        return WrittenFile(relative_path, sha, len(data))
 
     def read_sync(self, relative_path: str) -> SnapshotFile:
-        raw = self.path(relative_path).read_bytes()
-        try:
-            envelope = json.loads(raw)
-        except (ValueError, RecursionError) as exc:
-            raise SnapshotFormatError("the file", f"it is not valid JSON ({exc})") from None
-        if not isinstance(envelope, dict) or not isinstance(envelope.get("snapshot"), dict):
-            raise SnapshotFormatError("the file", "it holds no snapshot object")
-        checksum = envelope.get("checksum")
-        recorded = checksum.get("value") if isinstance(checksum, dict) else None
-        document: dict[str, Any] = envelope["snapshot"]
-        return SnapshotFile(
-            document=document,
-            computed_sha256=canonical_sha256(document),
-            recorded_sha256=recorded if isinstance(recorded, str) else None,
-            size=len(raw),
-        )
+        return parse_envelope(self.path(relative_path).read_bytes())
 
     def _delete_sync(self, relative_paths: list[str]) -> int:
         removed = 0
@@ -165,6 +138,39 @@ class SnapshotFiles:
             with contextlib.suppress(FileNotFoundError):
                 found[path.relative_to(self.root).as_posix()] = path.stat().st_mtime
         return found
+
+
+def envelope_bytes(document: dict[str, Any]) -> tuple[bytes, str]:
+    """The whole file for ``document`` and the SHA-256 of its canonical form (what
+    :meth:`SnapshotFiles.write_sync` streams to disk)."""
+    digest = hashlib.sha256()
+    body: list[bytes] = []
+    for chunk in canonical_chunks(document):
+        digest.update(chunk)
+        body.append(chunk)
+    sha = digest.hexdigest()
+    head = json.dumps({"algorithm": "sha256", "value": sha}, sort_keys=True, separators=(",", ":")).encode()
+    prefix = b'{"checksum":' + head + b',"format":' + json.dumps(FILE_FORMAT).encode() + b',"snapshot":'
+    return b"".join((prefix, *body, b"}")), sha
+
+
+def parse_envelope(raw: bytes) -> SnapshotFile:
+    """A file's bytes read back: the snapshot, its checksum computed now and the recorded one."""
+    try:
+        envelope = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise SnapshotFormatError("the file", f"it is not valid JSON ({exc})") from None
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("snapshot"), dict):
+        raise SnapshotFormatError("the file", "it holds no snapshot object")
+    checksum = envelope.get("checksum")
+    recorded = checksum.get("value") if isinstance(checksum, dict) else None
+    document: dict[str, Any] = envelope["snapshot"]
+    return SnapshotFile(
+        document=document,
+        computed_sha256=canonical_sha256(document),
+        recorded_sha256=recorded if isinstance(recorded, str) else None,
+        size=len(raw),
+    )
 
 
 def _fsync_directory(folder: Path) -> None:

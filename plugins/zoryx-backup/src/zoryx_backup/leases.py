@@ -86,8 +86,10 @@ def acquire_lease(conn: sqlite3.Connection, lease: RestoreLease, now_ts: float) 
             lease.guild_id, f"backup #{row['backup_id']}, started by user {row['user_id']} in another process"
         )
     conn.execute(
-        "INSERT OR REPLACE INTO zoryx_backup_restore_leases"
-        " (guild_id, holder, backup_id, user_id, started_ts, expires_ts) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO zoryx_backup_restore_leases"
+        " (guild_id, holder, backup_id, user_id, started_ts, expires_ts) VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (guild_id) DO UPDATE SET holder = excluded.holder, backup_id = excluded.backup_id,"
+        " user_id = excluded.user_id, started_ts = excluded.started_ts, expires_ts = excluded.expires_ts",
         (lease.guild_id, lease.holder, lease.backup_id, lease.user_id, now_ts, now_ts + LEASE_SECONDS),
     )
 

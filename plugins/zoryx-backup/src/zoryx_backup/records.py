@@ -146,7 +146,7 @@ def list_records(
     where, params = ("WHERE guild_id = ?", [guild_id]) if guild_id is not None else ("", [])
     rows = conn.execute(
         f"SELECT * FROM zoryx_backup_records {where} ORDER BY created_ts DESC, id DESC LIMIT ? OFFSET ?",
-        (*params, -1 if limit is None else limit, offset),
+        (*params, 2**62 if limit is None else limit, offset),  # no limit, in both SQL dialects
     ).fetchall()
     return [_record(row) for row in rows]
 
@@ -243,9 +243,10 @@ def insert_record(
         rotated = [_record(row) for row in rows]
         _remove(conn, rotated, AuditAction.ROTATE, now_ts)
         removed += rotated
-    cursor = conn.execute(
+    inserted = conn.execute(
         "INSERT INTO zoryx_backup_records (guild_id, guild_name, label, author_id, automatic, created_ts,"
-        " file, size_bytes, sha256, schema_version, counts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " file, size_bytes, sha256, schema_version, counts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " RETURNING id",
         (
             new.guild_id,
             new.guild_name,
@@ -260,7 +261,7 @@ def insert_record(
             json.dumps(asdict(new.counts), sort_keys=True),
         ),
     )
-    backup_id = int(cursor.lastrowid or 0)
+    backup_id = int(inserted.fetchone()[0])
     counts = new.counts
     add_entry(
         conn,
@@ -335,11 +336,21 @@ def set_note(
 
 def read_stats(conn: sqlite3.Connection, guild_id: int | None, now_ts: float) -> BackupStats:
     where, params = ("WHERE guild_id = ?", (guild_id,)) if guild_id is not None else ("", ())
+    postgresql = getattr(conn, "dialect", "sqlite") == "postgresql"
+    # PostgreSQL's SUM of integers is numeric: bring it back to bigint
+    total = "CAST(SUM({}) AS BIGINT)" if postgresql else "SUM({})"
+    member_count = (
+        "CAST(CAST(counts AS jsonb) ->> 'members' AS BIGINT)"
+        if postgresql
+        else "json_extract(counts, '$.members')"
+    )
+    members = total.format(member_count)
     row = conn.execute(
-        "SELECT COUNT(*) AS n, COUNT(DISTINCT guild_id) AS guilds, COALESCE(SUM(pinned), 0) AS pinned,"
-        " COALESCE(SUM(automatic), 0) AS automatic, COALESCE(SUM(size_bytes), 0) AS bytes,"
+        f"SELECT COUNT(*) AS n, COUNT(DISTINCT guild_id) AS guilds, COALESCE({total.format('pinned')}, 0)"
+        f" AS pinned, COALESCE({total.format('automatic')}, 0) AS automatic,"
+        f" COALESCE({total.format('size_bytes')}, 0) AS bytes,"
         " COALESCE(MAX(size_bytes), 0) AS largest, MIN(created_ts) AS oldest, MAX(created_ts) AS newest,"
-        " COALESCE(SUM(json_extract(counts, '$.members')), 0) AS members"
+        f" COALESCE({members}, 0) AS members"
         f" FROM zoryx_backup_records {where}",
         params,
     ).fetchone()
@@ -356,8 +367,13 @@ def read_stats(conn: sqlite3.Connection, guild_id: int | None, now_ts: float) ->
     ).fetchall()
     since = now_ts - timedelta(days=30).total_seconds()
     recent = "created_ts >= ?" + (" AND guild_id = ?" if guild_id is not None else "")
+    day = (
+        "to_char(to_timestamp(created_ts) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+        if postgresql
+        else "strftime('%Y-%m-%d', created_ts, 'unixepoch')"
+    )
     days = conn.execute(
-        "SELECT strftime('%Y-%m-%d', created_ts, 'unixepoch') AS day, COUNT(*) AS n"
+        f"SELECT {day} AS day, COUNT(*) AS n"
         f" FROM zoryx_backup_records WHERE {recent} GROUP BY day ORDER BY day",
         (since, *params),
     ).fetchall()

@@ -85,7 +85,8 @@ def due_schedules(conn: sqlite3.Connection, now_ts: float) -> list[Schedule]:
 def mark_run(conn: sqlite3.Connection, guild_id: int, now_ts: float) -> Schedule | None:
     """Record a run at ``now_ts``; the next is one interval later."""
     conn.execute(
-        "UPDATE zoryx_backup_schedules SET last_run_ts = ?, next_run_ts = ? + interval_hours * 3600"
+        "UPDATE zoryx_backup_schedules SET last_run_ts = ?,"
+        " next_run_ts = CAST(? AS DOUBLE PRECISION) + interval_hours * 3600"
         " WHERE guild_id = ?",
         (now_ts, now_ts, guild_id),
     )

@@ -87,6 +87,7 @@ from .schedules import (
     write_schedule,
 )
 from .settings import BackupSettings
+from .stored_files import StoredSnapshots
 
 if TYPE_CHECKING:
     from zoryx_core import PluginContext, ZoryxBot
@@ -188,9 +189,15 @@ class RestoreStatus:
 
 def _reseal(conn: sqlite3.Connection, *, backup_id: int, sha256: str, size: int) -> None:
     """A snapshot lost one member's roles (a data deletion request): its new checksum and size."""
+    if getattr(conn, "dialect", "sqlite") == "postgresql":
+        counts = (
+            "CAST(jsonb_set(CAST(counts AS jsonb), '{members}',"
+            " to_jsonb(CAST(CAST(counts AS jsonb) ->> 'members' AS BIGINT) - 1)) AS TEXT)"
+        )
+    else:
+        counts = "json_set(counts, '$.members', json_extract(counts, '$.members') - 1)"
     conn.execute(
-        "UPDATE zoryx_backup_records SET sha256 = ?, size_bytes = ?,"
-        " counts = json_set(counts, '$.members', json_extract(counts, '$.members') - 1) WHERE id = ?",
+        f"UPDATE zoryx_backup_records SET sha256 = ?, size_bytes = ?, counts = {counts} WHERE id = ?",
         (sha256, size, backup_id),
     )
 
@@ -203,7 +210,10 @@ class BackupService:
         self.bot = bot
         self.plugin = plugin
         self.settings = settings
-        self.files = SnapshotFiles(plugin.data_dir)
+        shared = bot.storage.dialect == "postgresql"  # snapshots go where every machine sees them
+        self.files: SnapshotFiles | StoredSnapshots = (
+            StoredSnapshots(bot.storage) if shared else SnapshotFiles(plugin.data_dir)
+        )
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._restoring: dict[int, RestoreStatus] = {}
         self._holder = new_holder(secrets.token_hex(6))
@@ -221,6 +231,10 @@ class BackupService:
     async def prepare(self) -> None:
         """Create or migrate the tables and remove files a crash left behind."""
         await self.plugin.storage.migrate(MIGRATIONS)
+        if isinstance(self.files, StoredSnapshots):  # moved to PostgreSQL: bring local files along
+            moved = await self.files.import_files(SnapshotFiles(self.plugin.data_dir))
+            if moved:
+                log.info("moved %d snapshot files from this data folder into the store", moved)
         for lease in await self._clear_stale_leases():
             log.warning(
                 "the restore of backup #%s in server %s did not finish: its process stopped",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import platform
 import threading
@@ -157,12 +156,14 @@ async def database_health(bot: ZoryxBot, *, quick_check: bool) -> DatabaseHealth
     }
     if not storage.is_open:
         return DatabaseHealth(False, "the storage is closed", None, pool, json_cache)
-    sql = "PRAGMA quick_check(1)" if quick_check else "SELECT 'ok'"
+    sql = storage.sql(
+        sqlite="PRAGMA quick_check(1)" if quick_check else "SELECT 'ok'", postgresql="SELECT 'ok'"
+    )
     started = time.perf_counter()
     try:
         row = await storage.fetchone(sql)
         elapsed = (time.perf_counter() - started) * 1000
-        guild_databases = len(await asyncio.to_thread(storage.guild_ids_on_disk))
+        guild_databases = len(await storage.guild_ids())
     except Exception as error:
         detail = f"main.db: {type(error).__name__}: {error}"
         return DatabaseHealth(False, detail, None, pool, json_cache)

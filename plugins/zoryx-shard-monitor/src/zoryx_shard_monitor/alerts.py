@@ -3,7 +3,10 @@
 A shard alerts when it is critical or has failed ``threshold`` samples in a row; it is announced
 once when it starts alerting and once when it recovers. At most one message per shard per
 ``alert_cooldown_seconds``: a change inside that time is counted and the next message says so.
-The channel and threshold (``shardalerts``) are kept in an atomic JSON file.
+The channel and threshold (``shardalerts``) are a global document of the plugin in the bot's store,
+so every process sharing the store (PostgreSQL: several machines) alerts to the same channel; a
+process re-reads it at most every ``CONFIG_REFRESH_SECONDS``. An ``alert_config.json`` left by an
+earlier version is read once and moved into the store.
 """
 
 from __future__ import annotations
@@ -24,8 +27,12 @@ from .settings import MonitorSettings
 
 if TYPE_CHECKING:
     from zoryx_core import ZoryxBot
+    from zoryx_core.storage import PluginStorage
 
-__all__ = ["AlertConfig", "Alerts", "ShardAlertState"]
+__all__ = ["CONFIG_KEY", "AlertConfig", "Alerts", "ShardAlertState"]
+
+CONFIG_KEY = "alert_config"
+CONFIG_REFRESH_SECONDS = 30.0
 
 log = logging.getLogger("zoryx.plugin.zoryx-shard-monitor")
 
@@ -50,19 +57,28 @@ class ShardAlertState:
 @dataclass(slots=True)
 class Alerts:
     bot: ZoryxBot
-    path: Path
+    store: PluginStorage
+    legacy_path: Path
+    """Where an earlier version kept the set-up (a JSON file in this process's data folder)."""
     settings: MonitorSettings
     config: AlertConfig = field(default_factory=AlertConfig)
     states: dict[int, ShardAlertState] = field(default_factory=dict)
     failed_sends: int = 0
+    loaded_at: float = float("-inf")
 
     async def load(self) -> None:
-        data = await self.bot.storage.json.read(self.path, default=None)
+        data = await self.store.get(CONFIG_KEY)
+        if data is None:
+            data = await self.bot.storage.json.read(self.legacy_path, default=None)
+            if isinstance(data, dict):
+                await self.store.set(CONFIG_KEY, data)
+                await self.bot.storage.json.delete(self.legacy_path)
         threshold = self.settings.alert_threshold
         if isinstance(data, dict):
             self.config = AlertConfig(int(data.get("channel_id", 0)), int(data.get("threshold", threshold)))
         else:
             self.config = AlertConfig(0, threshold)
+        self.loaded_at = time.monotonic()
 
     async def configure(self, *, channel_id: int | None = None, threshold: int | None = None) -> AlertConfig:
         """Change the channel (0 turns alerts off) and/or the threshold (1-20); saved at once."""
@@ -72,8 +88,8 @@ class Alerts:
             self.config.channel_id if channel_id is None else channel_id,
             self.config.threshold if threshold is None else threshold,
         )
-        await self.bot.storage.json.write(
-            self.path, {"channel_id": self.config.channel_id, "threshold": self.config.threshold}
+        await self.store.set(
+            CONFIG_KEY, {"channel_id": self.config.channel_id, "threshold": self.config.threshold}
         )
         return self.config
 
@@ -83,6 +99,12 @@ class Alerts:
     async def observe(self, verdicts: list[Verdict], metrics: dict[int, ShardMetrics]) -> None:
         """Announce the shards that started or stopped alerting, within the rate limit."""
         now = time.monotonic()
+        if now - self.loaded_at >= CONFIG_REFRESH_SECONDS:  # another process may have changed it
+            try:
+                await self.load()
+            except Exception:
+                log.exception("could not re-read the alert set-up; keeping the last one")
+                self.loaded_at = now
         for verdict in verdicts:
             state = self.states.setdefault(verdict.shard_id, ShardAlertState())
             alerting = self.is_alerting(verdict, metrics[verdict.shard_id])

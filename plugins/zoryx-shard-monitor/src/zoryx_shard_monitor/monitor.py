@@ -59,7 +59,7 @@ class ShardMonitor:
         self.settings = settings
         self.shards: dict[int, ShardMetrics] = {}
         self.metrics_path = plugin.storage.json_path(METRICS_FILE)
-        self.alerts = Alerts(bot, plugin.storage.json_path("alert_config.json"), settings)
+        self.alerts = Alerts(bot, plugin.storage, plugin.storage.json_path("alert_config.json"), settings)
         self.samples_taken = 0
         self.cluster_view: dict[str, Any] | None = None
         """The last ``cluster_stats`` event (zoryx-cluster): every cluster's shards, when the bot's
