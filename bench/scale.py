@@ -176,7 +176,16 @@ def child(args: argparse.Namespace) -> int:
             await control
         return 0
 
-    return asyncio.run(run())
+    if not args.profile:
+        return asyncio.run(run())
+    import cProfile
+
+    profiler = cProfile.Profile()
+    try:
+        return profiler.runcall(asyncio.run, run())
+    finally:
+        Path(args.profile).mkdir(parents=True, exist_ok=True)
+        profiler.dump_stats(str(Path(args.profile) / f"{args.child}-{os.getpid()}.prof"))
 
 
 # -- the parent: one start of one bot ----------------------------------------------------------------
@@ -254,6 +263,7 @@ async def spawn(emu: Any, kind: str, home: Path, expect_guilds: int, args: argpa
         str(expect_guilds),
         "--guild-ready-timeout",
         str(args.guild_ready_timeout),
+        *(("--profile", str(args.profile)) if args.profile else ()),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         env=env,
@@ -533,6 +543,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--ready-timeout", type=float, default=300.0, help="seconds a start may take (300)")
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON only")
     parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="run every bot under cProfile and write DIR/<bare|zoryx>-<pid>.prof (slows both down)",
+    )
+    parser.add_argument(
         "--no-bench-venv",
         action="store_true",
         help="fail when a framework plugin is missing instead of running in .bench-venv",
@@ -591,6 +606,8 @@ def main(argv: list[str] | None = None) -> int:
         f"zoryx settings: {describe_settings(settings)}; guild_ready_timeout {args.guild_ready_timeout:g} s\n"
         "bare discord.py: intents default + members + message_content, the same guild_ready_timeout"
     )
+    if args.profile:
+        log(f"cProfile is on in every bot (all figures are slowed down); stats in {args.profile}")
     starts: list[Start] = []
 
     async def run_all() -> None:

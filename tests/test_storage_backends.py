@@ -279,8 +279,9 @@ async def test_guild_migrations_run_when_a_guild_is_first_used(storage: StorageB
     with pytest.raises(Exception, match="levels"):
         await storage.fetchall("SELECT * FROM levels")  # not in the global store
     storage.for_plugin("broken").register_guild_migrations(["CREATE TABLE oops (x"])
+    assert await storage.get("any", "k", "absent", guild_id=22) == "absent"  # a read prepares nothing
     with pytest.raises(MigrationError, match="broken"):
-        await storage.get("any", "k", guild_id=22)
+        await storage.set("any", "k", 1, guild_id=22)
 
 
 # --- departed guilds, users, integrity -----------------------------------------------------------

@@ -5,6 +5,11 @@ in-memory cache; a change made through this service updates the cache at once, s
 the very next message. Other processes hear of it through the store's change notifications
 (PostgreSQL LISTEN/NOTIFY: their next message); on SQLite, where there are none, another process
 sharing the data folder sees it after ``ttl`` seconds.
+
+A server with nothing stored costs no database: reading it creates none, and its defaults are
+cached like any config. Past the TTL an entry is refreshed in the background; when the store can
+tell that nothing was written since the entry was read (:meth:`StorageBackend.scope_version`, on
+SQLite the database files' ``stat``), the entry is kept without opening a connection.
 """
 
 from __future__ import annotations
@@ -13,8 +18,11 @@ import asyncio
 import logging
 import secrets
 import time
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from .storage.backend import NO_DATA
 
 if TYPE_CHECKING:
     from .storage import StorageBackend
@@ -56,13 +64,18 @@ class GuildConfigs:
         self.storage = storage
         self.ttl = ttl
         self.origin = secrets.token_hex(8)
-        self._cache: dict[int, tuple[float, GuildConfig]] = {}
+        self._cache: dict[int, tuple[float, GuildConfig, float]] = {}  # expires, config, stored
+        self._versions: dict[int, Hashable] = {}  # guild -> the store's marker when it was read
         self._changes: dict[int, int] = {}  # guild -> changes heard of from other processes
         self._locks: dict[int, asyncio.Lock] = {}
         self._loading: dict[int, asyncio.Future[GuildConfig]] = {}
         self.hits = 0
         self.misses = 0
         self.remote_changes = 0
+        self.reads = 0
+        """Reads of a server's documents from the store."""
+        self.unchanged = 0
+        """Refreshes answered by the store's marker alone (nothing written since the last read)."""
 
     async def start(self) -> None:
         """Listen for changes made by other processes sharing the store (call once it is open)."""
@@ -81,6 +94,7 @@ class GuildConfigs:
     def _changed(self, guild_id: int) -> None:
         self._changes[guild_id] = self._changes.get(guild_id, 0) + 1
         self._cache.pop(guild_id, None)
+        self._versions.pop(guild_id, None)
 
     async def _announce(self, guild_id: int) -> None:
         try:
@@ -115,13 +129,33 @@ class GuildConfigs:
         started = time.monotonic()
         heard = self._changes.get(guild_id, 0)
         try:
-            documents = await self.storage.items(NAMESPACE, guild_id=guild_id)
+            version = await self.storage.scope_version(guild_id)
             entry = self._cache.get(guild_id)
-            if entry is not None and entry[0] - self.ttl > started:
+            if entry is not None and entry[2] > started:
+                return entry[1]  # a write through this service landed meanwhile; it is newer
+            if (
+                version is not None
+                and entry is not None
+                and self._versions.get(guild_id) == version
+                and self._changes.get(guild_id, 0) == heard
+            ):
+                self.unchanged += 1
+                return self._remember(entry[1])  # nothing written since it was read
+            if version == NO_DATA:
+                documents: dict[str, Any] = {}
+            else:
+                self.reads += 1
+                documents = await self.storage.items(NAMESPACE, guild_id=guild_id)
+            entry = self._cache.get(guild_id)
+            if entry is not None and entry[2] > started:
                 return entry[1]  # a write through this service landed meanwhile; it is newer
             config = GuildConfig.from_documents(guild_id, documents)
             if self._changes.get(guild_id, 0) != heard:
                 return config  # another process changed it while this read ran: do not cache
+            if version is None:
+                self._versions.pop(guild_id, None)
+            else:
+                self._versions[guild_id] = version
             return self._remember(config)
         finally:
             self._loading.pop(guild_id, None)
@@ -182,14 +216,17 @@ class GuildConfigs:
     def forget(self, guild_id: int) -> None:
         """Drop the cached entry (the server's data is going away)."""
         self._cache.pop(guild_id, None)
+        self._versions.pop(guild_id, None)
         self._locks.pop(guild_id, None)
 
     def expire(self) -> int:
-        """Drop stale cache entries; returns how many."""
-        now = time.monotonic()
-        stale = [gid for gid, (expires, _) in self._cache.items() if expires <= now]
+        """Drop the entries of servers nobody asked about for a whole TTL past their expiry (an
+        entry in use is refreshed whenever it is read stale); returns how many."""
+        cutoff = time.monotonic() - self.ttl
+        stale = [gid for gid, (expires, _, _) in self._cache.items() if expires <= cutoff]
         for gid in stale:
             del self._cache[gid]
+            self._versions.pop(gid, None)
         return len(stale)
 
     def stats(self) -> dict[str, int]:
@@ -198,6 +235,8 @@ class GuildConfigs:
             "hits": self.hits,
             "misses": self.misses,
             "remote_changes": self.remote_changes,
+            "reads": self.reads,
+            "unchanged": self.unchanged,
         }
 
     # --- internals ---------------------------------------------------------------------------------
@@ -216,9 +255,12 @@ class GuildConfigs:
     async def _refresh(self, guild_id: int, *, announce: bool = False) -> GuildConfig:
         if announce:
             await self._announce(guild_id)
+        self._versions.pop(guild_id, None)  # the next refresh reads once and notes the marker
+        self.reads += 1
         documents = await self.storage.items(NAMESPACE, guild_id=guild_id)
         return self._remember(GuildConfig.from_documents(guild_id, documents))
 
     def _remember(self, config: GuildConfig) -> GuildConfig:
-        self._cache[config.guild_id] = (time.monotonic() + self.ttl, config)
+        now = time.monotonic()
+        self._cache[config.guild_id] = (now + self.ttl, config, now)
         return config

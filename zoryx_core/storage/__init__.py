@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .atomic_json import AtomicJsonFiles, CorruptJsonError
 from .backend import (
+    NO_DATA,
     BackupsUnavailable,
     Dialect,
     MigrationSteps,
@@ -20,9 +21,10 @@ from .handle import Storage
 from .lifecycle import DatabaseCheck
 from .migrations import MigrationError, MigrationStep
 from .plugin_storage import PluginStorage
-from .pool import ConnectionPool
+from .pool import ConnectionPool, NoDatabase
 
 __all__ = [
+    "NO_DATA",
     "AtomicJsonFiles",
     "BackupsUnavailable",
     "ConnectionPool",
@@ -32,6 +34,7 @@ __all__ = [
     "MigrationError",
     "MigrationStep",
     "MigrationSteps",
+    "NoDatabase",
     "PluginStorage",
     "Row",
     "Storage",

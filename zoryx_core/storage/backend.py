@@ -5,7 +5,7 @@ plugins. :class:`~zoryx_core.storage.Storage` is the SQLite implementation and
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DIALECTS",
+    "NO_DATA",
     "BackupsUnavailable",
     "Dialect",
     "MigrationSteps",
@@ -40,6 +41,8 @@ MigrationSteps = Sequence[MigrationStep] | Mapping[str, Sequence[MigrationStep]]
 """Migration steps for every dialect, or ``{"sqlite": [...], "postgresql": [...]}``."""
 Listener = Callable[[str | None], Awaitable[None] | None]
 """Called with a notification's payload, or None when notifications may have been missed."""
+NO_DATA = "no data"
+"""What :meth:`StorageBackend.scope_version` answers for a guild with nothing stored."""
 
 
 class StorageUnavailable(RuntimeError):
@@ -172,6 +175,12 @@ class StorageBackend(ABC):
         self, namespace: str, *, guild_id: int | None = None, user_id: int | None = None
     ) -> dict[str, Any]:
         """Every document of ``namespace`` in the scope, by key."""
+
+    async def scope_version(self, guild_id: int) -> Hashable | None:
+        """A marker of the guild's stored data, read without querying it: two equal markers mean
+        nothing was written in between, :data:`NO_DATA` that the guild has nothing stored. ``None``
+        when this backend cannot tell (read the data instead); the default."""
+        return None
 
     # --- raw SQL in the active dialect -------------------------------------------------------------
 

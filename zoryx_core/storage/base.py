@@ -4,15 +4,16 @@ pool and JSON files, and running a function on the right database in a worker th
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from . import documents
 from .atomic_json import AtomicJsonFiles
-from .backend import MigrationSteps, StorageBackend, steps_for
+from .backend import NO_DATA, MigrationSteps, StorageBackend, steps_for
 from .documents import check_id
 from .migrations import MigrationStep, apply_migrations
 from .pool import ConnectionPool
@@ -100,6 +101,12 @@ class StorageBase(StorageBackend):
         self._guild_migrations[namespace] = tuple(chosen)
         self._migrations_generation += 1
 
+    async def scope_version(self, guild_id: int) -> Hashable | None:
+        """The guild database's file identity, size and modification time, with its write-ahead
+        log's (every write changes one of them); :data:`NO_DATA` when it has no database. Two
+        ``stat`` calls on a worker thread: no connection is opened."""
+        return await self.pool.call(_file_version, self.guild_db_path(guild_id))
+
     # --- internals -------------------------------------------------------------------------------
 
     def _require_open(self) -> None:
@@ -154,3 +161,24 @@ class StorageBase(StorageBackend):
         except BaseExceptionGroup as failed:  # the others were cancelled; raise the first error as is
             raise failed.exceptions[0] from None
         return results
+
+
+def _file_version(path: Path) -> Hashable:
+    """A commit lands in the write-ahead log, a checkpoint moves it into the database file. An empty
+    log and no log are the same (opening a connection creates one, the last close deletes it), so
+    connections coming and going for reads leave the marker as it was."""
+
+    def stamp(file: Path) -> tuple[int, int, int, int] | None:
+        try:
+            found = os.stat(file)
+        except FileNotFoundError:
+            return None
+        if not found.st_size:
+            return None
+        return (found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
+
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return NO_DATA
+    return (stamp(path), stamp(path.with_name(path.name + "-wal")))

@@ -15,6 +15,7 @@ from . import documents, lifecycle
 from .backend import MigrationSteps, Row, steps_for
 from .base import StorageOptions
 from .migrations import apply_migrations
+from .pool import NoDatabase
 from .upkeep import StorageUpkeep
 
 __all__ = ["Storage", "StorageOptions"]
@@ -80,13 +81,19 @@ class Storage(StorageUpkeep):
         guild_id: int | None = None,
         user_id: int | None = None,
     ) -> Any:
-        """The document's value, or ``default`` when there is none."""
+        """The document's value, or ``default`` when there is none (reading a guild that has no
+        database yet does not create one)."""
         self._require_open()
         documents.check_name(namespace, key)
         scope = documents.scope_for(guild_id, user_id)
-        found, value = await self._run(
-            scope.guild_id, partial(documents.get, namespace=namespace, scope=scope, key=key)
-        )
+        try:
+            found, value = await self._run(
+                scope.guild_id,
+                partial(documents.get, namespace=namespace, scope=scope, key=key),
+                create=scope.guild_id is None,
+            )
+        except NoDatabase:  # a guild with nothing stored: reading creates no database
+            return default
         return value if found else default
 
     async def set(
@@ -159,7 +166,14 @@ class Storage(StorageUpkeep):
         self._require_open()
         documents.check_name(namespace, "")
         scope = documents.scope_for(guild_id, user_id)
-        return await self._run(scope.guild_id, partial(documents.items, namespace=namespace, scope=scope))
+        try:
+            return await self._run(
+                scope.guild_id,
+                partial(documents.items, namespace=namespace, scope=scope),
+                create=scope.guild_id is None,
+            )
+        except NoDatabase:  # a guild with nothing stored: reading creates no database
+            return {}
 
     # --- raw SQL (main.db, or the guild's database with guild_id) --------------------------------
 

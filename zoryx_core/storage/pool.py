@@ -23,9 +23,13 @@ from typing import Any, TypeVar
 from ..disk_full import raise_named
 from ..private_files import private_file
 
-__all__ = ["ConnectionPool"]
+__all__ = ["ConnectionPool", "NoDatabase"]
 
 T = TypeVar("T")
+
+
+class NoDatabase(FileNotFoundError):
+    """Work asked not to create a database (``create=False``) and there is none at the path."""
 
 
 @dataclass
@@ -76,7 +80,8 @@ class ConnectionPool:
         """``fn(conn)`` in a worker with exclusive use of the connection to ``path``.
 
         ``fresh`` closes the pooled connection first and opens a new one (nothing cached).
-        With ``create=False`` a missing database raises FileNotFoundError instead of being created.
+        With ``create=False`` a missing database raises :class:`NoDatabase` (a FileNotFoundError)
+        instead of being created.
         An open transaction left by ``fn`` is rolled back.
         """
         loop = asyncio.get_running_loop()
@@ -98,6 +103,8 @@ class ConnectionPool:
     ) -> T:
         """:meth:`run` in the calling thread (blocks; for worker threads and non-async code)."""
         key = str(path)
+        if not create and not self.has_connection(key) and not path.exists():
+            raise NoDatabase(f"no database at {path}")  # before taking a slot: nothing is evicted
         slot = self._reserve(key)
         try:
             with slot.lock:
@@ -106,7 +113,7 @@ class ConnectionPool:
                     slot.conn = None
                 if slot.conn is None:
                     if not create and not path.exists():
-                        raise FileNotFoundError(f"no database at {path}")
+                        raise NoDatabase(f"no database at {path}")
                     slot.conn = self._connect(path)
                 conn = slot.conn
                 try:

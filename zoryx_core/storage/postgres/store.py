@@ -56,8 +56,8 @@ class PostgresStorage(PostgresUpkeep):
         scope = documents.scope_for(guild_id, user_id)
         args = self._key(namespace, scope, key)
         text = await self._use(
-            lambda conn: conn.fetchval(self._sql.get, *args), guild_id=self._doc_guild(scope), idempotent=True
-        )
+            lambda conn: conn.fetchval(self._sql.get, *args), idempotent=True
+        )  # the documents table is in the main schema: reading prepares no guild schema
         return default if text is None else json.loads(text)
 
     async def set(
@@ -148,8 +148,8 @@ class PostgresStorage(PostgresUpkeep):
         scope = documents.scope_for(guild_id, user_id)
         args = (namespace, scope.name, scope.guild_id or 0, scope.scope_id)
         rows = await self._use(
-            lambda conn: conn.fetch(self._sql.items, *args), guild_id=self._doc_guild(scope), idempotent=True
-        )
+            lambda conn: conn.fetch(self._sql.items, *args), idempotent=True
+        )  # the documents table is in the main schema: reading prepares no guild schema
         return {row[0]: json.loads(row[1]) for row in rows}
 
     # --- raw SQL (PostgreSQL dialect, $n placeholders) ---------------------------------------------
