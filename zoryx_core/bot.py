@@ -26,6 +26,7 @@ from .error_handler import ErrorReporter
 from .event_bus import EventBus
 from .events import CommandEvent, CommandKind
 from .guild_config import GuildConfig, GuildConfigs
+from .heap import HeapFreezer
 from .maintenance import Maintenance
 from .metrics import Metrics
 from .permissions import Permissions
@@ -179,6 +180,7 @@ class ZoryxBot(commands.AutoShardedBot):
             options.setdefault("shard_ids", list(self.deployment.shard_ids))
         super().__init__(command_prefix=_prefix, tree_cls=ZoryxCommandTree, **options)
         extensions = extensions_dir or Path(settings["plugins.extensions_dir"])
+        self.heap = HeapFreezer(bool(settings["performance.freeze_heap"]))
         self.plugins = PluginHost(
             self,
             HostOptions(
@@ -190,6 +192,7 @@ class ZoryxBot(commands.AutoShardedBot):
                 hook_timeout=float(settings["plugins.hook_timeout"]),
                 data_root=self.data_dir,
                 builtins=BUILTIN_PLUGINS,
+                heap=self.heap,
             ),
             __version__,
         )
@@ -271,6 +274,7 @@ class ZoryxBot(commands.AutoShardedBot):
                 await self.storage.close()
             finally:
                 self.watchdog.stop()
+                self.heap.release()
                 await super().close()
 
     # --- attribution of what plugins register -----------------------------------------------------
@@ -314,6 +318,7 @@ class ZoryxBot(commands.AutoShardedBot):
         if self._ready_fired:
             return
         self._ready_fired = True
+        self.heap.freeze("READY")  # the caches discord.py filled at start-up are the bulk of the heap
         await self.plugins.notify("zoryx_bot_ready")
 
     async def _guild_joined(self, guild: discord.Guild) -> None:

@@ -27,6 +27,7 @@ class MaintenanceReport:
     json_cache_expired: int = 0
     file_locks_pruned: int = 0
     guild_cache_expired: int = 0
+    heap_reclaimed: int = 0
     connections_closed: int = 0
     departed_guilds_noted: list[int] = field(default_factory=list)
     departed_guilds_cleaned: list[int] = field(default_factory=list)
@@ -41,6 +42,7 @@ class MaintenanceReport:
             f"servers found gone while offline: {len(self.departed_guilds_noted)}",
             f"departed servers' data deleted: {len(self.departed_guilds_cleaned)}",
             f"command usage counts saved: {self.usage_rows_flushed}",
+            f"unreachable objects collected: {self.heap_reclaimed}",
         ]
 
 
@@ -91,6 +93,7 @@ class Maintenance:
         for guild_id in report.departed_guilds_cleaned:
             self.bot.guild_configs.forget(guild_id)
         report.usage_rows_flushed = await self.flush()
+        report.heap_reclaimed = self.bot.heap.freeze("maintenance")
         self.last_report = report
         return report
 

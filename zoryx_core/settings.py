@@ -738,6 +738,13 @@ CORE_SETTINGS: tuple[Setting, ...] = (
         maximum=10080,
     ),
     Setting(
+        "performance.freeze_heap",
+        True,
+        "bool",
+        "Keep what is alive after start-up and READY out of the garbage collector's full passes "
+        "(gc.freeze); plugin unloads and maintenance runs collect what was frozen.",
+    ),
+    Setting(
         "metrics.flush_seconds",
         30.0,
         "float",

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ..bot import ZoryxBot
     from ..storage import PluginStorage
 
-__all__ = ["PluginContext", "current_plugin"]
+__all__ = ["PluginContext", "current_plugin", "no_plugin"]
 
 T = TypeVar("T")
 
@@ -92,3 +92,14 @@ class PluginContext:
 
     def __repr__(self) -> str:
         return f"<PluginContext {self.name}>"
+
+
+@contextmanager
+def no_plugin() -> Iterator[None]:
+    """Run the block as no plugin's code (the host waiting on a plugin, say): timers and tasks
+    made here do not carry, and so do not keep alive, the plugin whose code is running."""
+    token = _current.set(None)
+    try:
+        yield
+    finally:
+        _current.reset(token)

@@ -18,8 +18,9 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from .. import hookspecs
+from ..heap import HeapFreezer
 from ..redact import redact_text
-from .context import PluginContext
+from .context import PluginContext, no_plugin
 from .contributions import HealthResult
 from .hooks import HookCall, HookRunner
 from .loader import drop_bytecode, import_plugin, module_root, purge_modules, restore_modules
@@ -53,6 +54,8 @@ class HostOptions:
     hook_timeout: float = 10.0
     data_root: Path = Path("data")
     builtins: Sequence[tuple[str, str, str]] = ()
+    heap: HeapFreezer = field(default_factory=lambda: HeapFreezer(False))
+    """Frozen again once plugins are loaded; thawed and collected after one is unloaded."""
     """The core's built-in plugins as ``(name, module, summary)``."""
 
 
@@ -155,6 +158,11 @@ class PluginHost:
         An explicit load ignores the enable/disable lists unless ``respect_selection`` is set
         (the file watcher sets it, so a disabled extension stays off when its file changes).
         """
+        outcome = await self._load(name, respect_selection=respect_selection)
+        self.options.heap.freeze(f"{outcome.spec.name} loaded")
+        return outcome
+
+    async def _load(self, name: str, *, respect_selection: bool) -> PluginOutcome:
         async with self._lock:
             await asyncio.to_thread(self.discover)
             key = self._name(name)
@@ -178,6 +186,12 @@ class PluginHost:
     async def unload(self, name: str, *, reason: str = "unload") -> PluginOutcome:
         """Tear a plugin down and remove everything it registered. Plugins that depend on it must
         be unloaded first."""
+        outcome = await self._unload(name, reason)
+        if reason != "shutdown":  # collects the plugin's cycles, now that nothing refers to it
+            self.options.heap.freeze(f"{outcome.spec.name} unloaded")
+        return outcome
+
+    async def _unload(self, name: str, reason: str) -> PluginOutcome:
         async with self._lock:
             key = self._name(name)
             ctx = self.context(key)
@@ -195,6 +209,11 @@ class PluginHost:
     async def reload(self, name: str) -> PluginOutcome:
         """Load a plugin's code afresh. If the new code fails to import or set up, the old
         version is restored and keeps serving; ``last_reload_error`` says what went wrong."""
+        outcome = await self._reload(name)
+        self.options.heap.freeze(f"{outcome.spec.name} reloaded")
+        return outcome
+
+    async def _reload(self, name: str) -> PluginOutcome:
         async with self._lock:
             key = self._name(name)
             old = self.context(key)
@@ -434,7 +453,9 @@ class PluginHost:
         else:
             return
         if asyncio.iscoroutine(value):
-            await asyncio.wait_for(value, limit)
+            task = asyncio.get_running_loop().create_task(value)  # the plugin's code, in its context
+            with no_plugin():  # the timeout's timer must not hold the plugin until it would fire
+                await asyncio.wait_for(task, limit)
 
     async def _run_setup(self, ctx: PluginContext) -> tuple[str, BaseException | None] | None:
         limit = self.options.setup_timeout

@@ -1,0 +1,97 @@
+"""``performance.freeze_heap``: the heap alive at READY is frozen (gc.freeze), cyclic garbage of
+an unloaded plugin is still collected, the heap is given back when the bot closes, and the
+setting turns it all off. Real bot, the emulator over sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from zoryx_core import ZoryxBot
+from zoryx_core.testing import DiscordEmulator
+from zoryx_core.testing.zoryx_bots import make_zoryx_bot
+
+Runner = Callable[..., Awaitable[Any]]
+
+CYCLIC_EXTENSION = '''
+import weakref
+
+from discord.ext import commands
+
+
+class Node:
+    """Two of these point at each other: only the cyclic collector can free them."""
+
+
+FIRST = Node()
+FIRST.other = Node()
+FIRST.other.other = FIRST
+WATCH = weakref.ref(FIRST.other)
+
+
+class Cyclic(commands.Cog):
+    @commands.command()
+    async def cyclic(self, ctx):
+        await ctx.send("alive")
+
+
+async def setup(bot):
+    await bot.add_cog(Cyclic())
+'''
+
+
+@pytest.fixture(autouse=True)
+def _thawed() -> Any:
+    yield
+    gc.unfreeze()  # whatever a test left frozen goes back to the collector
+
+
+def _bot(home: Path, owner_id: int, freeze: bool) -> ZoryxBot:
+    (home / "extensions").mkdir(parents=True, exist_ok=True)
+    (home / "extensions" / "cyclic.py").write_text(CYCLIC_EXTENSION)
+    return make_zoryx_bot(home, owner_id=owner_id, config={"performance.freeze_heap": freeze})
+
+
+async def test_the_heap_is_frozen_at_ready_and_an_unloaded_plugins_cycles_are_collected(
+    discord_emulator: DiscordEmulator, bot_runner: Runner, tmp_path: Path
+) -> None:
+    emu = discord_emulator
+    owner = emu.create_user("owner")
+    guild = emu.create_guild("Heap", members=[owner])
+    channel = emu.channel_named(guild, "general")
+    gc.unfreeze()
+    bot = _bot(tmp_path, owner.id, True)
+    await bot_runner(bot)
+    assert bot.heap.figures().freezes >= 1
+    assert gc.get_freeze_count() > 10_000  # discord.py, the plugins and the caches
+    assert (await emu.converse(channel, owner, "!cyclic")).content == "alive"
+
+    watch = bot.plugins.context("cyclic").module.WATCH
+    assert watch() is not None
+    await asyncio.sleep(0.2)  # the command's task has finished
+    assert gc.get_freeze_count() > 10_000
+    await bot.plugins.unload("cyclic")
+    assert watch() is None, "a frozen cycle of an unloaded plugin was never collected"
+    assert gc.get_freeze_count() > 10_000  # frozen again after the collection
+
+    await bot.close()
+    assert gc.get_freeze_count() == 0
+
+
+async def test_the_setting_turns_freezing_off(
+    discord_emulator: DiscordEmulator, bot_runner: Runner, tmp_path: Path
+) -> None:
+    emu = discord_emulator
+    owner = emu.create_user("owner")
+    emu.create_guild("Heap", members=[owner])
+    gc.unfreeze()
+    bot = _bot(tmp_path, owner.id, False)
+    await bot_runner(bot)
+    assert gc.get_freeze_count() == 0 and bot.heap.figures().freezes == 0
+    report = await bot.maintenance.run_once()
+    assert report.heap_reclaimed == 0 and gc.get_freeze_count() == 0
