@@ -90,3 +90,35 @@ async def test_plugins_pace_identify_and_rest_through_the_gates(
         await bot.close()
         await asyncio.gather(runner, return_exceptions=True)
     assert bot.gates.identify is None
+
+
+async def test_rest_requests_carry_no_trace_unless_a_plugin_set_a_gate(
+    discord_emulator: DiscordEmulator, tmp_path: Path
+) -> None:
+    emu = discord_emulator
+    guild = emu.create_guild("Untraced")
+    (tmp_path / "extensions").mkdir()
+    (tmp_path / "extensions" / "pacer.py").write_text(PACER)
+    bot = make_zoryx_bot(tmp_path, no_plugins=True)
+    runner = asyncio.create_task(bot.start(emu.token))
+    try:
+        await asyncio.wait_for(bot.wait_until_ready(), 30)
+        channel = bot.get_channel(emu.channel_named(guild, "general").id)
+        assert isinstance(channel, discord.TextChannel)
+        await channel.send("plain")
+        assert not bot.gates.tracing and bot.gates.traced_sessions() == 0
+
+        await bot.plugins.load("pacer")  # its set-up adds a request gate and an observer
+        assert bot.gates.traced_sessions() == 1
+        await channel.send("paced")
+        seen = bot.pacer_seen  # type: ignore[attr-defined]
+        assert ("POST", f"/api/v10/channels/{channel.id}/messages") in seen["requests"]
+
+        await bot.plugins.unload("pacer")
+        assert bot.gates.traced_sessions() == 0
+        before = len(seen["requests"])
+        await channel.send("plain again")
+        assert len(seen["requests"]) == before
+    finally:
+        await bot.close()
+        await asyncio.gather(runner, return_exceptions=True)

@@ -10,12 +10,15 @@ client with :class:`ConnectionGates` in place, and plugins fill it in from their
     bot.gates.add_response_observer(count_status)    # (method, url, status, headers) -> None
 
 A plugin removes what it added in its teardown. With nothing set, discord.py's own behaviour
-stays (its 5 s pause between IDENTIFYs) and requests pass straight through.
+stays (its 5 s pause between IDENTIFYs) and requests pass straight through: the trace is taken off
+the HTTP session (``ClientSession.trace_configs``) at its first request, so aiohttp's tracing costs
+nothing per request, and put back as soon as a gate or an observer is added.
 """
 
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from types import SimpleNamespace
 
@@ -44,32 +47,69 @@ class ConnectionGates:
         self.identify: IdentifyGate | None = None
         self._request_gates: list[RequestGate] = []
         self._observers: list[ResponseObserver] = []
+        self._trace: aiohttp.TraceConfig | None = None
+        self._sessions: weakref.WeakSet[aiohttp.ClientSession] = weakref.WeakSet()
 
     def add_request_gate(self, gate: RequestGate) -> None:
         self._request_gates.append(gate)
+        self._attach_or_detach()
 
     def remove_request_gate(self, gate: RequestGate) -> None:
         if gate in self._request_gates:
             self._request_gates.remove(gate)
+        self._attach_or_detach()
 
     def add_response_observer(self, observer: ResponseObserver) -> None:
         self._observers.append(observer)
+        self._attach_or_detach()
 
     def remove_response_observer(self, observer: ResponseObserver) -> None:
         if observer in self._observers:
             self._observers.remove(observer)
+        self._attach_or_detach()
+
+    @property
+    def tracing(self) -> bool:
+        """Whether REST requests need the trace (a gate or an observer is set)."""
+        return bool(self._request_gates or self._observers)
 
     def trace_config(self) -> aiohttp.TraceConfig:
         """The ``http_trace`` to build the client with: it runs the gates and observers."""
-        trace = aiohttp.TraceConfig()
-        trace.on_request_start.append(self._on_request_start)
-        trace.on_request_end.append(self._on_request_end)
-        trace.on_request_exception.append(self._on_request_exception)
-        return trace
+        if self._trace is None:
+            trace = aiohttp.TraceConfig()
+            trace.on_request_start.append(self._on_request_start)
+            trace.on_request_end.append(self._on_request_end)
+            trace.on_request_exception.append(self._on_request_exception)
+            self._trace = trace
+        return self._trace
+
+    def traced_sessions(self) -> int:
+        """How many of the bot's HTTP sessions carry the trace now."""
+        trace = self._trace
+        return sum(1 for session in self._sessions if trace in session.trace_configs)
+
+    def _attach_or_detach(self) -> None:
+        """Put the trace on every known session when it is needed, take it off when not."""
+        trace = self._trace
+        if trace is None:
+            return
+        wanted = self.tracing
+        for session in list(self._sessions):
+            configs = session.trace_configs  # aiohttp reads this list at the start of each request
+            if wanted and trace not in configs:
+                configs.append(trace)
+            elif not wanted and trace in configs:
+                configs.remove(trace)
 
     async def _on_request_start(
-        self, _: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestStartParams
+        self,
+        session: aiohttp.ClientSession,
+        context: SimpleNamespace,
+        params: aiohttp.TraceRequestStartParams,
     ) -> None:
+        if session not in self._sessions:  # a new session (at login): known from now on
+            self._sessions.add(session)
+            self._attach_or_detach()
         pending: list[RequestDone] = []
         for gate in tuple(self._request_gates):
             done = await gate(params.method, params.url)

@@ -85,6 +85,16 @@ class PluginContext:
         self.registrations.add_task(task)
         return task
 
+    def pause_hook(self, hook: str) -> None:
+        """Say that this plugin's implementation of the fan-out hook ``hook`` has nothing to do
+        for now: it is not called until :meth:`resume_hook`, and when no implementation is left the
+        core does not even build the hook's arguments (a ``CommandEvent`` per command, say)."""
+        self.bot.plugins.hooks.pause(_pausable(hook), self.name)
+
+    def resume_hook(self, hook: str) -> None:
+        """Call this plugin's implementation of ``hook`` again."""
+        self.bot.plugins.hooks.resume(_pausable(hook), self.name)
+
     async def emit(self, event: str, /, **payload: Any) -> None:
         """Emit a custom event (``zoryx_custom_event``) with this plugin as its source."""
         with self.active():
@@ -103,3 +113,17 @@ def no_plugin() -> Iterator[None]:
         yield
     finally:
         _current.reset(token)
+
+
+_NOT_PAUSABLE = frozenset({"zoryx_settings", "zoryx_conflicts", "zoryx_setup", "zoryx_teardown"})
+
+
+def _pausable(hook: str) -> str:
+    from .. import hookspecs
+
+    if hook in _NOT_PAUSABLE or not hook.startswith("zoryx_") or not callable(getattr(hookspecs, hook, None)):
+        known = sorted(
+            name for name in dir(hookspecs) if name.startswith("zoryx_") and name not in _NOT_PAUSABLE
+        )
+        raise ValueError(f"{hook!r} is not a hook that can be paused; these can: {', '.join(known)}")
+    return hook

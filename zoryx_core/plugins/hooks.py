@@ -55,6 +55,25 @@ class HookRunner:
         self._default_timeout = default_timeout
         self.stats: dict[tuple[str, str], HookStats] = {}
         self._ordered: dict[str, tuple[tuple[pluggy.HookImpl, ...], bool]] = {}
+        self._paused: set[tuple[str, str]] = set()  # (plugin, hook)
+
+    def pause(self, hook: str, plugin: str) -> None:
+        """Leave ``plugin``'s implementation of ``hook`` out of every call until :meth:`resume`."""
+        self._paused.add((plugin, hook))
+        self._ordered.pop(hook, None)
+
+    def resume(self, hook: str, plugin: str) -> None:
+        self._paused.discard((plugin, hook))
+        self._ordered.pop(hook, None)
+
+    def paused(self, plugin: str) -> list[str]:
+        """The hooks ``plugin`` paused."""
+        return sorted(hook for owner, hook in self._paused if owner == plugin)
+
+    def forget(self, plugin: str) -> None:
+        """Drop ``plugin``'s pauses (it is unregistered)."""
+        self._paused = {(owner, hook) for owner, hook in self._paused if owner != plugin}
+        self.invalidate()
 
     def invalidate(self) -> None:
         """Forget the cached call order; the host calls this after registering or unregistering
@@ -65,7 +84,10 @@ class HookRunner:
         found = self._ordered.get(hook)
         if found is None:
             caller: pluggy.HookCaller = getattr(self.manager.hook, hook)
-            impls = tuple(reversed(caller.get_hookimpls()))
+            paused = self._paused
+            impls = tuple(
+                impl for impl in reversed(caller.get_hookimpls()) if (impl.plugin_name, hook) not in paused
+            )
             found = self._ordered[hook] = (impls, any(inspect.iscoroutinefunction(i.function) for i in impls))
         return found
 

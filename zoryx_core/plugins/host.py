@@ -526,7 +526,7 @@ class PluginHost:
     def _unregister(self, name: str) -> None:
         if self.manager.get_plugin(name) is not None or self.manager.is_blocked(name):
             self.manager.unregister(name=name)
-            self.hooks.invalidate()
+            self.hooks.forget(name)
 
     def _finish(
         self,

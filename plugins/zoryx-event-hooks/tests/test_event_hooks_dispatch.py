@@ -150,8 +150,18 @@ async def test_command_and_extension_events_carry_their_arguments(
         record.__qualname__ = f"record_{name}"
         return record
 
-    for name in ("command_executed", "command_error", "extension_loaded", "extension_unloaded"):
-        hooks.register(name, recorder(name))
+    # With no callback for the per-command events, the core builds no CommandEvent for them.
+    assert not bot.plugins.hooks.implemented("zoryx_command_executed")
+    assert not bot.plugins.hooks.implemented("zoryx_command_error")
+    assert (await emu.converse(general, alice, "!fire one")).content == "fired one"
+
+    recorders = {
+        name: recorder(name)
+        for name in ("command_executed", "command_error", "extension_loaded", "extension_unloaded")
+    }
+    for name, callback in recorders.items():
+        hooks.register(name, callback)
+    assert bot.plugins.hooks.implemented("zoryx_command_executed")
 
     await emu.converse(general, alice, "!fire two")
     await until(lambda: any(name == "command_executed" for name, _ in seen), "command_executed")
@@ -176,6 +186,10 @@ async def test_command_and_extension_events_carry_their_arguments(
     assert ("extension_loaded", "emitter") in names and ("extension_unloaded", "emitter") in names
     reloaded = next(kwargs for name, kwargs in seen if name == "extension_unloaded")
     assert reloaded["reason"] == "reload"
+
+    hooks.unregister("command_executed", recorders["command_executed"])
+    assert not bot.plugins.hooks.implemented("zoryx_command_executed")
+    assert bot.plugins.hooks.implemented("zoryx_command_error")
 
 
 async def test_unloading_a_plugin_drops_its_callbacks(

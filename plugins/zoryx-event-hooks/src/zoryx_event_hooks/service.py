@@ -31,6 +31,8 @@ EVENT_NAME_MAX = 100
 DISABLED_KEY = "disabled_hooks"
 """Storage key (the plugin's global namespace) of the ids an owner disabled."""
 DROP_REPORT_SECONDS = 10.0
+PER_COMMAND_HOOKS = {"command_executed": "zoryx_command_executed", "command_error": "zoryx_command_error"}
+"""Framework events fed from a core hook the core calls once per command."""
 """At most one warning about a full queue per this many seconds (the count covers them all)."""
 
 QueueItem = tuple[str, dict[str, Any]]
@@ -94,12 +96,15 @@ class EventHooks:
         entry = self.registry.add(event, callback, priority, self._owner_of(callback))
         if entry.id in self._disabled_ids:
             entry.disabled = True
+        self._pause_idle_feeds()
         log.debug("registered %s (%s) for %s, priority %d", entry.name, entry.id, event, priority)
         return entry.id
 
     def unregister(self, event: str, callback: Callback) -> bool:
         """Stop running ``callback`` on ``event``; whether it was registered."""
-        return self.registry.remove(event, callback) is not None
+        removed = self.registry.remove(event, callback) is not None
+        self._pause_idle_feeds()
+        return removed
 
     def drop_stale_callbacks(self) -> list[HookEntry]:
         """Unregister the callbacks of plugins that are no longer loaded (or were loaded again
@@ -111,10 +116,22 @@ class EventHooks:
             return owner is not None and contexts.get(owner.name) is not owner
 
         removed = self.registry.remove_where(stale)
+        self._pause_idle_feeds()
         for plugin in sorted({entry.plugin or "" for entry in removed}):
             count = sum(1 for entry in removed if entry.plugin == plugin)
             log.info("dropped %d hook callback(s) of unloaded plugin %s", count, plugin)
         return removed
+
+    def _pause_idle_feeds(self) -> None:
+        """The core builds a ``CommandEvent`` for every command only for hooks someone listens
+        to: the per-command hooks are paused while no callback is registered for their event."""
+        if self._plugin is None:
+            return
+        for event, hook in PER_COMMAND_HOOKS.items():
+            if self.registry.has_callbacks(event):
+                self._plugin.resume_hook(hook)
+            else:
+                self._plugin.pause_hook(hook)
 
     def _owner_of(self, callback: Callback) -> PluginContext | None:
         """The plugin whose module defines ``callback``; otherwise the plugin running now (a
@@ -268,6 +285,7 @@ class EventHooks:
         """Start the workers (owned by the plugin, so unloading it cancels them)."""
         if self._workers:
             return
+        self._pause_idle_feeds()
         for number in range(self.settings.workers):
             name = f"zoryx-event-hooks:worker-{number + 1}"
             if self._plugin is not None:
