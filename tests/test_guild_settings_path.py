@@ -1,14 +1,18 @@
 """The message path's server settings: a server with nothing stored costs no database (reading its
-settings creates none), and a settings refresh past the cache's TTL opens no connection when
-nothing was written; a write by another process sharing the data folder still applies after the
-TTL. Real bot, real SQLite files, the emulator over sockets."""
+settings creates none), a settings refresh past the cache's TTL opens no connection when nothing
+was written, a write by another process sharing the data folder still applies after the TTL, and
+a cached server's commands make no database operation at all, on SQLite and on PostgreSQL. Real
+bot, real SQLite files, a real PostgreSQL server, the emulator over sockets."""
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from zoryx_core import ZoryxBot
 from zoryx_core.storage import Storage, StorageOptions
@@ -32,10 +36,12 @@ async def setup(bot):
 '''
 
 
-def _bot(home: Path, owner_id: int) -> ZoryxBot:
+def _bot(home: Path, owner_id: int, *, cooldown: bool = False, **options: Any) -> ZoryxBot:
     (home / "extensions").mkdir(parents=True, exist_ok=True)
     (home / "extensions" / "ping.py").write_text(PING_EXTENSION)
-    return make_zoryx_bot(home, owner_id=owner_id, config={"cooldowns.default_rate": 0})
+    config = {} if cooldown else {"cooldowns.default_rate": 0}
+    config.update(options.pop("config", {}))
+    return make_zoryx_bot(home, owner_id=owner_id, config=config, **options)
 
 
 async def _until(condition: Callable[[], bool], what: str, limit: float = 10.0) -> None:
@@ -119,3 +125,39 @@ async def test_a_settings_refresh_opens_no_connection_unless_something_was_writt
     await emu.send_message(channel, member, "still chatting")  # served stale; starts the refresh
     await _until(lambda: configs.reads > reads, "the refresh to read the changed settings")
     assert (await emu.converse(channel, member, "$ping")).content == "pong"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_a_cached_servers_commands_make_no_database_operation(
+    discord_emulator: DiscordEmulator,
+    bot_runner: Runner,
+    tmp_path: Path,
+    backend: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    emu = discord_emulator
+    owner = emu.create_user("owner")
+    members = [emu.create_user(f"member{n}") for n in range(8)]
+    guild = emu.create_guild("Cached", members=[owner, *members])
+    channel = emu.channel_named(guild, "general")
+    options: dict[str, Any] = {}
+    if backend == "postgresql":
+        dsn = request.getfixturevalue("postgres_dsn")
+        schema = f"zoryx_t{secrets.token_hex(4)}"
+        options = {
+            "config": {"storage.backend": "postgresql", "storage.pg_schema": schema},
+            "environ": {"ZORYX_DATABASE_URL": dsn},
+        }
+    # The default per-user cooldown stays on: each member runs the command twice.
+    bot = _bot(tmp_path, owner.id, cooldown=True, **options)
+    await bot_runner(bot)
+    assert bot.storage.dialect == backend
+    await emu.converse(channel, owner, "!setprefix ?")  # the server has settings stored
+    assert (await emu.converse(channel, members[0], "?ping")).content == "pong"
+
+    before = bot.storage.pool.stats()["operations"]
+    for member in members * 2:
+        assert (await emu.converse(channel, member, "?ping")).content == "pong"
+        await emu.send_message(channel, member, "and a chat line")
+    assert (await emu.converse(channel, owner, "?ping")).content == "pong"  # the last line was read
+    assert bot.storage.pool.stats()["operations"] == before

@@ -66,6 +66,8 @@ class ConnectionPool:
         self.closed_total = 0
         self.waits = 0
         """Times a caller waited because every connection was busy."""
+        self.operations = 0
+        """Functions run on a connection."""
 
     # --- running work ----------------------------------------------------------------------------
 
@@ -103,6 +105,7 @@ class ConnectionPool:
     ) -> T:
         """:meth:`run` in the calling thread (blocks; for worker threads and non-async code)."""
         key = str(path)
+        self.operations += 1
         if not create and not self.has_connection(key) and not path.exists():
             raise NoDatabase(f"no database at {path}")  # before taking a slot: nothing is evicted
         slot = self._reserve(key)
@@ -182,6 +185,7 @@ class ConnectionPool:
                 "closed_total": self.closed_total,
                 "busy": busy,
                 "waits": self.waits,
+                "operations": self.operations,
                 "max_open": self.max_open,
                 "workers": self.workers,
             }

@@ -65,6 +65,8 @@ class PgPool:
         self.retries = 0
         self.gave_up = 0
         self.lost_in_flight = 0
+        self.operations = 0
+        """Operations run on a pooled connection (each is at least one round trip)."""
 
     def stats(self) -> dict[str, int]:
         raw = self.raw
@@ -78,6 +80,7 @@ class PgPool:
             "retries": self.retries,
             "gave_up": self.gave_up,
             "lost_in_flight": self.lost_in_flight,
+            "operations": self.operations,
         }
 
     async def close_idle(self, idle_seconds: float) -> int:
@@ -221,6 +224,7 @@ class PostgresBase(StorageBackend):
             raise RuntimeError(f"storage is not open (PostgreSQL at {self.where})")
         deadline = time.monotonic() + self.options.pg_retry_seconds
         attempt = 0
+        self.pool.operations += 1
         while True:
             attempt += 1
             sent = False
