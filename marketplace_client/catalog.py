@@ -14,16 +14,18 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
-from jsonschema import Draft202012Validator, ValidationError
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
 from .errors import CatalogError
 from .models import Catalog, CatalogPlugin, CatalogVersion, ListingStatus, Terms
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator, ValidationError
 
 __all__ = ["SCHEMA_VERSION", "catalog_schema", "parse_catalog", "parse_catalog_bytes"]
 
@@ -59,6 +61,8 @@ def catalog_schema() -> dict[str, Any]:
 
 @functools.cache
 def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator  # imported when the first catalog is read, not at start-up
+
     return Draft202012Validator(catalog_schema())
 
 
