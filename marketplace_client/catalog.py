@@ -1,18 +1,20 @@
 """Parsing and validating catalog documents (schema version 1).
 
-The checks mirror ``catalog-v1.schema.json`` (shipped in this package) and add what JSON Schema
-cannot say: versions are valid PEP 440 and unique, wheel file names match the plugin and version,
-``requires_core`` is a valid specifier. Errors name the offending place, e.g.
-``plugins[2].versions[0].sha256``.
+``catalog-v1.schema.json`` (shipped in this package) is the one definition of a valid document: it is
+checked with jsonschema, and its errors are told as the offending place (e.g.
+``plugins[2].versions[0].sha256``) and what is allowed there. This module adds only what JSON Schema
+cannot say: versions are valid PEP 440 and unique, plugin names are unique, wheel file names match
+the plugin and version, ``requires_core`` is a valid specifier.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -22,26 +24,31 @@ from packaging.version import InvalidVersion, Version
 from .errors import CatalogError
 from .models import Catalog, CatalogPlugin, CatalogVersion, ListingStatus, Terms
 
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator, ValidationError
+
 __all__ = ["SCHEMA_VERSION", "catalog_schema", "parse_catalog", "parse_catalog_bytes"]
 
 SCHEMA_VERSION = 1
 """The catalog schema version this client reads."""
 
-_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_TOP = {"schema_version", "name", "generated", "terms", "plugins"}
-_TERMS = {"version", "text"}
-_PLUGIN = {"name", "summary", "author", "status", "tags", "homepage", "license", "versions"}
-_VERSION = {
-    "version",
-    "filename",
-    "sha256",
-    "url",
-    "index",
-    "requires_core",
-    "requires_python",
-    "size",
-    "dependencies",
+# What the schema's patterns allow, in words (a test checks that every pattern has an entry).
+_PATTERN_MEANINGS = {
+    "^[0-9a-f]{64}$": "64 lower-case hexadecimal characters",
+    "^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$": (
+        "a distribution name: letters, digits, '.', '_' and '-', starting and ending with a letter or digit"
+    ),
+    "^[^/\\\\]+\\.whl$": "a wheel file name ending in .whl, without '/' or '\\'",
+}
+
+_TYPE_NOUNS = {
+    "object": "an object",
+    "array": "an array",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean",
+    "null": "null",
 }
 
 
@@ -50,6 +57,13 @@ def catalog_schema() -> dict[str, Any]:
     text = resources.files(__package__).joinpath("catalog-v1.schema.json").read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
+
+
+@functools.cache
+def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator  # imported when the first catalog is read, not at start-up
+
+    return Draft202012Validator(catalog_schema())
 
 
 def parse_catalog_bytes(body: bytes, source_url: str = "", *, fetched_at: float = 0.0) -> Catalog:
@@ -70,9 +84,9 @@ def parse_catalog_bytes(body: bytes, source_url: str = "", *, fetched_at: float 
 def parse_catalog(data: Any, source_url: str = "", *, fetched_at: float = 0.0) -> Catalog:
     """Validate an already decoded catalog document; relative wheel URLs are resolved against
     ``source_url``."""
-    parser = _Parser(source_url)
     try:
-        return parser.catalog(data, fetched_at)
+        _check_schema(data)
+        return _Builder(source_url).catalog(data, fetched_at)
     except _Invalid as error:
         where = f" from {source_url}" if source_url else ""
         raise CatalogError(f"the catalog{where} is invalid: {error}", url=source_url) from None
@@ -84,6 +98,120 @@ class _Invalid(Exception):
 
 def _fail(path: str, problem: str) -> _Invalid:
     return _Invalid(f"{path}: {problem}" if path else problem)
+
+
+# --- the schema, and its errors in words ---------------------------------------------------------
+
+
+def _check_schema(data: Any) -> None:
+    """Raise :class:`_Invalid` for the first problem the schema finds (the shallowest, then the earliest)."""
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    if isinstance(version, int) and not isinstance(version, bool) and version != SCHEMA_VERSION:
+        # Another version's document is not judged by this version's schema.
+        raise _fail(
+            "schema_version",
+            f"{version} is not supported; this client reads schema version {SCHEMA_VERSION} "
+            "(a newer zoryx-core may read it)",
+        )
+    errors = list(_validator().iter_errors(data))
+    if not errors:
+        return
+    first = min(errors, key=lambda error: (len(error.absolute_path), _order(error.absolute_path)))
+    more = len(errors) - 1
+    also = f" ({more} more problem{'s' if more != 1 else ''} in the document)" if more else ""
+    raise _Invalid(_describe(first) + also)
+
+
+def _order(path: Iterable[str | int]) -> list[tuple[int, str | int]]:
+    return [(0, part) if isinstance(part, int) else (1, part) for part in path]
+
+
+def _location(path: Iterable[str | int]) -> str:
+    """``plugins[2].versions[0].sha256`` for the path ``plugins, 2, versions, 0, sha256``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _describe(error: ValidationError) -> str:
+    """One line naming where ``error`` is and what is allowed there."""
+    where = _location(error.absolute_path)
+    value: Any = error.validator_value
+    instance: Any = error.instance
+    match error.validator:
+        case "type":
+            allowed = " or ".join(_TYPE_NOUNS.get(kind, kind) for kind in _as_list(value))
+            return _at(where, f"must be {allowed}, got {_kind(instance)}")
+        case "required":
+            missing = [key for key in value if key not in instance]
+            return _at(where or "(document)", f"the required key {missing[0]!r} is missing")
+        case "additionalProperties":
+            return _unknown_key(error, where)
+        case "enum":
+            allowed = ", ".join(str(option) for option in value)
+            return _at(where, f"{_short(instance)} is not one of {allowed}")
+        case "const":
+            return _at(where, f"must be {value!r}, got {_short(instance)}")
+        case "minLength":
+            return _at(where, "must not be empty" if value == 1 else f"needs at least {value} characters")
+        case "maxLength":
+            return _at(where, f"is {len(instance)} characters long; at most {value} are allowed")
+        case "minItems":
+            return _at(where, f"must list at least {_count(value, error.absolute_path)}")
+        case "maxItems":
+            return _at(
+                where, f"has {_count(len(instance), error.absolute_path)}; at most {value} are allowed"
+            )
+        case "minimum":
+            return _at(where, f"must be at least {value}, got {_short(instance)}")
+        case "pattern":
+            meaning = _PATTERN_MEANINGS.get(value, f"text matching {value}")
+            return _at(where, f"must be {meaning}, got {_short(instance)}")
+        case "oneOf" | "anyOf" if all(set(option) == {"required"} for option in value):
+            keys = " or ".join(repr(option["required"][0]) for option in value)
+            how_many = "exactly one" if error.validator == "oneOf" else "at least one"
+            return _at(where, f"must give {how_many} of {keys}")
+    return _at(where, error.message)
+
+
+def _unknown_key(error: ValidationError, where: str) -> str:
+    schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
+    instance: Any = error.instance
+    known = schema.get("properties", {})
+    patterns = list(schema.get("patternProperties", {}))
+    extra = sorted(
+        key for key in instance if key not in known and not any(re.search(p, key) for p in patterns)
+    )
+    allowed = ", ".join(sorted(known))
+    for pattern in patterns:
+        prefix = pattern.removeprefix("^")
+        plain = pattern.startswith("^") and not any(char in prefix for char in ".^$*+?{}[]\\|()")
+        allowed += f", or any key starting with {prefix!r}" if plain else f", or any key matching {pattern}"
+    inner = f"{where}.{extra[0]}" if where else extra[0]
+    return _at(inner, f"unknown key (allowed: {allowed})")
+
+
+def _at(where: str, problem: str) -> str:
+    return f"{where}: {problem}" if where else problem
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _count(number: int, path: Sequence[str | int]) -> str:
+    """``one version`` / ``21 tags``, the noun taken from the array's key."""
+    plural = path[-1] if path and isinstance(path[-1], str) else "items"
+    if number != 1:
+        return f"{number} {plural}"
+    singular = plural[:-3] + "y" if plural.endswith("ies") else plural.removesuffix("s")
+    return f"one {singular}"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _kind(value: Any) -> str:
@@ -100,72 +228,41 @@ def _kind(value: Any) -> str:
     return "an object"
 
 
-class _Parser:
+# --- what JSON Schema cannot say ------------------------------------------------------------------
+
+
+class _Builder:
+    """Builds the models from a document the schema accepted, checking versions, names and files."""
+
     def __init__(self, source_url: str) -> None:
         self.source_url = source_url
 
-    def catalog(self, data: Any, fetched_at: float) -> Catalog:
-        obj = self.object(data, "", _TOP, required=("schema_version",))
-        version = obj["schema_version"]
-        if isinstance(version, bool) or not isinstance(version, int):
-            raise _fail("schema_version", f"must be an integer, got {_kind(version)}")
-        if version != SCHEMA_VERSION:
-            raise _fail(
-                "schema_version",
-                f"{version} is not supported; this client reads schema version {SCHEMA_VERSION} "
-                "(a newer zoryx-core may read it)",
-            )
-        self.object(data, "", _TOP, required=("name", "terms", "plugins"))
-        name = self.string(obj["name"], "name", min_length=1, max_length=100)
-        generated = self.optional_string(obj, "generated", "generated", min_length=0)
-        terms_obj = self.object(obj["terms"], "terms", _TERMS, required=("version", "text"))
-        terms = Terms(
-            version=self.string(terms_obj["version"], "terms.version", min_length=1, max_length=64),
-            text=self.string(terms_obj["text"], "terms.text", max_length=20000),
-        )
-        plugins_raw = self.array(obj["plugins"], "plugins")
+    def catalog(self, data: dict[str, Any], fetched_at: float) -> Catalog:
         plugins: list[CatalogPlugin] = []
         seen: dict[str, str] = {}
-        for position, raw in enumerate(plugins_raw):
+        for position, raw in enumerate(data["plugins"]):
             path = f"plugins[{position}]"
             plugin = self.plugin(raw, path)
             if plugin.name in seen:
                 raise _fail(f"{path}.name", f"{plugin.name!r} is listed twice (also at {seen[plugin.name]})")
             seen[plugin.name] = path
             plugins.append(plugin)
+        terms = data["terms"]
         return Catalog(
-            schema_version=version,
-            name=name,
-            terms=terms,
+            schema_version=data["schema_version"],
+            name=data["name"],
+            terms=Terms(version=terms["version"], text=terms["text"]),
             plugins=tuple(plugins),
             source_url=self.source_url,
-            generated=generated,
+            generated=data.get("generated"),
             fetched_at=fetched_at,
         )
 
-    def plugin(self, raw: Any, path: str) -> CatalogPlugin:
-        obj = self.object(raw, path, _PLUGIN, required=("name", "summary", "author", "status", "versions"))
-        name = self.string(obj["name"], f"{path}.name", max_length=100)
-        if not _NAME.match(name):
-            raise _fail(f"{path}.name", f"{name!r} is not a valid distribution name (letters, digits, . _ -)")
-        canonical = canonicalize_name(name)
-        status_text = self.string(obj["status"], f"{path}.status")
-        try:
-            status = ListingStatus(status_text.lower())
-        except ValueError:
-            allowed = ", ".join(s.value for s in ListingStatus)
-            raise _fail(f"{path}.status", f"{status_text!r} is not one of {allowed}") from None
-        tags_raw = self.array(obj.get("tags", []), f"{path}.tags")
-        if len(tags_raw) > 20:
-            raise _fail(f"{path}.tags", f"has {len(tags_raw)} tags; at most 20 are allowed")
-        tags = tuple(
-            self.string(tag, f"{path}.tags[{i}]", min_length=1, max_length=32)
-            for i, tag in enumerate(tags_raw)
-        )
-        versions_raw = self.array(obj["versions"], f"{path}.versions")
-        if not versions_raw:
-            raise _fail(f"{path}.versions", "must list at least one version")
-        versions = [self.version(v, f"{path}.versions[{i}]", canonical) for i, v in enumerate(versions_raw)]
+    def plugin(self, raw: dict[str, Any], path: str) -> CatalogPlugin:
+        canonical = canonicalize_name(raw["name"])
+        versions = [
+            self.version(entry, f"{path}.versions[{i}]", canonical) for i, entry in enumerate(raw["versions"])
+        ]
         seen: set[Version] = set()
         for i, entry in enumerate(versions):
             if entry.parsed in seen:
@@ -174,23 +271,22 @@ class _Parser:
         versions.sort(key=lambda entry: entry.parsed, reverse=True)
         return CatalogPlugin(
             name=canonical,
-            summary=self.string(obj["summary"], f"{path}.summary", max_length=512),
-            author=self.string(obj["author"], f"{path}.author", max_length=256),
-            status=status,
+            summary=raw["summary"],
+            author=raw["author"],
+            status=ListingStatus(raw["status"]),
             versions=tuple(versions),
-            tags=tags,
-            homepage=self.optional_string(obj, "homepage", f"{path}.homepage"),
-            license=self.optional_string(obj, "license", f"{path}.license"),
+            tags=tuple(raw.get("tags", ())),
+            homepage=raw.get("homepage"),
+            license=raw.get("license"),
         )
 
-    def version(self, raw: Any, path: str, plugin: str) -> CatalogVersion:
-        obj = self.object(raw, path, _VERSION, required=("version", "filename", "sha256"))
-        text = self.string(obj["version"], f"{path}.version", min_length=1, max_length=64)
+    def version(self, raw: dict[str, Any], path: str, plugin: str) -> CatalogVersion:
+        text: str = raw["version"]
         try:
             version = Version(text)
         except InvalidVersion:
             raise _fail(f"{path}.version", f"{text!r} is not a PEP 440 version") from None
-        filename = self.string(obj["filename"], f"{path}.filename")
+        filename: str = raw["filename"]
         try:
             wheel_name, wheel_version, _, _ = parse_wheel_filename(filename)
         except InvalidWheelFilename as error:
@@ -200,16 +296,7 @@ class _Parser:
                 f"{path}.filename",
                 f"{filename!r} is {wheel_name} {wheel_version}, not {plugin} {version}",
             )
-        sha256 = self.string(obj["sha256"], f"{path}.sha256")
-        if not _SHA256.match(sha256):
-            raise _fail(f"{path}.sha256", f"must be 64 lower-case hexadecimal characters, got {sha256!r}")
-        url = self.optional_string(obj, "url", f"{path}.url")
-        index = self.optional_string(obj, "index", f"{path}.index")
-        if (url is None) == (index is None):
-            raise _fail(path, "must give exactly one of 'url' (the wheel) or 'index' (a simple index)")
-        requires_core = (
-            self.optional_string(obj, "requires_core", f"{path}.requires_core", min_length=0) or ""
-        )
+        requires_core: str = raw.get("requires_core", "")
         if requires_core:
             try:
                 SpecifierSet(requires_core)
@@ -218,59 +305,16 @@ class _Parser:
                     f"{path}.requires_core",
                     f"{requires_core!r} is not a version specifier such as '>=0.1,<0.2'",
                 ) from None
-        size = obj.get("size")
-        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
-            raise _fail(f"{path}.size", f"must be a non-negative integer, got {size!r}")
-        deps_raw = self.array(obj.get("dependencies", []), f"{path}.dependencies")
-        dependencies = tuple(self.string(d, f"{path}.dependencies[{i}]") for i, d in enumerate(deps_raw))
+        url: str | None = raw.get("url")
+        size = raw.get("size")
         return CatalogVersion(
             version=text,
             filename=filename,
-            sha256=sha256,
+            sha256=raw["sha256"],
             url=urljoin(self.source_url, url) if url is not None and self.source_url else url,
-            index=index,
+            index=raw.get("index"),
             requires_core=requires_core,
-            requires_python=self.optional_string(
-                obj, "requires_python", f"{path}.requires_python", min_length=0
-            ),
-            size=size,
-            dependencies=dependencies,
+            requires_python=raw.get("requires_python"),
+            size=int(size) if size is not None else None,  # JSON Schema counts 3.0 as an integer
+            dependencies=tuple(raw.get("dependencies", ())),
         )
-
-    # --- primitives ------------------------------------------------------------------------------
-
-    def object(
-        self, raw: Any, path: str, allowed: set[str], *, required: tuple[str, ...]
-    ) -> Mapping[str, Any]:
-        if not isinstance(raw, dict):
-            raise _fail(path, f"must be an object, got {_kind(raw)}")
-        for key in raw:
-            if key not in allowed and not key.startswith("x-"):
-                known = ", ".join(sorted(allowed))
-                inner = f"{path}.{key}" if path else key
-                raise _fail(inner, f"unknown key (allowed: {known}, or any key starting with 'x-')")
-        for key in required:
-            if key not in raw:
-                raise _fail(path or "(document)", f"the required key {key!r} is missing")
-        return raw
-
-    def array(self, raw: Any, path: str) -> list[Any]:
-        if not isinstance(raw, list):
-            raise _fail(path, f"must be an array, got {_kind(raw)}")
-        return raw
-
-    def string(self, raw: Any, path: str, *, min_length: int = 0, max_length: int | None = None) -> str:
-        if not isinstance(raw, str):
-            raise _fail(path, f"must be a string, got {_kind(raw)}")
-        if len(raw) < min_length:
-            raise _fail(path, "must not be empty" if min_length == 1 else f"needs {min_length}+ characters")
-        if max_length is not None and len(raw) > max_length:
-            raise _fail(path, f"is {len(raw)} characters long; at most {max_length} are allowed")
-        return raw
-
-    def optional_string(
-        self, obj: Mapping[str, Any], key: str, path: str, *, min_length: int = 1
-    ) -> str | None:
-        if key not in obj:
-            return None
-        return self.string(obj[key], path, min_length=min_length)

@@ -29,6 +29,7 @@ from marketplace_client import (
     parse_install_request,
     search,
 )
+from marketplace_client.catalog import _PATTERN_MEANINGS
 
 pytest_plugins = ["marketplace_helpers.fixtures"]
 
@@ -120,6 +121,129 @@ def test_schema_and_parser_agree(
     with pytest.raises(CatalogError, match=re.escape(expected)):
         parse_catalog(document)
     assert bool(schema_errors(document)) == schema_sees_it, what
+
+
+def _small_catalog() -> dict[str, Any]:
+    filename = "zoryx_dice-1.0-py3-none-any.whl"
+    version = {"version": "1.0", "filename": filename, "url": filename, "sha256": "0" * 64}
+    plugin = {"name": "zoryx-dice", "summary": "s", "author": "a", "status": "beta", "versions": [version]}
+    return {"schema_version": 1, "name": "m", "terms": {"version": "1", "text": ""}, "plugins": [plugin]}
+
+
+def _set(*path: str | int, value: Any) -> Any:
+    def change(document: Any) -> Any:
+        target = document
+        for part in path[:-1]:
+            target = target[part]
+        target[path[-1]] = value
+        return document
+
+    return change
+
+
+def _drop(*path: str | int) -> Any:
+    def change(document: Any) -> Any:
+        target = document
+        for part in path[:-1]:
+            target = target[part]
+        del target[path[-1]]
+        return document
+
+    return change
+
+
+PLUGIN_0 = ("plugins", 0)
+VERSION_0 = (*PLUGIN_0, "versions", 0)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: [d], "must be an object, got an array"),
+        (_drop("name"), "(document): the required key 'name' is missing"),
+        (_set("schema_version", value="1"), "schema_version: must be 1, got '1'"),
+        (
+            _set("terms", "colour", value="red"),
+            "terms.colour: unknown key (allowed: text, version, or any key starting with 'x-')",
+        ),
+        (_set("name", value=""), "name: must not be empty"),
+        (_set("name", value="n" * 101), "name: is 101 characters long; at most 100 are allowed"),
+        (_set("plugins", value={}), "plugins: must be an array, got an object"),
+        (
+            _set(*PLUGIN_0, "name", value="-dice"),
+            "plugins[0].name: must be a distribution name: letters, digits, '.', '_' and '-', "
+            "starting and ending with a letter or digit, got '-dice'",
+        ),
+        (
+            _set(*PLUGIN_0, "status", value="Beta"),
+            "plugins[0].status: 'Beta' is not one of working, beta, broken",
+        ),
+        (
+            _set(*PLUGIN_0, "tags", value=["t"] * 21),
+            "plugins[0].tags: has 21 tags; at most 20 are allowed",
+        ),
+        (_set(*PLUGIN_0, "tags", value=["ok", ""]), "plugins[0].tags[1]: must not be empty"),
+        (_set(*PLUGIN_0, "versions", value=[]), "plugins[0].versions: must list at least one version"),
+        (_drop(*VERSION_0, "url"), "plugins[0].versions[0]: must give exactly one of 'url' or 'index'"),
+        (_set(*VERSION_0, "size", value=-1), "plugins[0].versions[0].size: must be at least 0, got -1"),
+        (
+            _set(*VERSION_0, "size", value="3"),
+            "plugins[0].versions[0].size: must be an integer, got a string",
+        ),
+        (
+            _set(*VERSION_0, "filename", value="dir/zoryx_dice-1.0-py3-none-any.whl"),
+            "plugins[0].versions[0].filename: must be a wheel file name ending in .whl, without '/' or '\\', "
+            "got 'dir/zoryx_dice-1.0-py3-none-any.whl'",
+        ),
+        (
+            _set(*VERSION_0, "dependencies", value=["ok", 2]),
+            "plugins[0].versions[0].dependencies[1]: must be a string, got a number",
+        ),
+        (
+            lambda d: _set(*PLUGIN_0, "status", value="great")(_drop("terms")(d)),
+            "(document): the required key 'terms' is missing (1 more problem in the document)",
+        ),
+        (
+            lambda d: d["plugins"].append(dict(d["plugins"][0], name="Zoryx_Dice")) or d,
+            "plugins[1].name: 'zoryx-dice' is listed twice (also at plugins[0])",
+        ),
+        (
+            _set(*VERSION_0, "version", value="one"),
+            "plugins[0].versions[0].version: 'one' is not a PEP 440 version",
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_catalog_errors_name_the_place_and_what_is_allowed(change: Any, message: str) -> None:
+    document = change(_small_catalog())
+    with pytest.raises(CatalogError) as caught:
+        parse_catalog(document, "https://m.example/catalog.json")
+    assert str(caught.value) == f"the catalog from https://m.example/catalog.json is invalid: {message}"
+
+
+def test_the_schema_is_the_one_definition_of_a_valid_document() -> None:
+    jsonschema.Draft202012Validator.check_schema(catalog_schema())
+    patterns: list[str] = []
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("pattern"), str):
+                patterns.append(node["pattern"])
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    collect(catalog_schema())
+    assert patterns and set(patterns) == set(_PATTERN_MEANINGS)  # every pattern is put into words
+    # What the schema allows, the parser takes: a whole-number float size, extension keys anywhere.
+    document = _small_catalog()
+    document["plugins"][0]["versions"][0].update({"size": 3.0, "x-mirror": "elsewhere"})
+    document["plugins"][0]["x-rating"] = 5
+    assert schema_errors(document) == []
+    size = parse_catalog(document).plugins[0].versions[0].size
+    assert size == 3 and isinstance(size, int)
 
 
 def _plugin(name: str, summary: str, status: str, tags: list[str]) -> dict[str, Any]:

@@ -1060,6 +1060,86 @@ def test_read_dotenv_malformed_lines(tmp_path: Path, text: str, line: int, fragm
     assert fragment in str(caught.value)
 
 
+def _dotenv(tmp_path: Path, text: str) -> dict[str, str]:
+    path = tmp_path / ".env"
+    path.write_text(text, encoding="utf-8")
+    return read_dotenv(path)
+
+
+def test_read_dotenv_quoting(tmp_path: Path) -> None:
+    values = _dotenv(
+        tmp_path,
+        "SINGLE='a \\'quoted\\' $word'\n"  # only \' and \\ are escapes in single quotes
+        "SINGLE_BACKSLASH='C:\\\\path\\n'\n"
+        "DOUBLE=\"tab\\there \\'ok\\' end\"\n"
+        'ENDS_IN_BACKSLASH="dir\\\\"\n'
+        "SPACES_KEPT='  padded  '\n"
+        "UNQUOTED_QUOTE=it's\n"
+        "NO_EXPANSION=${HOME}/$USER\n"
+        'HASH_IN_QUOTES="a # b"\n',
+    )
+    assert values == {
+        "SINGLE": "a 'quoted' $word",
+        "SINGLE_BACKSLASH": "C:\\path\\n",
+        "DOUBLE": "tab\there 'ok' end",
+        "ENDS_IN_BACKSLASH": "dir\\",
+        "SPACES_KEPT": "  padded  ",
+        "UNQUOTED_QUOTE": "it's",
+        "NO_EXPANSION": "${HOME}/$USER",
+        "HASH_IN_QUOTES": "a # b",
+    }
+
+
+def test_read_dotenv_export_prefix_and_comments(tmp_path: Path) -> None:
+    values = _dotenv(
+        tmp_path,
+        "# leading comment\n"
+        "   # indented comment\n"
+        "export A=1\n"
+        "export\tB=2 # tab after export\n"
+        "   export C = 3\n"
+        "exporter=4\n"
+        "D=#not-a-comment\n"
+        "E= # a comment: E is empty\n"
+        "F='x' # after a quoted value\n"
+        "#G=commented out\n",
+    )
+    assert values == {"A": "1", "B": "2", "C": "3", "exporter": "4", "D": "#not-a-comment", "E": "", "F": "x"}
+
+
+def test_read_dotenv_multi_line_values(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    key = "-----BEGIN KEY-----\nabc\ndef\n-----END KEY-----"
+    text = f"FIRST=1\nPEM=\"{key}\"\nNOTE='two\nlines' # comment\n\nLAST=2\nBROKEN-NAME=3\n"
+    path = tmp_path / ".env"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DeploymentError) as caught:  # the line count goes on past multi-line values
+        read_dotenv(path)
+    assert str(caught.value).startswith(f"{path} line 10:")
+    path.write_text(text.replace("BROKEN-NAME=3\n", ""), encoding="utf-8")
+    with caplog.at_level("WARNING", logger="zoryx_core.settings"):
+        assert read_dotenv(path) == {"FIRST": "1", "PEM": key, "NOTE": "two\nlines", "LAST": "2"}
+    assert caplog.records == []
+    # A quote closed lines too late swallows the variables in between: loud, without the values.
+    path.write_text("PREFIX='!\nDISCORD_TOKEN=tok-secret-1\nBOT_OWNER_ID=1'\n", encoding="utf-8")
+    with caplog.at_level("WARNING", logger="zoryx_core.settings"):
+        assert read_dotenv(path) == {"PREFIX": "!\nDISCORD_TOKEN=tok-secret-1\nBOT_OWNER_ID=1"}
+    [record] = caplog.records
+    assert record.getMessage().startswith(f"{path} line 1 (PREFIX): the quoted value spans lines")
+    assert "tok-secret" not in record.getMessage()
+
+
+def test_read_dotenv_names_the_line_of_an_unclosed_quote_after_a_multi_line_value(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_text("A='one\ntwo'\n\nB=\"open\nC=3\n", encoding="utf-8")
+    with pytest.raises(DeploymentError) as caught:
+        read_dotenv(path)
+    assert str(caught.value) == (
+        f"{path} line 4 (B): the double quote is not closed "
+        '(a quoted value may span lines but must end with ")'
+    )
+    assert caught.value.variable == "B"
+
+
 def test_read_dotenv_unreadable(tmp_path: Path) -> None:
     with pytest.raises(DeploymentError, match="cannot be read"):
         read_dotenv(tmp_path)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import io
 import json
 import logging
 import math
@@ -25,6 +26,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeAlias
+
+from dotenv.parser import parse_stream
 
 from .private_files import PRIVATE_FILE_MODE, private_dir
 from .redact import redact_text
@@ -1527,40 +1530,12 @@ class Deployment:
 # ------------------------------------------------------------------------------------------------- .env
 
 _DOTENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
-
-
-def _dotenv_value(rest: str, fail: Callable[[str], DeploymentError]) -> str:
-    rest = rest.lstrip()
-    if not rest or rest.startswith("#"):
-        return ""
-    quote = rest[0]
-    if quote not in ("'", '"'):
-        comment = re.search(r"\s#", rest)
-        return (rest[: comment.start()] if comment else rest).strip()
-    if quote == "'":
-        end = rest.find("'", 1)
-        if end < 0:
-            raise fail("the single quote is not closed (values must fit on one line)")
-        value = rest[1:end]
-    else:
-        chars: list[str] = []
-        end = 1
-        while end < len(rest) and rest[end] != '"':
-            if rest[end] == "\\" and end + 1 < len(rest):
-                escaped = rest[end + 1]
-                chars.append(_ESCAPES.get(escaped, "\\" + escaped))
-                end += 2
-                continue
-            chars.append(rest[end])
-            end += 1
-        if end >= len(rest):
-            raise fail("the double quote is not closed (values must fit on one line; use \\n for new lines)")
-        value = "".join(chars)
-    after = rest[end + 1 :].strip()
-    if after and not after.startswith("#"):
-        raise fail("there is text after the closing quote (only a # comment may follow it)")
-    return value
+_EXPORT = re.compile(r"\Aexport[ \t]+")
+# The quoted values python-dotenv accepts (a backslash escapes the next character; may span lines).
+_QUOTED = {"'": re.compile(r"'(?:\\.|[^'\\])*'", re.DOTALL), '"': re.compile(r'"(?:\\.|[^"\\])*"', re.DOTALL)}
+_QUOTE_NAMES = {"'": "single", '"': "double"}
+# A line inside a multi-line value that looks like a variable of its own (a quote closed too late).
+_ASSIGNMENT_LINE = re.compile(r"\n[ \t]*(?:export[ \t]+)?[A-Za-z_][A-Za-z0-9_]*[ \t]*=")
 
 
 def _name_problem(name: str) -> str:
@@ -1574,14 +1549,37 @@ def _name_problem(name: str) -> str:
     return "the name before '=' holds characters other than letters, digits and _"
 
 
-def read_dotenv(path: Path) -> dict[str, str]:
-    """Parse a ``.env`` file of ``KEY=VALUE`` lines.
+def _statement_problem(statement: str) -> tuple[str | None, str]:
+    """(the variable's name when valid, why python-dotenv rejected ``statement``), never quoting it."""
+    first_line = _EXPORT.sub("", statement, count=1).split("\n", 1)[0]
+    name, equals, _ = first_line.partition("=")
+    name = name.strip()
+    if not equals:
+        return None, "expected KEY=VALUE; the line has no '=' (its text is not shown)"
+    if not _DOTENV_NAME.match(name):
+        return None, _name_problem(name)
+    value = statement[statement.index("=") + 1 :].lstrip(" \t")
+    quote = value[:1]
+    if quote in _QUOTED:
+        if _QUOTED[quote].match(value) is None:
+            kind = _QUOTE_NAMES[quote]
+            return (
+                name,
+                f"the {kind} quote is not closed (a quoted value may span lines but must end with {quote})",
+            )
+        return name, "there is text after the closing quote (only a # comment may follow it)"
+    return name, "the line cannot be parsed as KEY=VALUE (its text is not shown)"
 
-    Supports an ``export`` prefix, ``#`` comment lines, blank lines, single-quoted (literal) and
-    double-quoted (``\\n``, ``\\t``, ``\\"``, ``\\\\`` escapes) values, and ``" # comment"`` after
-    unquoted values. A malformed line raises :class:`DeploymentError` naming the file, the line number
-    and the variable when its name is valid; no part of a line's value (a token, a password) is ever
-    repeated in the message.
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse a ``.env`` file with python-dotenv's parser.
+
+    That is ``KEY=VALUE`` lines with an optional ``export`` prefix, ``#`` comments, single-quoted
+    (literal) and double-quoted (``\\n``, ``\\t``, ``\\"``, ``\\\\`` ... escapes) values, which may span
+    several lines. Values are taken as written: ``${OTHER}`` is not expanded. A line python-dotenv
+    cannot parse, a line without ``=`` and a name that is not letters, digits and ``_`` raise
+    :class:`DeploymentError` naming the file, the line number and the variable when its name is valid
+    (rather than dropping the line, which may hold the token); no part of a value is ever repeated.
     """
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
@@ -1589,24 +1587,30 @@ def read_dotenv(path: Path) -> dict[str, str]:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise DeploymentError(f"{path}: cannot be read ({reason})") from exc
     result: dict[str, str] = {}
-    for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), 1):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if stripped.startswith("export") and stripped[6:7] in (" ", "\t"):
-            stripped = stripped[7:].lstrip()
-        name, equals, rest = stripped.partition("=")
-        name = name.strip()
+    for binding in parse_stream(io.StringIO(text)):
+        statement = binding.original.string.lstrip()
+        # The binding's line is where its leading blank lines start; count them to reach the statement.
+        number = binding.original.line + binding.original.string[: -len(statement) or None].count("\n")
         where = f"{path} line {number}"
-        if not equals:
+        if binding.error:
+            name, problem = _statement_problem(statement)
+            raise DeploymentError(
+                f"{where} ({name}): {problem}" if name else f"{where}: {problem}", variable=name
+            )
+        if binding.key is None:  # a blank line or a comment
+            continue
+        if binding.value is None:
             raise DeploymentError(f"{where}: expected KEY=VALUE; the line has no '=' (its text is not shown)")
-        if not _DOTENV_NAME.match(name):
-            raise DeploymentError(f"{where}: {_name_problem(name)}")
-
-        def fail(problem: str, where: str = where, name: str = name) -> DeploymentError:
-            return DeploymentError(f"{where} ({name}): {problem}", variable=name)
-
-        result[name] = _dotenv_value(rest, fail)
+        if not _DOTENV_NAME.match(binding.key):
+            raise DeploymentError(f"{where}: {_name_problem(binding.key)}")
+        if _ASSIGNMENT_LINE.search(statement):
+            log.warning(
+                "%s (%s): the quoted value spans lines that look like KEY=VALUE; if they are meant as "
+                "variables, the quote opened on this line is closed too late",
+                where,
+                binding.key,
+            )
+        result[binding.key] = binding.value
     return result
 
 

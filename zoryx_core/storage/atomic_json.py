@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock
+
 from ..disk_full import raise_named
 from ..private_files import PRIVATE_FILE_MODE, private_dir
 
@@ -33,6 +35,8 @@ log = logging.getLogger("zoryx.storage.json")
 
 # Cached texts at least this long are parsed in a worker thread, not on the event loop.
 _PARSE_OFF_LOOP_CHARS = 256 * 1024
+# How often a worker waiting for another process's lock on a file tries again (holds last milliseconds).
+_LOCK_POLL_SECONDS = 0.01
 
 
 class CorruptJsonError(Exception):
@@ -69,8 +73,9 @@ class AtomicJsonFiles:
     process* is only seen when the entry expires, so pass ``use_cache=False`` where that
     matters. ``update`` always reads the file itself.
 
-    Each file has a ``<name>.lock`` sidecar for the cross-process lock (``flock``; on Windows only
-    the in-process locks apply); it is left in place by ``delete``. Files are written owner-only.
+    Each file has a ``<name>.lock`` sidecar for the cross-process lock (filelock: ``flock``, or
+    ``msvcrt`` on Windows, where it is removed on release); ``delete`` leaves it in place. Files are
+    written owner-only.
     """
 
     def __init__(
@@ -360,19 +365,12 @@ def _fsync_directory(folder: Path) -> None:
 
 @contextlib.contextmanager
 def _file_lock(path: Path) -> Iterator[None]:
-    """Exclusive ``flock`` on ``<name>.lock`` next to the file (no cross-process lock on Windows)."""
-    if sys.platform == "win32":
-        yield
-        return
-    import fcntl
-
+    """Exclusive cross-process lock on ``<name>.lock`` next to the file (filelock: ``flock``, or
+    ``msvcrt`` on Windows). Blocking: it waits, polling every few milliseconds, for another holder."""
     private_dir(path.parent)
-    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    lock = FileLock(path.with_name(path.name + ".lock"), mode=PRIVATE_FILE_MODE)
+    with lock.acquire(poll_interval=_LOCK_POLL_SECONDS):
         yield
-    finally:
-        os.close(fd)  # closing the descriptor releases the lock
 
 
 def _move_aside(path: Path) -> Path:
