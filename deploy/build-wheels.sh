@@ -20,6 +20,12 @@ for plugin in "$@"; do
     fi
     sources="$sources $root/plugins/$plugin"
 done
+# One build environment for every project (pip's build isolation would make one per project).
+build_env=$(mktemp -d)
+trap 'rm -rf "$build_env"' EXIT
+"${PYTHON:-python3}" -m venv "$build_env"
+"$build_env/bin/python" -m pip install --quiet --disable-pip-version-check "setuptools>=77"
 # shellcheck disable=SC2086  # one word per source folder; the checkout's path has no spaces
-"${PYTHON:-python3}" -m pip wheel --quiet --disable-pip-version-check --no-deps --wheel-dir "$out" $sources
+"$build_env/bin/python" -m pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation \
+    --wheel-dir "$out" $sources
 ls "$out"
