@@ -136,6 +136,7 @@ def test_compose_services_and_environment() -> None:
     bot = services["bot"]
     assert bot["build"] == {"context": "..", "dockerfile": "deploy/Dockerfile"}
     assert set(bot["depends_on"]) == {"db", "redis"}
+    assert bot["env_file"] == ".env"
     env = bot["environment"]
     assert set(env) == {
         "DISCORD_TOKEN",
