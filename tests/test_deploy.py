@@ -80,6 +80,21 @@ def test_image_commands_install_zoryx_and_its_plugins(image_venv: Path, tmp_path
     run([str(image_venv / "bin" / "zoryx"), "cluster", "run", "--help"])
 
 
+def test_install_names_a_plugin_without_a_wheel(image_venv: Path, tmp_path: Path) -> None:
+    wheels = image_venv.parent / "wheels"
+    result = subprocess.run(
+        [str(DEPLOY / "install.sh"), str(wheels), str(tmp_path / "venv"), "zoryx-backup", "zoryx-weather"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHON": sys.executable},
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "need exactly one wheel of zoryx-weather" in result.stderr
+    assert "zoryx_core-0.1.0-py3-none-any.whl" in result.stderr  # what there is
+    assert not (tmp_path / "venv").exists()
+
+
 def test_install_from_git_urls(tmp_path: Path) -> None:
     """The guide's install without wheels: pip straight from the repository, a plugin with
     ``#subdirectory=``. Dependencies are left out here (the image's install resolves them)."""
