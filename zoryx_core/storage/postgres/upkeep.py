@@ -29,7 +29,7 @@ class PostgresUpkeep(PostgresBase):
 
     async def backup(self, *, guild_ids: Iterable[int] | None = None) -> Path:
         raise BackupsUnavailable(
-            "the PostgreSQL store is backed up with pg_dump (see the README, Storage); the bot makes no "
+            "the PostgreSQL store is backed up with pg_dump (see docs/storage.md, Backups); the bot makes no "
             "backup sets of it"
         )
 
