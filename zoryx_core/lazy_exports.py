@@ -8,10 +8,12 @@ comes from; the module is imported the first time the name is read::
 
     if TYPE_CHECKING:  # what mypy and readers see
         from .render import details_embed
+    else:  # hidden from mypy, which would otherwise type every unknown attribute as Any
+        __getattr__, __dir__ = lazy_exports(__name__, globals(), {".render": ["details_embed"]})
 
-    __getattr__, __dir__ = lazy_exports(__name__, globals(), {".render": ["details_embed"]})
-
-The name is then stored in the package's namespace, so later reads cost nothing extra.
+The name is then stored in the package's namespace, so later reads cost nothing extra. A name that
+is also a submodule's name cannot be lazy (importing the submodule binds its name on the package
+first): import it eagerly.
 """
 
 from __future__ import annotations
