@@ -114,6 +114,15 @@ class Journal:
         except (ValueError, TypeError, KeyError) as error:
             raise ValueError(f"the install journal {self.path} cannot be read: {error}") from None
 
+    def has_leftovers(self) -> bool:
+        """Whether a journal or an operation folder is there: recovery has something to do."""
+        if self.path.exists():
+            return True
+        try:
+            return any(self.work_root.iterdir())
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)
         _sync_folder(self.folder)

@@ -12,62 +12,140 @@ built on it. Other code (other plugins) reaches a bot's service with :func:`back
 
 from __future__ import annotations
 
-from zoryx_core import HealthResult, PluginContext, Setting, ZoryxBot, hookimpl
+from typing import TYPE_CHECKING
 
-from .audit_trail import AUDIT_KEEP, AuditAction, AuditEntry
-from .codec import (
-    SCHEMA_PATH,
-    SCHEMA_VERSION,
-    SUPPORTED_SCHEMA_VERSIONS,
-    snapshot_from_json,
-    snapshot_to_json,
-)
+from zoryx_core import HealthResult, PluginContext, Setting, ZoryxBot, hookimpl
+from zoryx_core.lazy_exports import lazy_exports
+
 from .cog import COG_NAME, BackupCog
-from .dashboard import TABS, BackupDashboard
-from .diffing import FieldChange, ItemChange, MemberRoleChange, MembersDiff, SectionDiff, SnapshotDiff, diff
-from .errors import (
-    BackupError,
-    BackupFileMissing,
-    BackupLimitReached,
-    BackupNotFound,
-    BackupOnCooldown,
-    BackupPinned,
-    ChecksumMismatch,
-    InvalidBackupInput,
-    RestoreInProgress,
-    SnapshotFormatError,
-    UnknownSchemaVersion,
-)
-from .models import (
-    ChannelData,
-    EmojiData,
-    GuildSettingsData,
-    ImageData,
-    MembersSection,
-    OverwriteData,
-    RoleData,
-    Snapshot,
-    SnapshotCounts,
-    StickerData,
-)
-from .options import ALL_COMPONENTS, Component, ProgressCallback, RestoreOptions
-from .planner import Action, PlannedItem, RestorePlan
-from .records import BackupRecord, BackupStats
-from .report import DiscordFailure, ItemResult, Outcome, RestoreReport
-from .restore_flow import ProgressMessage, RestoreSetup
-from .scheduler import AutoBackups, SchedulerRun
-from .schedules import MAX_INTERVAL_HOURS, MIN_INTERVAL_HOURS, Schedule
-from .service import (
-    MAX_LABEL_LENGTH,
-    MAX_NOTE_LENGTH,
-    BackupService,
-    ConsistencyReport,
-    RestoreStatus,
-    VerifyResult,
-    backup_service,
-    find_backup_service,
-)
+from .scheduler import AutoBackups
+from .service import BackupService, find_backup_service
 from .settings import SETTINGS, BackupSettings
+
+# What starting the plugin needs is imported above; the rest of the public API (the snapshot codec,
+# the planner, the diff, the dashboard, ...) is imported when first used.
+_LAZY = {
+    ".audit_trail": ["AUDIT_KEEP", "AuditAction", "AuditEntry"],
+    ".codec": [
+        "SCHEMA_PATH",
+        "SCHEMA_VERSION",
+        "SUPPORTED_SCHEMA_VERSIONS",
+        "snapshot_from_json",
+        "snapshot_to_json",
+    ],
+    ".dashboard": ["TABS", "BackupDashboard"],
+    ".diffing": [
+        "FieldChange",
+        "ItemChange",
+        "MemberRoleChange",
+        "MembersDiff",
+        "SectionDiff",
+        "SnapshotDiff",
+        "diff",
+    ],
+    ".errors": [
+        "BackupError",
+        "BackupFileMissing",
+        "BackupLimitReached",
+        "BackupNotFound",
+        "BackupOnCooldown",
+        "BackupPinned",
+        "ChecksumMismatch",
+        "InvalidBackupInput",
+        "RestoreInProgress",
+        "SnapshotFormatError",
+        "UnknownSchemaVersion",
+    ],
+    ".models": [
+        "ChannelData",
+        "EmojiData",
+        "GuildSettingsData",
+        "ImageData",
+        "MembersSection",
+        "OverwriteData",
+        "RoleData",
+        "Snapshot",
+        "SnapshotCounts",
+        "StickerData",
+    ],
+    ".options": ["ALL_COMPONENTS", "Component", "ProgressCallback", "RestoreOptions"],
+    ".planner": ["Action", "PlannedItem", "RestorePlan"],
+    ".records": ["BackupRecord", "BackupStats"],
+    ".report": ["DiscordFailure", "ItemResult", "Outcome", "RestoreReport"],
+    ".restore_flow": ["ProgressMessage", "RestoreSetup"],
+    ".scheduler": ["SchedulerRun"],
+    ".schedules": ["MAX_INTERVAL_HOURS", "MIN_INTERVAL_HOURS", "Schedule"],
+    ".service": [
+        "MAX_LABEL_LENGTH",
+        "MAX_NOTE_LENGTH",
+        "ConsistencyReport",
+        "RestoreStatus",
+        "VerifyResult",
+        "backup_service",
+    ],
+}
+
+if TYPE_CHECKING:
+    from .audit_trail import AUDIT_KEEP, AuditAction, AuditEntry
+    from .codec import (
+        SCHEMA_PATH,
+        SCHEMA_VERSION,
+        SUPPORTED_SCHEMA_VERSIONS,
+        snapshot_from_json,
+        snapshot_to_json,
+    )
+    from .dashboard import TABS, BackupDashboard
+    from .diffing import (
+        FieldChange,
+        ItemChange,
+        MemberRoleChange,
+        MembersDiff,
+        SectionDiff,
+        SnapshotDiff,
+        diff,
+    )
+    from .errors import (
+        BackupError,
+        BackupFileMissing,
+        BackupLimitReached,
+        BackupNotFound,
+        BackupOnCooldown,
+        BackupPinned,
+        ChecksumMismatch,
+        InvalidBackupInput,
+        RestoreInProgress,
+        SnapshotFormatError,
+        UnknownSchemaVersion,
+    )
+    from .models import (
+        ChannelData,
+        EmojiData,
+        GuildSettingsData,
+        ImageData,
+        MembersSection,
+        OverwriteData,
+        RoleData,
+        Snapshot,
+        SnapshotCounts,
+        StickerData,
+    )
+    from .options import ALL_COMPONENTS, Component, ProgressCallback, RestoreOptions
+    from .planner import Action, PlannedItem, RestorePlan
+    from .records import BackupRecord, BackupStats
+    from .report import DiscordFailure, ItemResult, Outcome, RestoreReport
+    from .restore_flow import ProgressMessage, RestoreSetup
+    from .scheduler import SchedulerRun
+    from .schedules import MAX_INTERVAL_HOURS, MIN_INTERVAL_HOURS, Schedule
+    from .service import (
+        MAX_LABEL_LENGTH,
+        MAX_NOTE_LENGTH,
+        ConsistencyReport,
+        RestoreStatus,
+        VerifyResult,
+        backup_service,
+    )
+else:
+    __getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)
 
 __all__ = [
     "ALL_COMPONENTS",

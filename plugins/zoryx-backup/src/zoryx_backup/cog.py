@@ -24,21 +24,12 @@ from zoryx_core.hybrid import hybrid_command
 from zoryx_core.ui import ConfirmView, Paginator, error_embed, info_embed, success_embed, warning_embed
 
 from .audit_trail import AuditAction
-from .dashboard import BackupDashboard
 from .errors import BackupError
 from .records import BackupRecord
-from .render import (
-    counts_text,
-    diff_embed,
-    global_stats_embed,
-    paged_records,
-    record_embed,
-    record_line,
-    schedule_embed,
-    sentence,
-)
-from .restore_flow import RestoreSetup
 from .service import BackupService
+
+# The embeds, the dashboard and the restore flow (and the snapshot code under them) are imported by
+# the commands that show them, when first used: loading the plugin stays cheap.
 
 __all__ = ["COG_NAME", "BackupCog"]
 
@@ -64,6 +55,8 @@ async def reported(ctx: Context, title: str) -> AsyncIterator[None]:
     try:
         yield
     except BackupError as error:
+        from .render import sentence
+
         await ctx.send(embed=error_embed(title, sentence(error)), ephemeral=True)
 
 
@@ -117,6 +110,8 @@ class BackupCog(commands.Cog, name=COG_NAME):
     @hybrid_command(name="backup")
     async def backup(self, ctx: Context) -> None:
         """The backup dashboard: overview, backups, drift since the latest, audit log, analytics."""
+        from .dashboard import BackupDashboard
+
         await ctx.defer()
         dashboard = BackupDashboard(self.service, _guild(ctx), ctx.author)
         await dashboard.load()
@@ -131,6 +126,8 @@ class BackupCog(commands.Cog, name=COG_NAME):
     @app_commands.describe(label="A name for the backup (up to 100 characters)")
     async def backupcreate(self, ctx: Context, *, label: str | None = None) -> None:
         """Snapshot this server: roles, channels, emojis, stickers, settings, member roles, bot settings."""
+        from .render import counts_text, record_line
+
         guild = _guild(ctx)
         service = self.service
         owner = ctx.bot.permissions.is_bot_owner(ctx.author.id)
@@ -162,6 +159,8 @@ class BackupCog(commands.Cog, name=COG_NAME):
     @hybrid_command(name="backuplist")
     async def backuplist(self, ctx: Context) -> None:
         """Every backup of this server, newest first, five a page."""
+        from .render import paged_records
+
         guild = _guild(ctx)
         records = await self.service.list_backups(guild.id)
         pages = paged_records(
@@ -176,6 +175,8 @@ class BackupCog(commands.Cog, name=COG_NAME):
     @app_commands.autocomplete(backup_id=backup_choices)
     async def backupview(self, ctx: Context, backup_id: BackupId) -> None:
         """A backup in detail: when, by whom, what it holds, its size and checksum."""
+        from .render import record_embed
+
         async with reported(ctx, "Backup not shown"):
             guild = _guild(ctx)
             record = await self.service.get(guild.id, backup_id)
@@ -216,6 +217,8 @@ class BackupCog(commands.Cog, name=COG_NAME):
     @app_commands.autocomplete(first=backup_choices, second=backup_choices)
     async def backupdiff(self, ctx: Context, first: BackupId, second: BackupId) -> None:
         """What changed between two backups: roles, channels, emojis, stickers, settings, members."""
+        from .render import diff_embed
+
         guild = _guild(ctx)
         await ctx.defer()
         async with reported(ctx, "Backups not compared"):
@@ -236,6 +239,8 @@ class BackupCog(commands.Cog, name=COG_NAME):
     @app_commands.autocomplete(backup_id=backup_choices)
     async def backuppin(self, ctx: Context, backup_id: BackupId) -> None:
         """Pin a backup (kept through deletion, rotation and retention), or unpin a pinned one."""
+        from .render import record_line
+
         guild = _guild(ctx)
         async with reported(ctx, "Pin not changed"):
             record = await self.service.get(guild.id, backup_id)
@@ -260,6 +265,8 @@ class BackupCog(commands.Cog, name=COG_NAME):
     @app_commands.autocomplete(backup_id=backup_choices)
     async def backupnote(self, ctx: Context, backup_id: BackupId, *, text: str | None = None) -> None:
         """Write a note on a backup, or clear it by giving none."""
+        from .render import record_line
+
         async with reported(ctx, "Note not saved"):
             record = await self.service.note(_guild(ctx).id, backup_id, ctx.author.id, text)
             title = f"Note on backup #{backup_id} {'saved' if record.note else 'cleared'}"
@@ -271,6 +278,8 @@ class BackupCog(commands.Cog, name=COG_NAME):
     @app_commands.autocomplete(backup_id=backup_choices)
     async def backupdelete(self, ctx: Context, backup_id: BackupId) -> None:
         """Delete a backup after a two-step confirmation (administrators: any; others: their own)."""
+        from .render import record_line
+
         guild = _guild(ctx)
         async with reported(ctx, "Backup not deleted"):
             record = await self.service.get(guild.id, backup_id)
@@ -315,6 +324,8 @@ class BackupCog(commands.Cog, name=COG_NAME):
     @app_commands.autocomplete(backup_id=backup_choices)
     async def backuprestore(self, ctx: Context, backup_id: BackupId) -> None:
         """Restore a backup: choose components and role sync, read the preview, confirm twice."""
+        from .restore_flow import RestoreSetup
+
         guild = _guild(ctx)
         await ctx.defer()
         async with reported(ctx, "Restore not started"):
@@ -345,6 +356,8 @@ class BackupCog(commands.Cog, name=COG_NAME):
         hours: Hours = None,
     ) -> None:
         """Automatic backups of this server: enable [hours], disable, or status."""
+        from .render import schedule_embed
+
         guild = _guild(ctx)
         service = self.service
         default = service.settings.auto_backup_hours
@@ -403,4 +416,6 @@ class BackupCog(commands.Cog, name=COG_NAME):
     @hybrid_command(name="backupstats")
     async def backupstats(self, ctx: Context) -> None:
         """Figures across every server's backups (bot owners)."""
+        from .render import global_stats_embed
+
         await ctx.send(embed=global_stats_embed(await self.service.stats()))

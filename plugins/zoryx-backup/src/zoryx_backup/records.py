@@ -11,13 +11,15 @@ import json
 import sqlite3
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zoryx_core.ui import plural
 
 from .audit_trail import AuditAction, add_entry
 from .errors import BackupLimitReached, BackupNotFound, BackupOnCooldown, BackupPinned
-from .models import SnapshotCounts
+
+if TYPE_CHECKING:
+    from .models import SnapshotCounts
 
 __all__ = [
     "BackupRecord",
@@ -103,6 +105,8 @@ class BackupStats:
 
 
 def _record(row: sqlite3.Row) -> BackupRecord:
+    from .models import SnapshotCounts  # with the snapshot model, imported when a record is first read
+
     counts: dict[str, Any] = json.loads(row["counts"])
     return BackupRecord(
         id=row["id"],

@@ -30,9 +30,6 @@ from zoryx_core import HealthResult
 from zoryx_core.ui import plural
 
 from .audit_trail import AuditAction, AuditEntry, add_entry, read_entries
-from .capture import ImageFetcher, capture_guild
-from .codec import check_schema_version, snapshot_from_json, snapshot_to_json
-from .diffing import SnapshotDiff, diff
 from .errors import (
     BackupError,
     BackupFileMissing,
@@ -55,9 +52,7 @@ from .leases import (
     renew_lease,
 )
 from .migrations import MIGRATIONS
-from .models import Snapshot
 from .options import Component, ProgressCallback, RestoreOptions
-from .planner import RestorePlan, preview
 from .records import (
     BackupRecord,
     BackupStats,
@@ -73,9 +68,6 @@ from .records import (
     set_note,
     set_pinned,
 )
-from .report import RestoreReport
-from .restore import RestoreRunner, read_guild_state
-from .retry import RetryPolicy
 from .schedules import (
     MAX_INTERVAL_HOURS,
     MIN_INTERVAL_HOURS,
@@ -92,6 +84,10 @@ from .stored_files import StoredSnapshots
 if TYPE_CHECKING:
     from zoryx_core import PluginContext, ZoryxBot
 
+    from .diffing import SnapshotDiff
+    from .models import Snapshot
+    from .planner import RestorePlan
+    from .report import RestoreReport
     from .scheduler import AutoBackups
 
 __all__ = [
@@ -317,6 +313,8 @@ class BackupService:
 
     async def capture(self, guild: discord.Guild, *, images: bool = True) -> Snapshot:
         """A snapshot of ``guild`` now, not stored (``images=False`` downloads no image)."""
+        from .capture import ImageFetcher, capture_guild
+
         fetcher = ImageFetcher(self.bot.http) if images else None
         return await capture_guild(
             self.bot,
@@ -355,6 +353,8 @@ class BackupService:
         ):
             raise BackupLimitReached(guild.id, limit)
         snapshot = await self.capture(guild)
+        from .codec import snapshot_to_json
+
         document = await asyncio.to_thread(snapshot_to_json, snapshot)
         created_ts = snapshot.created_at.timestamp()
         relative = self.files.new_relative_path(guild.id, created_ts)
@@ -557,6 +557,8 @@ class BackupService:
         elif found.recorded_sha256 not in (None, expected):
             problem = "the checksum written in the file does not match the index"
         else:
+            from .codec import check_schema_version
+
             try:
                 check_schema_version(found.document)
             except BackupError as exc:
@@ -575,6 +577,8 @@ class BackupService:
             raise BackupFileMissing(record.id, record.file) from None
         if found.computed_sha256 != record.sha256:
             raise ChecksumMismatch(record.id, record.sha256, found.computed_sha256)
+        from .codec import snapshot_from_json
+
         return await asyncio.to_thread(snapshot_from_json, found.document)
 
     async def export(self, guild_id: int, backup_id: int, user_id: int) -> bytes:
@@ -596,12 +600,17 @@ class BackupService:
 
     async def diff_backups(self, guild_id: int, first_id: int, second_id: int) -> SnapshotDiff:
         """What changed from backup ``first_id`` to backup ``second_id``."""
+        from .diffing import diff
+
         first = await self.load(guild_id, first_id)
         second = await self.load(guild_id, second_id)
         return await asyncio.to_thread(diff, first, second)
 
     async def drift(self, guild: discord.Guild, snapshot: Snapshot) -> SnapshotDiff:
         """What differs between ``snapshot`` and ``guild`` now (snapshot -> now)."""
+        from .capture import capture_guild
+        from .diffing import diff
+
         live = await capture_guild(
             self.bot,
             guild,
@@ -621,6 +630,9 @@ class BackupService:
         self, guild: discord.Guild, backup_id: int, options: RestoreOptions | None = None
     ) -> RestorePlan:
         """The dry run: what a restore with ``options`` would create, change and leave alone."""
+        from .planner import preview
+        from .restore import read_guild_state
+
         options = options or RestoreOptions()
         snapshot = await self.load(guild.id, backup_id)
         state = await read_guild_state(self.bot, guild, members=Component.MEMBER_ROLES in options.components)
@@ -687,6 +699,9 @@ class BackupService:
         lease: RestoreLease,
         progress: ProgressCallback | None,
     ) -> RestoreReport:
+        from .restore import RestoreRunner, read_guild_state
+        from .retry import RetryPolicy
+
         renewed = time.monotonic()
 
         async def renew() -> None:

@@ -20,19 +20,39 @@ Redis comes from ``ZORYX_REDIS_URL`` (``rediss://`` for TLS); keys start with
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from zoryx_core import CliCommand, HealthResult, PluginContext, Setting, ZoryxBot, hookimpl
+from zoryx_core.lazy_exports import lazy_exports
 
-from .bus import BusMessage, BusReply
-from .cog import COG_NAME, ClusterCog
-from .keys import Keys
-from .launcher import Launcher, LauncherOptions, LaunchError
-from .lease import Lease, LeaseLost
-from .link import RedisUnavailable, mask_url
-from .runtime import Cluster, cluster_of, find_cluster, refuse_to_connect
+from .registry import cluster_of, find_cluster
 from .settings import ENV_REDIS_URL, SETTINGS, ClusterIdentity, ClusterSettings
 from .shards import ShardLayoutError, check_ranges, plan_ranges
-from .stats import ClusterStats
+
+# The runtime, the commands and the launcher need redis (and psutil): they are imported once a
+# Redis URL is configured (or when a name below is first used), never in a bot without one.
+_LAZY = {
+    ".bus": ["BusMessage", "BusReply"],
+    ".cog": ["COG_NAME", "ClusterCog"],
+    ".keys": ["Keys"],
+    ".launcher": ["Launcher", "LauncherOptions", "LaunchError"],
+    ".lease": ["Lease", "LeaseLost"],
+    ".link": ["RedisUnavailable", "mask_url"],
+    ".runtime": ["Cluster", "refuse_to_connect"],
+    ".stats": ["ClusterStats"],
+}
+
+if TYPE_CHECKING:
+    from .bus import BusMessage, BusReply
+    from .cog import COG_NAME, ClusterCog
+    from .keys import Keys
+    from .launcher import Launcher, LauncherOptions, LaunchError
+    from .lease import Lease, LeaseLost
+    from .link import RedisUnavailable, mask_url
+    from .runtime import Cluster, refuse_to_connect
+    from .stats import ClusterStats
+else:
+    __getattr__, __dir__ = lazy_exports(__name__, globals(), _LAZY)
 
 __all__ = [
     "COG_NAME",
@@ -74,6 +94,10 @@ async def zoryx_setup(bot: ZoryxBot, plugin: PluginContext) -> None:
             f"{ENV_REDIS_URL} is not set: zoryx-cluster needs Redis (e.g. redis://127.0.0.1:6379/0); "
             "without it the bot runs as one process"
         )
+    from .cog import ClusterCog
+    from .lease import LeaseLost
+    from .runtime import Cluster, refuse_to_connect
+
     try:
         identity = ClusterIdentity.from_environ(os.environ)
         cluster = Cluster(bot, plugin, ClusterSettings.from_mapping(plugin.settings), identity, url)

@@ -13,7 +13,6 @@ import contextlib
 import json
 import logging
 import time
-import weakref
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -27,6 +26,7 @@ from .identify import IdentifyGate
 from .keys import Keys
 from .lease import Lease, LeaseLost, new_token
 from .link import client_for, mask_url
+from .registry import cluster_of, find_cluster, forget_cluster, remember_cluster
 from .rest_limits import GlobalRestLimiter, InvalidRequestCounter
 from .settings import ClusterIdentity, ClusterSettings
 from .shards import ShardLayoutError, check_ranges, plan_ranges
@@ -39,24 +39,10 @@ __all__ = ["Cluster", "cluster_of", "find_cluster", "refuse_to_connect"]
 
 log = logging.getLogger("zoryx.plugin.zoryx-cluster")
 
-_clusters: weakref.WeakKeyDictionary[discord.Client, Cluster] = weakref.WeakKeyDictionary()
 _closing: set[asyncio.Task[Any]] = set()
 _MAX_BACKOFF = 10.0
 _REPUBLISH_SECONDS = 1.0
 _SEEN_REQUESTS = 256
-
-
-def find_cluster(bot: discord.Client) -> Cluster | None:
-    """The bot's cluster, or ``None`` when zoryx-cluster is not running in it."""
-    return _clusters.get(bot)
-
-
-def cluster_of(bot: discord.Client) -> Cluster:
-    """The bot's cluster; ``LookupError`` when zoryx-cluster is not running in it."""
-    cluster = find_cluster(bot)
-    if cluster is None:
-        raise LookupError("zoryx-cluster is not running in this bot")
-    return cluster
 
 
 class Cluster:
@@ -147,7 +133,7 @@ class Cluster:
                 local_share=settings.global_rest_limit // self.identity.cluster_count,
             )  # fmt: skip
             bot.gates.add_request_gate(self.limiter)
-        _clusters[bot] = self
+        remember_cluster(bot, self)
         try:
             await self._heartbeat()
         except LeaseLost:
@@ -182,8 +168,7 @@ class Cluster:
             gates.remove_request_gate(self.limiter)
         if self.invalid is not None:
             gates.remove_response_observer(self.invalid.observe)
-        if _clusters.get(self.bot) is self:
-            del _clusters[self.bot]
+        forget_cluster(self.bot, self)
 
     async def stop(self) -> None:
         """Leaves the cluster: loops stopped, heartbeat removed, own lease given back."""

@@ -9,7 +9,6 @@ from zoryx_core.hybrid import hybrid_group
 from zoryx_core.storage import CorruptJsonError
 from zoryx_core.ui import Paginator, error_embed
 
-from .render import blocked_loop_pages, error_pages, history_pages, report_embed
 from .service import COG_NAME, Diagnostics
 
 __all__ = ["DiagnosticsCog"]
@@ -25,6 +24,8 @@ class DiagnosticsCog(commands.Cog, name=COG_NAME):
     @owner_only()
     async def diagnostics(self, ctx: commands.Context[ZoryxBot]) -> None:
         """The bot's health now: system, bot, rates, lag, latency, plugins, database, status."""
+        from .render import report_embed  # the embeds are imported when first shown
+
         if ctx.interaction is not None:
             await ctx.defer(ephemeral=True)
         report = await self.diagnostics_service.report()
@@ -36,6 +37,8 @@ class DiagnosticsCog(commands.Cog, name=COG_NAME):
     @owner_only()
     async def history(self, ctx: commands.Context[ZoryxBot]) -> None:
         """Past diagnostics reports, newest first."""
+        from .render import history_pages
+
         service = self.diagnostics_service
         try:
             reports = await service.read_history()
@@ -49,6 +52,8 @@ class DiagnosticsCog(commands.Cog, name=COG_NAME):
     @owner_only()
     async def errors(self, ctx: commands.Context[ZoryxBot]) -> None:
         """The most recent command errors: when, which command, the error's type and message."""
+        from .render import error_pages
+
         service = self.diagnostics_service
         pages = error_pages(service.recent_errors(), service.errors.total)
         await Paginator(pages, author=ctx.author, command_name="diagnostics").send(ctx, ephemeral=True)
@@ -57,6 +62,8 @@ class DiagnosticsCog(commands.Cog, name=COG_NAME):
     @owner_only()
     async def stalls(self, ctx: commands.Context[ZoryxBot]) -> None:
         """The last times the event loop was blocked: how long, in which plugin, where."""
+        from .render import blocked_loop_pages
+
         service = self.diagnostics_service
         threshold = service.bot.watchdog.threshold
         pages = blocked_loop_pages(service.blocked_loops(), threshold)

@@ -10,7 +10,6 @@ from zoryx_core import ZoryxBot, owner_only
 from zoryx_core.hybrid import hybrid_command, hybrid_group
 from zoryx_core.ui import Paginator, error_embed, info_embed, success_embed
 
-from .render import describe_state, history_pages, hooks_pages, plugin_label
 from .service import EventHooks, UnknownHookError
 
 __all__ = ["EventHooksCog"]
@@ -30,6 +29,8 @@ class EventHooksCog(commands.Cog, name="Event Hooks"):
     @owner_only()
     async def hooks_command(self, ctx: commands.Context[ZoryxBot]) -> None:
         """Events with their callbacks in run order, their state, failures and the queue."""
+        from .render import hooks_pages  # the pages are imported when first shown
+
         await self._page(ctx, hooks_pages(self.hooks))
 
     @hybrid_command(name="hookhistory")
@@ -53,6 +54,8 @@ class EventHooksCog(commands.Cog, name="Event Hooks"):
                 ephemeral=True,
             )
             return
+        from .render import history_pages
+
         executions = self.hooks.history(limit, event=event)
         await self._page(ctx, history_pages(executions, self.hooks, event))
 
@@ -84,6 +87,8 @@ class EventHooksCog(commands.Cog, name="Event Hooks"):
         await self._switch(ctx, hook_id, enable=False)
 
     async def _switch(self, ctx: commands.Context[ZoryxBot], hook_id: str, *, enable: bool) -> None:
+        from .render import describe_state, plugin_label
+
         try:
             entry = self.hooks.get(hook_id)
         except UnknownHookError as error:

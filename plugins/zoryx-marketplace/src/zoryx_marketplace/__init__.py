@@ -16,14 +16,23 @@ Other plugins can listen for the custom events ``marketplace.installed`` (``name
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from zoryx_core import PluginContext, Setting, ZoryxBot, hookimpl
+from zoryx_core.lazy_exports import lazy_exports
 
 from .cog import COG_NAME, MarketplaceCog
-from .menu import PER_PAGE, MarketplaceMenu, SearchModal, open_menu
 from .operations import Operations
 from .service import SELF, MarketplaceService, find_service
 from .settings import SETTINGS, MarketplaceUiSettings
 from .terms import TERMS_KEY_PREFIX, TermsBook
+
+if TYPE_CHECKING:
+    from .menu import PER_PAGE, MarketplaceMenu, SearchModal, open_menu
+else:  # the menu is imported when a command first opens it
+    __getattr__, __dir__ = lazy_exports(
+        __name__, globals(), {".menu": ["PER_PAGE", "MarketplaceMenu", "SearchModal", "open_menu"]}
+    )
 
 __all__ = [
     "COG_NAME",

@@ -10,7 +10,6 @@ from zoryx_core import ZoryxBot, owner_only
 from zoryx_core.hybrid import hybrid_group
 from zoryx_core.ui import error_embed, success_embed
 
-from .menu import open_menu
 from .operations import Operations
 from .service import MarketplaceService
 
@@ -29,6 +28,8 @@ class MarketplaceCog(commands.Cog, name=COG_NAME):
     @hybrid_group(name="marketplace", invoke_without_command=True, fallback="menu")
     async def marketplace(self, ctx: commands.Context[ZoryxBot]) -> None:
         """Open the marketplace: browse, search, plugins by status, refresh."""
+        from .menu import open_menu
+
         await ctx.defer()
         await open_menu(self.service, self.operations, ctx, ctx.author)
 
@@ -37,6 +38,8 @@ class MarketplaceCog(commands.Cog, name=COG_NAME):
     @app_commands.describe(status="Only plugins with this status: working, beta or broken")
     async def browse(self, ctx: commands.Context[ZoryxBot], status: str | None = None) -> None:
         """Every plugin, five a page (or only those with a status: working, beta, broken)."""
+        from .menu import open_menu
+
         try:
             wanted = parse_status(status)
         except ValueError as error:
@@ -49,6 +52,8 @@ class MarketplaceCog(commands.Cog, name=COG_NAME):
     @app_commands.describe(query="Words that must all appear in a plugin's name, tags or summary")
     async def search(self, ctx: commands.Context[ZoryxBot], *, query: str) -> None:
         """Plugins whose name, tags or summary contain every word given."""
+        from .menu import open_menu
+
         await ctx.defer()
         await open_menu(self.service, self.operations, ctx, ctx.author, listing=True, query=query.strip())
 
@@ -56,6 +61,8 @@ class MarketplaceCog(commands.Cog, name=COG_NAME):
     @app_commands.describe(plugin="The plugin's name")
     async def info(self, ctx: commands.Context[ZoryxBot], *, plugin: str) -> None:
         """A plugin's details: status, versions, what this bot runs, dependencies."""
+        from .menu import open_menu
+
         await ctx.defer()
         await open_menu(self.service, self.operations, ctx, ctx.author, plugin=plugin.strip())
 

@@ -6,26 +6,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from packaging.version import Version
 
-from marketplace_client import (
-    Catalog,
-    CatalogError,
-    CatalogPlugin,
-    ListingStatus,
-    PluginNotFoundError,
-    SearchPage,
-    search,
-)
+from marketplace_client import CatalogError, ListingStatus, PluginNotFoundError, search
 from zoryx_core.ui import ActionButton, ActionSelect, Emojis, Target, ZoryxView, error_embed, truncate
 
 from .operations import Operations
 from .prompts import ensure_terms, reply
 from .render import STATUS_EMOJI, details_embed, home_embed, page_embed
 from .service import SELF, MarketplaceService
+
+if TYPE_CHECKING:
+    from marketplace_client import Catalog, CatalogPlugin, SearchPage
 
 __all__ = ["PER_PAGE", "MarketplaceMenu", "SearchModal", "open_menu"]
 

@@ -6,23 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 import discord
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from marketplace_client import (
-    Catalog,
-    CatalogError,
-    CatalogVersion,
-    InstallError,
-    InstallResult,
-    PluginNotFoundError,
-    Progress,
-    ProgressCallback,
-    Update,
-    parse_install_request,
-)
+from marketplace_client import CatalogError, InstallError, PluginNotFoundError, Update
 from zoryx_core import PluginError
 from zoryx_core.redact import redact_url
 from zoryx_core.ui import ConfirmView, Target, error_embed, info_embed, plural, success_embed, warning_embed
@@ -31,6 +21,9 @@ from .progress import StatusBoard, StepLog
 from .prompts import DataChoiceView, ensure_terms, reply
 from .render import failure_embed, fixdeps_embed, install_embed, missing_lines, status_text
 from .service import SELF, MarketplaceService
+
+if TYPE_CHECKING:
+    from marketplace_client import Catalog, CatalogVersion, InstallResult, Progress, ProgressCallback
 
 __all__ = ["Operations"]
 
@@ -122,6 +115,8 @@ class Operations:
         """Install ``NAME`` or ``NAME==VERSION`` and load it live (bot owners only)."""
         if await self.refuse_unless_owner(target, user, "install plugins"):
             return
+        from marketplace_client import parse_install_request  # the installer's module, imported now
+
         try:
             name, pinned = parse_install_request(request)
         except ValueError as error:

@@ -4,12 +4,14 @@ from the confirmation to the result."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 
-from marketplace_client import Progress
 from zoryx_core.ui import EmbedKind, make_embed, progress_bar
+
+if TYPE_CHECKING:
+    from marketplace_client import Progress
 
 __all__ = ["StatusBoard", "StepLog"]
 

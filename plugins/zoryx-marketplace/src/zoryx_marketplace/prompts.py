@@ -3,15 +3,17 @@ a command context or an interaction alike."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 
-from marketplace_client import Catalog
 from zoryx_core.ui import ActionButton, Target, ZoryxView, info_embed, success_embed, warning_embed
 
 from .render import terms_embed
 from .terms import TermsBook
+
+if TYPE_CHECKING:
+    from marketplace_client import Catalog
 
 __all__ = ["DataChoiceView", "TermsView", "ensure_terms", "reply"]
 

@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 import discord
 
-from marketplace_client import (
-    Catalog,
-    CatalogPlugin,
-    DistChange,
-    FixdepsResult,
-    InstallAction,
-    InstallError,
-    InstallResult,
-    ListingStatus,
-    MissingRequirement,
-    RecoveryReport,
-    SearchPage,
-)
+from marketplace_client import InstallAction, ListingStatus
 from zoryx_core.ui import (
     EmbedKind,
     error_embed,
@@ -29,6 +18,19 @@ from zoryx_core.ui import (
     warning_embed,
     with_page_footer,
 )
+
+if TYPE_CHECKING:
+    from marketplace_client import (
+        Catalog,
+        CatalogPlugin,
+        DistChange,
+        FixdepsResult,
+        InstallError,
+        InstallResult,
+        MissingRequirement,
+        RecoveryReport,
+        SearchPage,
+    )
 
 __all__ = [
     "STATUS_EMOJI",

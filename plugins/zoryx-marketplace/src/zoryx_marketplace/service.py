@@ -15,25 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from packaging.utils import canonicalize_name
 
-from marketplace_client import (
-    ActivationRequest,
-    Activator,
-    Catalog,
-    FixdepsResult,
-    Installer,
-    InstallError,
-    InstallResult,
-    MarketplaceClient,
-    MarketplaceOptions,
-    MissingRequirement,
-    ProgressCallback,
-    RecoveryOutcome,
-    RecoveryReport,
-    RetryEvent,
-    UninstallResult,
-    Update,
-    plugin_host_activator,
-)
+from marketplace_client import InstallError, Journal, MarketplaceOptions, RecoveryOutcome
 from zoryx_core import PluginStatus
 from zoryx_core.redact import redact_url
 
@@ -41,6 +23,21 @@ from .settings import MarketplaceUiSettings
 from .terms import TermsBook
 
 if TYPE_CHECKING:
+    from marketplace_client import (
+        ActivationRequest,
+        Activator,
+        Catalog,
+        FixdepsResult,
+        Installer,
+        InstallResult,
+        MarketplaceClient,
+        MissingRequirement,
+        ProgressCallback,
+        RecoveryReport,
+        RetryEvent,
+        UninstallResult,
+        Update,
+    )
     from zoryx_core import PluginContext, ZoryxBot
 
 __all__ = ["SELF", "MarketplaceService", "find_service"]
@@ -69,11 +66,29 @@ class MarketplaceService:
         self.ui = ui
         self.terms = terms
         self.log = plugin.log if plugin is not None else logging.getLogger(f"zoryx.plugin.{SELF}")
-        self.client = MarketplaceClient(options, on_retry=self._retrying)
-        self.installer = Installer(self.client, pip_isolated=ui.pip_isolated)
+        self._client: MarketplaceClient | None = None
+        self._installer: Installer | None = None
         self.recovery: RecoveryReport | None = None
         """What the start-up recovery did about an interrupted operation (None: nothing to do)."""
         self._recovering: asyncio.Task[RecoveryReport | None] | None = None
+
+    @property
+    def client(self) -> MarketplaceClient:
+        """The marketplace client, made (and its module imported) when first needed."""
+        if self._client is None:
+            from marketplace_client import MarketplaceClient
+
+            self._client = MarketplaceClient(self.options, on_retry=self._retrying)
+        return self._client
+
+    @property
+    def installer(self) -> Installer:
+        """The installer of the bot's environment, made (and its modules imported) when first needed."""
+        if self._installer is None:
+            from marketplace_client import Installer
+
+            self._installer = Installer(self.client, pip_isolated=self.ui.pip_isolated)
+        return self._installer
 
     @classmethod
     def for_plugin(cls, bot: ZoryxBot, plugin: PluginContext) -> MarketplaceService:
@@ -94,7 +109,8 @@ class MarketplaceService:
             self._recovering.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._recovering
-        await self.client.close()
+        if self._client is not None:
+            await self._client.close()
 
     def start_recovery(self) -> asyncio.Task[RecoveryReport | None]:
         """Finish or undo, in the background, an operation a crash interrupted (see
@@ -113,6 +129,9 @@ class MarketplaceService:
         bot match: a finished plugin is loaded, an undone one unloaded. Logged, shown on the
         marketplace menu and emitted as ``marketplace.recovered`` (``outcome``, ``name``,
         ``version``, ``detail``)."""
+        journal = Journal(self.options.marketplace_dir)
+        if not await asyncio.to_thread(journal.has_leftovers):
+            return None  # nothing was interrupted: the installer is not even imported
         try:
             recovered = await self.installer.recover()
         except InstallError as error:
@@ -208,6 +227,8 @@ class MarketplaceService:
         """Load a new plugin, or reload an upgraded one that is loaded, through the plugin host; a
         failure there fails the install, which is then rolled back. An upgraded plugin that is
         not loaded (disabled, or it failed before) is left unloaded."""
+        from marketplace_client import plugin_host_activator
+
         load_or_reload = plugin_host_activator(self.bot.plugins)
 
         async def activate(request: ActivationRequest) -> None:

@@ -7,11 +7,13 @@ asked again."""
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from marketplace_client import Catalog
 from zoryx_core.redact import redact_url
 from zoryx_core.storage import PluginStorage
+
+if TYPE_CHECKING:
+    from marketplace_client import Catalog
 
 __all__ = ["TERMS_KEY_PREFIX", "TermsBook"]
 

@@ -13,16 +13,23 @@ Commands (bot owners): ``shardmonitor`` (dashboard), ``sharddetails <id>``, ``sh
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from zoryx_core import CustomEvent, HealthResult, PluginContext, Setting, ZoryxBot, hookimpl
+from zoryx_core.lazy_exports import lazy_exports
 from zoryx_core.plugins import HealthStatus
 
 from .alerts import AlertConfig, Alerts
 from .cog import COG_NAME, ShardMonitorCog
-from .dashboard import ShardDashboard
 from .health import Tier, Verdict, assess, worst
 from .metrics import HISTORY_SIZE, LatencyStats, ShardMetrics
 from .monitor import ShardMonitor, find_shard_monitor, shard_monitor
 from .settings import SETTINGS, MonitorSettings
+
+if TYPE_CHECKING:
+    from .dashboard import ShardDashboard
+else:  # the dashboard is imported when the command first shows it
+    __getattr__, __dir__ = lazy_exports(__name__, globals(), {".dashboard": ["ShardDashboard"]})
 
 __all__ = [
     "COG_NAME",

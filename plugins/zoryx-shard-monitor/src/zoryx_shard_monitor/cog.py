@@ -13,10 +13,8 @@ from zoryx_core.converters import IntegerArgument
 from zoryx_core.hybrid import hybrid_command
 from zoryx_core.ui import error_embed, success_embed
 
-from .dashboard import ShardDashboard, guild_counts
 from .health import assess
 from .monitor import ShardMonitor
-from .render import details_embed, health_embed
 
 __all__ = ["COG_NAME", "ShardMonitorCog"]
 
@@ -76,6 +74,8 @@ class ShardMonitorCog(commands.Cog, name=COG_NAME):
     @hybrid_command(name="shardmonitor")
     async def shardmonitor(self, ctx: Context) -> None:
         """The shard dashboard: overview, health, latency and events of every shard."""
+        from .dashboard import ShardDashboard  # the dashboard and embeds are imported when first shown
+
         dashboard = ShardDashboard(self.monitor, ctx.author)
         await dashboard.send(ctx, embed=dashboard.embed())
 
@@ -84,6 +84,9 @@ class ShardMonitorCog(commands.Cog, name=COG_NAME):
     @app_commands.describe(shard_id="The shard's number")
     async def sharddetails(self, ctx: Context, shard_id: ShardId) -> None:
         """Everything about one shard: health, uptime, latency, counters, recent connections."""
+        from .dashboard import guild_counts
+        from .render import details_embed
+
         problem = self._check_shard(shard_id)
         if problem:
             await ctx.send(embed=error_embed("Unknown shard", problem), ephemeral=True)
@@ -102,6 +105,8 @@ class ShardMonitorCog(commands.Cog, name=COG_NAME):
     @hybrid_command(name="shardhealth")
     async def shardhealth(self, ctx: Context) -> None:
         """The health of every shard: healthy, warning or critical, and why."""
+        from .render import health_embed
+
         await ctx.send(embed=health_embed(self.monitor.verdicts()))
 
     @owner_only()

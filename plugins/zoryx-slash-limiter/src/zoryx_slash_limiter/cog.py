@@ -10,7 +10,6 @@ from zoryx_core.hybrid import hybrid_command
 from zoryx_core.ui import Paginator
 
 from .limiter import SlashLimiter
-from .render import usage_pages
 
 __all__ = ["COOLDOWN_SECONDS", "SlashLimitCog"]
 
@@ -30,6 +29,8 @@ class SlashLimitCog(commands.Cog, name="Slash Limit"):
     @commands.cooldown(1, COOLDOWN_SECONDS, commands.BucketType.user)
     async def slashlimit(self, ctx: commands.Context[Any]) -> None:
         """Show the slash command usage, its state and which commands are prefix-only."""
+        from .render import usage_pages  # the pages are imported when first shown
+
         usage = self.limiter.usage()
         guild_commands = self.limiter.guild_count(ctx.guild.id) if ctx.guild is not None else 0
         prefix = ctx.clean_prefix if ctx.interaction is None and ctx.prefix else await _typed_prefix(ctx)

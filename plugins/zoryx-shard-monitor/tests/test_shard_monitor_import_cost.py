@@ -1,0 +1,30 @@
+"""Loading zoryx-shard-monitor stays cheap: the dashboard and the embeds are imported by the commands
+that show them. A module-level import that brings one back fails here (each check runs in a fresh
+interpreter)."""
+
+from __future__ import annotations
+
+import zoryx_shard_monitor
+
+from zoryx_core.testing.import_cost import modules_after_start
+
+DEFERRED = frozenset(
+    {
+        "zoryx_shard_monitor.dashboard",
+        "zoryx_shard_monitor.render",
+    }
+)
+"""Imported when a command (or a rare path) first needs them, never by starting the plugin."""
+
+
+def test_starting_the_plugin_leaves_the_deferred_modules_unimported() -> None:
+    started = modules_after_start("zoryx-shard-monitor")
+    assert started.loaded == ("zoryx-shard-monitor",)
+    assert "zoryx_shard_monitor.cog" in started.modules  # the plugin really started
+    assert sorted(DEFERRED & started.modules) == []
+
+
+def test_every_public_name_is_there() -> None:
+    missing = [name for name in zoryx_shard_monitor.__all__ if not hasattr(zoryx_shard_monitor, name)]
+    assert missing == []
+    assert set(zoryx_shard_monitor.__all__) <= set(dir(zoryx_shard_monitor))
