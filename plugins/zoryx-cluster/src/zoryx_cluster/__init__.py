@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import os
 
-from zoryx_core import CliCommand, HealthResult, PluginContext, Setting, ZoryxBot, hookimpl
+import click
+
+from zoryx_core import HealthResult, PluginContext, Setting, ZoryxBot, hookimpl
 
 from .bus import BusMessage, BusReply
 from .cog import COG_NAME, ClusterCog
@@ -106,7 +108,7 @@ def zoryx_health_check(bot: ZoryxBot) -> HealthResult | None:
 
 
 @hookimpl
-def zoryx_cli_commands() -> list[CliCommand]:
-    from .cli import cluster_command
+def zoryx_register_commands(cli: click.Group) -> None:
+    from .cli import cluster
 
-    return [cluster_command()]
+    cli.add_command(cluster)
