@@ -193,9 +193,9 @@ def zoryx_health_check(bot: ZoryxBot) -> HealthResult | list[HealthResult] | Non
 def zoryx_register_commands(cli: click.Group) -> None:
     """*Fan-out, sync, no bot.* Add sub-commands to the ``zoryx`` command line (click), as in
     ``@cli.command()`` or ``cli.add_command(group)``. Called when ``zoryx`` lists its commands
-    (``--help``, shell completion) or meets a name that is not built in; a name already taken by
-    Zoryx or another plugin is refused with a warning naming both. A command's exit code is
-    what its function returns when that is an int (otherwise 0)."""
+    (``--help``, shell completion) or meets a name that is not built in. Plugins are asked in hook
+    order; a name already taken by Zoryx or a plugin asked earlier is refused with a warning naming
+    both. A command's exit code is what its function returns when that is an int (otherwise 0)."""
 
 
 @hookspec
