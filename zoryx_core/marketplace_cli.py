@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from .cli_options import reject_together
+from .cli_options import config_option, env_file_option, reject_together
 from .redact import redact_text
 from .ui.text import plural
 
@@ -61,18 +61,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 def _source_options(function: F) -> F:
     """Where the marketplace is and the bot's data folder (default: the ``marketplace.*`` settings)."""
     options = [
-        click.option(
-            "--config",
-            type=click.Path(path_type=Path),
-            default=Path("config.json"),
-            help="settings file (default config.json)",
-        ),
-        click.option(
-            "--env-file",
-            type=click.Path(path_type=Path),
-            default=Path(".env"),
-            help="dotenv file (default .env)",
-        ),
+        config_option,
+        env_file_option(Path(".env")),
         click.option("--catalog-url", help="catalog URL or path (marketplace.catalog_url)"),
         click.option("--index-url", help="package index for dependencies (marketplace.index_url)"),
         click.option(
