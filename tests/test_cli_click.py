@@ -161,6 +161,27 @@ def test_completion_command_prints_the_script_for_each_shell(shell: str, tmp_pat
     assert "zoryx" in result.stdout
 
 
+def test_the_bash_script_completes_in_bash(tmp_path: Path) -> None:
+    """What the README tells bash users to do: eval the script, then press Tab (played here by
+    calling the completion function the script registered)."""
+    script = """
+        eval "$(zoryx completion bash)"
+        complete -p zoryx
+        COMP_WORDS=(zoryx stor); COMP_CWORD=1; _zoryx_completion zoryx; echo "words: ${COMPREPLY[*]}"
+        COMPREPLY=(); COMP_WORDS=(zoryx storage migrate --t); COMP_CWORD=3; _zoryx_completion zoryx
+        echo "options: ${COMPREPLY[*]}"
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZORYX_", "_ZORYX", "COMP_"))}
+    env["PATH"] = f"{ZORYX.parent}{os.pathsep}{env.get('PATH', '')}"
+    result = subprocess.run(
+        ["bash", "--norc", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "complete -o nosort -F _zoryx_completion zoryx"
+    assert lines[1] == "words: storage" and lines[2] == "options: --to"
+
+
 def test_completion_refuses_an_unknown_shell(tmp_path: Path) -> None:
     result = zoryx("completion", "tcsh", cwd=tmp_path)
     assert result.returncode == 2
