@@ -17,9 +17,9 @@ from .cli_group import ZoryxGroup
 from .cli_main import run_command
 from .cli_options import config_option, env_file_option, plugin_selection, reject_together
 from .completion_cli import completion
+from .emulator_cli import emulator
 from .marketplace_cli import MARKETPLACE_COMMANDS
 from .storage_cli import storage
-from .testing.cli import emulator
 from .ui.text import plural
 
 __all__ = ["cli", "main", "run_command"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 
 from ..cli_main import run_command
-from .cli import emulator
+from ..emulator_cli import emulator
 
 if __name__ == "__main__":
     sys.exit(run_command(emulator, None, "python -m zoryx_core.testing"))

@@ -1,5 +1,7 @@
 """``zoryx emulator`` (also ``python -m zoryx_core.testing``): the Discord emulator as a standalone
-server, and ``coverage``: how many of discord.py's REST routes and gateway events it serves."""
+server, and ``coverage``: how many of discord.py's REST routes and gateway events it serves.
+
+The emulator (:mod:`zoryx_core.testing`) is imported only when one of them runs."""
 
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ class EmulatorOptions:
 
 async def serve(options: EmulatorOptions) -> None:
     """Run the emulator until SIGINT or SIGTERM, after printing where it listens."""
-    from .server import DiscordEmulator
+    from .testing.server import DiscordEmulator
 
     emulator = DiscordEmulator(host=options.host, port=options.port, token=options.token)
     emulator.recommended_shards = options.shards
@@ -144,7 +146,7 @@ def emulator(ctx: click.Context, /, **params: Any) -> int:
 @click.option("--summary", is_flag=True, help="only the three figures, not what is missing")
 def coverage(openapi: Path | None, summary: bool) -> int:
     """Routes and events the emulator covers, against discord.py and Discord's OpenAPI."""
-    from .coverage import measure
+    from .testing.coverage import measure
 
     if openapi is not None and not openapi.is_file():
         raise click.UsageError(f"--openapi {openapi}: no such file")
