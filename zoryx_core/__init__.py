@@ -15,7 +15,6 @@ from .hookspecs import hookimpl, hookspec
 from .metrics import Metrics, MetricsSnapshot, ShardActivity
 from .permissions import AccessDenied, guild_owner_only, owner_only, require_permissions
 from .plugins import (
-    CliCommand,
     HealthResult,
     PluginContext,
     PluginError,
@@ -30,7 +29,6 @@ from .watchdog import BlockedLoop, LoopWatchdog
 __all__ = [
     "AccessDenied",
     "BlockedLoop",
-    "CliCommand",
     "CommandEvent",
     "CustomEvent",
     "Deployment",

@@ -31,12 +31,13 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    import click
     import discord
 
     from .bot import ZoryxBot
     from .events import CommandEvent, CustomEvent, HotReloadResult
     from .plugins.context import PluginContext
-    from .plugins.contributions import CliCommand, HealthResult
+    from .plugins.contributions import HealthResult
     from .plugins.outcome import PluginOutcome
     from .settings import Setting
 
@@ -189,10 +190,12 @@ def zoryx_health_check(bot: ZoryxBot) -> HealthResult | list[HealthResult] | Non
 
 
 @hookspec
-def zoryx_cli_commands() -> list[CliCommand]:
-    """*Fan-out, sync, no bot.* Add sub-commands to the ``zoryx`` command line: return
-    :class:`zoryx_core.CliCommand` objects. Called by the CLI after importing installed plugins;
-    a name already taken by Zoryx or another plugin is refused with a warning."""
+def zoryx_register_commands(cli: click.Group) -> None:
+    """*Fan-out, sync, no bot.* Add sub-commands to the ``zoryx`` command line (click), as in
+    ``@cli.command()`` or ``cli.add_command(group)``. Called when ``zoryx`` lists its commands
+    (``--help``, shell completion) or meets a name that is not built in. Plugins are asked in hook
+    order; a name already taken by Zoryx or a plugin asked earlier is refused with a warning naming
+    both. A command's exit code is what its function returns when that is an int (otherwise 0)."""
 
 
 @hookspec

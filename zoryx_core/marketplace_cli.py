@@ -8,7 +8,6 @@ Options come from ``config.json`` and the environment (``marketplace.*`` setting
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -17,8 +16,12 @@ import sys
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, TypeVar
 
+import click
+
+from .cli_options import config_option, env_file_option, reject_together
 from .redact import redact_text
 from .ui.text import plural
 
@@ -36,10 +39,7 @@ if TYPE_CHECKING:
         Progress,
     )
 
-__all__ = ["COMMANDS", "add_marketplace_commands", "run_marketplace_command"]
-
-COMMANDS = frozenset({"search", "install", "uninstall", "update", "marketplace"})
-"""Top-level ``zoryx`` sub-commands this module adds."""
+__all__ = ["MARKETPLACE_COMMANDS", "options_from_args", "run_marketplace_command"]
 
 TERMS_FILE = "terms-accepted.json"
 """Under ``data_dir/marketplace``: catalog URL (without credentials or query string) -> the terms
@@ -52,92 +52,145 @@ class _Exit(Exception):
         self.code = code
 
 
-# --- the parsers ---------------------------------------------------------------------------------
+# --- the commands --------------------------------------------------------------------------------
+
+Handler = Callable[[SimpleNamespace, "Console", "Console"], Coroutine[Any, Any, int]]
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _source_options() -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
-    group = parent.add_argument_group("marketplace options (default: marketplace.* settings)")
-    group.add_argument(
-        "--config", type=Path, default=Path("config.json"), help="settings file (default config.json)"
-    )
-    group.add_argument("--env-file", type=Path, default=Path(".env"), help="dotenv file (default .env)")
-    group.add_argument("--catalog-url", help="catalog URL or path (marketplace.catalog_url)")
-    group.add_argument("--index-url", help="package index for dependencies (marketplace.index_url)")
-    group.add_argument("--data-dir", type=Path, help="the bot's data folder (data_dir)")
-    group.add_argument(
-        "--no-instance-id",
-        action="store_true",
-        help="do not send the instance id (marketplace.send_instance_id)",
-    )
-    return parent
+def _source_options(function: F) -> F:
+    """Where the marketplace is and the bot's data folder (default: the ``marketplace.*`` settings)."""
+    options = [
+        config_option,
+        env_file_option(Path(".env")),
+        click.option("--catalog-url", help="catalog URL or path (marketplace.catalog_url)"),
+        click.option("--index-url", help="package index for dependencies (marketplace.index_url)"),
+        click.option(
+            "--data-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="the bot's data folder (data_dir)",
+        ),
+        click.option(
+            "--no-instance-id",
+            is_flag=True,
+            help="do not send the instance id (marketplace.send_instance_id)",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
 
 
-def add_marketplace_commands(sub: Any) -> None:
-    """Add the marketplace sub-commands to ``zoryx``'s sub-parser action."""
-    source = _source_options()
-
-    search = sub.add_parser("search", parents=[source], help="search the marketplace (name, summary, tags)")
-    search.add_argument("query", nargs="*", help="words that must all match (none: list everything)")
-    search.add_argument("--status", help="only plugins with this status: working, beta or broken")
-    search.add_argument("--page", type=_positive, default=1, help="page number (default 1)")
-    search.add_argument("--per-page", type=_positive, default=10, help="results a page (default 10)")
-    search.add_argument("--refresh", action="store_true", help="fetch the catalog now, not from the cache")
-    search.add_argument("--json", action="store_true", help="print JSON")
-    search.set_defaults(_marketplace=_search)
-
-    install = sub.add_parser("install", parents=[source], help="install a plugin: NAME or NAME==VERSION")
-    install.add_argument("plugin", metavar="NAME[==VERSION]")
-    install.add_argument("--accept-terms", action="store_true", help="accept the marketplace's terms")
-    install.set_defaults(_marketplace=_install)
-
-    uninstall = sub.add_parser("uninstall", parents=[source], help="uninstall a plugin")
-    uninstall.add_argument("plugin", metavar="NAME")
-    uninstall.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    data = uninstall.add_mutually_exclusive_group()
-    data.add_argument("--delete-data", action="store_true", help="also delete the plugin's data folder")
-    data.add_argument("--keep-data", action="store_true", help="keep the plugin's data folder (no question)")
-    uninstall.set_defaults(_marketplace=_uninstall)
-
-    update = sub.add_parser("update", parents=[source], help="upgrade one plugin, or every outdated one")
-    update.add_argument("plugin", metavar="NAME", nargs="?")
-    update.add_argument("--accept-terms", action="store_true", help="accept the marketplace's terms")
-    update.set_defaults(_marketplace=_update)
-
-    market = sub.add_parser(
-        "marketplace", help="marketplace details and tools: info, build-catalog, fixdeps..."
-    )
-    actions = market.add_subparsers(dest="marketplace_command", metavar="ACTION", required=True)
-    info = actions.add_parser("info", parents=[source], help="a plugin's catalog entry and versions")
-    info.add_argument("plugin", metavar="NAME")
-    info.add_argument("--refresh", action="store_true", help="fetch the catalog now, not from the cache")
-    info.add_argument("--json", action="store_true", help="print JSON")
-    info.set_defaults(_marketplace=_info)
-
-    build = actions.add_parser("build-catalog", help="write a catalog from a folder of wheels")
-    build.add_argument("wheel_dir", type=Path, metavar="WHEEL_DIR")
-    build.add_argument("-o", "--output", type=Path, help="catalog file (default WHEEL_DIR/catalog.json)")
-    build.add_argument(
-        "--base-url", help="URL the wheels will be served under (default: next to the catalog)"
-    )
-    build.add_argument(
-        "--sidecar", type=Path, help="status, tags and terms (default WHEEL_DIR/marketplace.toml)"
-    )
-    build.set_defaults(_marketplace=_build_catalog)
-
-    fixdeps = actions.add_parser(
-        "fixdeps", parents=[source], help="install what installed plugins declare but lack (one resolution)"
-    )
-    fixdeps.set_defaults(_marketplace=_fixdeps)
-    terms = actions.add_parser("terms", parents=[source], help="show the marketplace's terms")
-    terms.add_argument("--accept", action="store_true", help="accept them")
-    terms.set_defaults(_marketplace=_terms)
-    ident = actions.add_parser("id", parents=[source], help="print this bot's marketplace instance id")
-    ident.set_defaults(_marketplace=_instance_id)
+_refresh = click.option("--refresh", is_flag=True, help="fetch the catalog now, not from the cache")
+_json = click.option("--json", "as_json", is_flag=True, help="print JSON")
+_accept_terms = click.option("--accept-terms", is_flag=True, help="accept the marketplace's terms")
 
 
-def run_marketplace_command(args: argparse.Namespace) -> int:
-    """Run a parsed marketplace command; returns the exit code (0 done, 1 failed, 2 bad input)."""
+@click.command(short_help="search the marketplace (name, summary, tags)")
+@click.argument("query", nargs=-1)
+@click.option("--status", help="only plugins with this status: working, beta or broken")
+@click.option("--page", type=click.IntRange(min=1), default=1, help="page number (default 1)")
+@click.option("--per-page", type=click.IntRange(min=1), default=10, help="results a page (default 10)")
+@_refresh
+@_json
+@_source_options
+def search(**params: Any) -> int:
+    """Search the marketplace: plugins whose name, summary or tags match every word of QUERY
+    (none: list everything)."""
+    return run_marketplace_command(_search, params)
+
+
+@click.command(short_help="install a plugin: NAME or NAME==VERSION")
+@click.argument("plugin", metavar="NAME[==VERSION]")
+@_accept_terms
+@_source_options
+def install(**params: Any) -> int:
+    """Install a plugin from the marketplace: NAME, or NAME==VERSION for one version."""
+    return run_marketplace_command(_install, params)
+
+
+@click.command(short_help="uninstall a plugin")
+@click.argument("plugin", metavar="NAME")
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+@click.option("--delete-data", is_flag=True, help="also delete the plugin's data folder")
+@click.option("--keep-data", is_flag=True, help="keep the plugin's data folder (no question)")
+@_source_options
+def uninstall(**params: Any) -> int:
+    """Uninstall the plugin NAME (its dependencies stay installed)."""
+    reject_together(params, "--delete-data", "--keep-data")
+    return run_marketplace_command(_uninstall, params)
+
+
+@click.command(short_help="upgrade one plugin, or every outdated one")
+@click.argument("plugin", metavar="[NAME]", required=False)
+@_accept_terms
+@_source_options
+def update(**params: Any) -> int:
+    """Upgrade the plugin NAME, or every outdated plugin, to the newest version for this zoryx-core."""
+    return run_marketplace_command(_update, params)
+
+
+@click.group(short_help="marketplace details and tools: info, build-catalog, fixdeps...")
+def marketplace() -> None:
+    """Marketplace details and tools: a plugin's entry, building a catalog, missing dependencies,
+    the terms and this bot's instance id."""
+
+
+@marketplace.command(short_help="a plugin's catalog entry and versions")
+@click.argument("plugin", metavar="NAME")
+@_refresh
+@_json
+@_source_options
+def info(**params: Any) -> int:
+    """The catalog entry of the plugin NAME and its versions."""
+    return run_marketplace_command(_info, params)
+
+
+@marketplace.command("build-catalog", short_help="write a catalog from a folder of wheels")
+@click.argument("wheel_dir", metavar="WHEEL_DIR", type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), help="catalog file (default WHEEL_DIR/catalog.json)"
+)
+@click.option("--base-url", help="URL the wheels will be served under (default: next to the catalog)")
+@click.option(
+    "--sidecar",
+    type=click.Path(path_type=Path),
+    help="status, tags and terms (default WHEEL_DIR/marketplace.toml)",
+)
+def build_catalog_command(**params: Any) -> int:
+    """Write a catalog from the wheels in WHEEL_DIR."""
+    return run_marketplace_command(_build_catalog, params)
+
+
+@marketplace.command(short_help="install what installed plugins declare but lack (one resolution)")
+@_source_options
+def fixdeps(**params: Any) -> int:
+    """Install what installed plugins declare but lack, in one resolution."""
+    return run_marketplace_command(_fixdeps, params)
+
+
+@marketplace.command(short_help="show the marketplace's terms")
+@click.option("--accept", is_flag=True, help="accept them")
+@_source_options
+def terms(**params: Any) -> int:
+    """Show the marketplace's terms (and accept them with --accept)."""
+    return run_marketplace_command(_terms, params)
+
+
+@marketplace.command("id", short_help="print this bot's marketplace instance id")
+@_source_options
+def instance_id(**params: Any) -> int:
+    """Print this bot's marketplace instance id."""
+    return run_marketplace_command(_instance_id, params)
+
+
+MARKETPLACE_COMMANDS: tuple[click.Command, ...] = (search, install, uninstall, update, marketplace)
+"""The top-level ``zoryx`` commands this module adds."""
+
+
+def run_marketplace_command(handler: Handler, params: dict[str, Any]) -> int:
+    """Run a marketplace command's ``handler`` on its parameters; returns the exit code (0 done,
+    1 failed, 2 bad input, 130 interrupted)."""
     from rich.console import Console
 
     from marketplace_client import MarketplaceError
@@ -145,9 +198,8 @@ def run_marketplace_command(args: argparse.Namespace) -> int:
 
     console = Console(highlight=False, soft_wrap=True)
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
-    handler: Callable[[argparse.Namespace, Console, Console], Coroutine[Any, Any, int]] = args._marketplace
     try:
-        return asyncio.run(handler(args, console, errors))
+        return asyncio.run(handler(SimpleNamespace(**params), console, errors))
     except _Exit as stop:
         errors.print(f"[red]error:[/] {redact_urls(str(stop))}")
         return stop.code
@@ -158,20 +210,10 @@ def run_marketplace_command(args: argparse.Namespace) -> int:
         return 130
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return value
-
-
 # --- options -------------------------------------------------------------------------------------
 
 
-def options_from_args(args: argparse.Namespace, environ: dict[str, str] | None = None) -> MarketplaceOptions:
+def options_from_args(args: SimpleNamespace, environ: dict[str, str] | None = None) -> MarketplaceOptions:
     """Options from ``config.json`` and the environment (never written), then the command line."""
     from marketplace_client import MarketplaceOptions
     from zoryx_core.settings import ConfigFileError, Settings, SettingsError, merged_environ
@@ -256,7 +298,7 @@ def _stderr() -> Console:
 # --- read-only commands --------------------------------------------------------------------------
 
 
-async def _search(args: argparse.Namespace, console: Console, errors: Console) -> int:
+async def _search(args: SimpleNamespace, console: Console, errors: Console) -> int:
     from rich.table import Table
 
     options = options_from_args(args)
@@ -268,7 +310,7 @@ async def _search(args: argparse.Namespace, console: Console, errors: Console) -
             per_page=args.per_page,
             refresh=args.refresh,
         )
-    if args.json:
+    if args.as_json:
         console.print_json(
             json.dumps(
                 {
@@ -298,7 +340,7 @@ async def _search(args: argparse.Namespace, console: Console, errors: Console) -
     return 0
 
 
-async def _info(args: argparse.Namespace, console: Console, errors: Console) -> int:
+async def _info(args: SimpleNamespace, console: Console, errors: Console) -> int:
     from rich.table import Table
 
     from marketplace_client import Installer
@@ -309,7 +351,7 @@ async def _info(args: argparse.Namespace, console: Console, errors: Console) -> 
         plugin = catalog.get(args.plugin)
         installed = {p.name: p.version for p in await Installer(client).installed_plugins()}
     core = _core_version()
-    if args.json:
+    if args.as_json:
         console.print_json(json.dumps(dict(_plugin_json(plugin), installed=installed.get(plugin.name))))
         return 0
     console.print(f"[bold]{plugin.name}[/] ({_status_text(plugin.status.value)}): {plugin.summary}")
@@ -334,7 +376,7 @@ async def _info(args: argparse.Namespace, console: Console, errors: Console) -> 
     return 0
 
 
-async def _terms(args: argparse.Namespace, console: Console, errors: Console) -> int:
+async def _terms(args: SimpleNamespace, console: Console, errors: Console) -> int:
     options = options_from_args(args)
     async with _client(options) as client:
         catalog = await client.catalog()
@@ -346,14 +388,14 @@ async def _terms(args: argparse.Namespace, console: Console, errors: Console) ->
     return 0
 
 
-async def _instance_id(args: argparse.Namespace, console: Console, errors: Console) -> int:
+async def _instance_id(args: SimpleNamespace, console: Console, errors: Console) -> int:
     options = options_from_args(args)
     async with _client(options) as client:
         console.print(await client.instance_id())
     return 0
 
 
-async def _build_catalog(args: argparse.Namespace, console: Console, errors: Console) -> int:
+async def _build_catalog(args: SimpleNamespace, console: Console, errors: Console) -> int:
     from marketplace_client import build_catalog, write_catalog
 
     report = await asyncio.to_thread(
@@ -370,7 +412,7 @@ async def _build_catalog(args: argparse.Namespace, console: Console, errors: Con
 # --- commands that change the environment --------------------------------------------------------
 
 
-async def _install(args: argparse.Namespace, console: Console, errors: Console) -> int:
+async def _install(args: SimpleNamespace, console: Console, errors: Console) -> int:
     from marketplace_client import Installer, InstallError
 
     options = options_from_args(args)
@@ -388,7 +430,7 @@ async def _install(args: argparse.Namespace, console: Console, errors: Console) 
     return 0
 
 
-async def _update(args: argparse.Namespace, console: Console, errors: Console) -> int:
+async def _update(args: SimpleNamespace, console: Console, errors: Console) -> int:
     from marketplace_client import InstallAction, Installer, InstallError
 
     options = options_from_args(args)
@@ -419,7 +461,7 @@ async def _update(args: argparse.Namespace, console: Console, errors: Console) -
     return 1 if failures else 0
 
 
-async def _uninstall(args: argparse.Namespace, console: Console, errors: Console) -> int:
+async def _uninstall(args: SimpleNamespace, console: Console, errors: Console) -> int:
     from marketplace_client import Installer, InstallError
 
     options = options_from_args(args)
@@ -447,7 +489,7 @@ async def _uninstall(args: argparse.Namespace, console: Console, errors: Console
     return 0
 
 
-async def _fixdeps(args: argparse.Namespace, console: Console, errors: Console) -> int:
+async def _fixdeps(args: SimpleNamespace, console: Console, errors: Console) -> int:
     from marketplace_client import Installer, InstallError
 
     options = options_from_args(args)

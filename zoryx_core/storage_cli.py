@@ -1,65 +1,73 @@
-"""``zoryx storage info`` and ``zoryx storage migrate --to postgresql``: argument parsing only; the
+"""``zoryx storage info`` and ``zoryx storage migrate --to postgresql``: the command line only; the
 work is in :mod:`zoryx_core.storage_commands`."""
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-__all__ = ["STORAGE_COMMANDS", "add_storage_commands", "run_storage_command"]
+import click
 
-STORAGE_COMMANDS = {"storage"}
+from .cli_options import config_option, env_file_option
 
+__all__ = ["storage"]
 
-def add_storage_commands(sub: Any) -> None:
-    """Add ``storage`` with its ``info`` and ``migrate`` subcommands to the CLI's subparsers."""
-    storage = sub.add_parser(
-        "storage", help="the bot's store: info, or migrate a SQLite folder to PostgreSQL"
-    )
-    actions = storage.add_subparsers(dest="storage_action", metavar="ACTION", required=True)
-    for name, text in (
-        ("info", "backend, location (password masked), sizes and pool of the configured store"),
-        ("migrate", "copy a SQLite data folder into PostgreSQL (ZORYX_DATABASE_URL) and verify it"),
-    ):
-        action = actions.add_parser(name, help=text)
-        action.add_argument(
-            "--config", type=Path, default=Path("config.json"), help="settings file (default config.json)"
-        )
-        action.add_argument(
-            "--env-file", type=Path, default=None, help="dotenv file (default: .env when there is one)"
-        )
-        action.add_argument("--data-dir", type=Path, help="the data folder (default: the data_dir setting)")
-    migrate = actions.choices["migrate"]
-    migrate.add_argument("--to", required=True, choices=["postgresql"], help="the target backend")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def run_storage_command(args: argparse.Namespace) -> int:
+@click.group(short_help="the bot's store: info, or migrate a SQLite folder to PostgreSQL")
+def storage() -> None:
+    """The bot's store: where it is and how big, or migrate a SQLite data folder to PostgreSQL."""
+
+
+def _store_options(function: F) -> F:
+    function = click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="the data folder (default: the data_dir setting)",
+    )(function)
+    return config_option(env_file_option(None)(function))
+
+
+@storage.command(short_help="backend, location (password masked), sizes and pool of the configured store")
+@_store_options
+def info(config: Path, env_file: Path | None, data_dir: Path | None) -> int:
+    """Backend, location (password masked), sizes and pool of the configured store."""
+    return _run(config, env_file, data_dir, migrate=False)
+
+
+@storage.command(short_help="copy a SQLite data folder into PostgreSQL (ZORYX_DATABASE_URL) and verify it")
+@_store_options
+@click.option("--to", "target", type=click.Choice(["postgresql"]), required=True, help="the target backend")
+def migrate(config: Path, env_file: Path | None, data_dir: Path | None, target: str) -> int:
+    """Copy a SQLite data folder into PostgreSQL (ZORYX_DATABASE_URL) and verify the copy."""
+    return _run(config, env_file, data_dir, migrate=True)
+
+
+def _run(config: Path, env_file: Path | None, data_dir: Path | None, *, migrate: bool) -> int:
     from .bot import storage_options
     from .runner import RunOptions, StartupError, load_configuration
     from .storage_commands import StorageCommandError, describe_storage, migrate_to_postgresql
 
     try:
-        settings, env = load_configuration(
-            RunOptions(config=args.config, env_file=args.env_file), dict(os.environ)
-        )
+        settings, env = load_configuration(RunOptions(config=config, env_file=env_file), dict(os.environ))
     except StartupError as error:
-        print(f"error: {error}", file=sys.stderr)
+        click.echo(f"error: {error}", err=True)
         return 2
-    data_dir = args.data_dir or Path(settings["data_dir"])
+    folder = data_dir or Path(settings["data_dir"])
     try:
-        if args.storage_action == "info":
-            for line in describe_storage(data_dir, storage_options(settings), env):
-                print(line)
+        if not migrate:
+            for line in describe_storage(folder, storage_options(settings), env):
+                click.echo(line)
             return 0
         lines, code = migrate_to_postgresql(
-            data_dir, str(settings["storage.pg_schema"]), env, lambda line: print(line, flush=True)
+            folder, str(settings["storage.pg_schema"]), env, lambda line: click.echo(line)
         )
     except StorageCommandError as error:
-        print(f"error: {error}", file=sys.stderr)
+        click.echo(f"error: {error}", err=True)
         return 2
     for line in lines:
-        print(line)
+        click.echo(line)
     return code

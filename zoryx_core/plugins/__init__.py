@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .context import PluginContext, current_plugin
-from .contributions import CliCommand, HealthResult, HealthStatus
+from .contributions import HealthResult, HealthStatus
 from .hooks import HookCall, HookRunner, HookStats
 from .host import HostOptions, PluginError, PluginHost
 from .metadata import ENTRY_POINT_GROUP, PluginSpec, discover
@@ -14,7 +14,6 @@ from .watcher import HotReloader
 
 __all__ = [
     "ENTRY_POINT_GROUP",
-    "CliCommand",
     "CommandClash",
     "CommandOverrides",
     "HealthResult",

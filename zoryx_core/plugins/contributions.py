@@ -1,13 +1,11 @@
-"""Objects plugins hand back to the host: health results and CLI commands."""
+"""Objects plugins hand back to the host: health results."""
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["CliCommand", "HealthResult", "HealthStatus"]
+__all__ = ["HealthResult", "HealthStatus"]
 
 HealthStatus = Literal["healthy", "degraded", "unhealthy"]
 
@@ -20,17 +18,3 @@ class HealthResult:
     status: HealthStatus
     detail: str = ""
     plugin: str | None = None
-
-
-@dataclass(frozen=True)
-class CliCommand:
-    """A ``zoryx`` sub-command contributed by a plugin.
-
-    ``configure`` adds arguments to the sub-command's parser; ``run`` receives the parsed
-    arguments and returns the process exit code.
-    """
-
-    name: str
-    help: str
-    run: Callable[[argparse.Namespace], int]
-    configure: Callable[[argparse.ArgumentParser], None] | None = None

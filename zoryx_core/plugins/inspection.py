@@ -7,18 +7,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import click
 import pluggy
 from packaging.utils import canonicalize_name
 
 from .. import hookspecs
-from .contributions import CliCommand
 from .hooks import HookRunner
 from .loader import import_plugin
 from .metadata import PluginSpec, discover
 from .outcome import PluginOutcome, PluginStatus
 from .resolution import Selection, resolve
 
-__all__ = ["Inspection", "inspect_plugins"]
+__all__ = ["REGISTER_HOOK", "Inspection", "inspect_plugins"]
+
+REGISTER_HOOK = "zoryx_register_commands"
 
 
 @dataclass
@@ -33,24 +35,37 @@ class Inspection:
     def __post_init__(self) -> None:
         self.runner = HookRunner(self.manager, lambda: 10.0)
 
-    def cli_commands(self, taken: set[str]) -> tuple[list[CliCommand], list[str]]:
-        """Commands plugins contribute, and warnings for refused ones (names already taken)."""
-        commands: list[CliCommand] = []
+    def register_commands(self, cli: click.Group) -> list[str]:
+        """Let each plugin add commands to ``cli`` through ``zoryx_register_commands``; returns
+        warnings for what was refused: a command whose name ``cli`` or an earlier plugin already
+        has (naming both), a hook that raised, a plugin still on the removed ``zoryx_cli_commands``."""
+        owners = dict.fromkeys(cli.commands, "zoryx (built in)")
         warnings: list[str] = []
-        names = set(taken)
-        for call in self.runner.call_sync("zoryx_cli_commands"):
-            if call.error:
-                warnings.append(f"plugin {call.plugin}: zoryx_cli_commands raised {call.error}")
-                continue
-            for command in call.value or []:
-                if not isinstance(command, CliCommand):
-                    warnings.append(f"plugin {call.plugin}: {command!r} is not a CliCommand")
-                elif command.name in names:
-                    warnings.append(f"plugin {call.plugin}: command {command.name!r} is already taken")
-                else:
-                    names.add(command.name)
-                    commands.append(command)
-        return commands, warnings
+        plugins = dict.fromkeys(impl.plugin_name for impl in self.runner.implementations(REGISTER_HOOK))
+        for plugin in plugins:
+            staging = click.Group(cli.name)
+            for call in self.runner.call_sync(REGISTER_HOOK, only=plugin, cli=staging):
+                if call.error:
+                    warnings.append(f"plugin {plugin}: {REGISTER_HOOK} raised {call.error}")
+            for name, command in staging.commands.items():
+                owner = owners.get(name)
+                if owner is not None:
+                    warnings.append(
+                        f"plugin {plugin}: command {name!r} is already taken by {owner}; not added"
+                    )
+                    continue
+                owners[name] = f"plugin {plugin}"
+                cli.add_command(command, name)
+        for plugin in self._legacy_command_plugins():
+            warnings.append(
+                f"plugin {plugin}: zoryx_cli_commands is no longer called; "
+                f"register commands with {REGISTER_HOOK}(cli) instead"
+            )
+        return warnings
+
+    def _legacy_command_plugins(self) -> list[str]:
+        legacy = getattr(self.manager.hook, "zoryx_cli_commands", None)
+        return [impl.plugin_name for impl in legacy.get_hookimpls()] if legacy is not None else []
 
 
 def inspect_plugins(

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 from typing import Any
 
+import click
 import discord
 from discord.ext import commands, tasks
 
-from zoryx_core import CliCommand, CommandEvent, CustomEvent, PluginContext, ZoryxBot, hookimpl
+from zoryx_core import CommandEvent, CustomEvent, PluginContext, ZoryxBot, hookimpl
 
 NAME = "recorder"
 
@@ -90,17 +90,15 @@ def zoryx_bot_ready() -> None:
     journal("ready")
 
 
-def _say_hello(args: argparse.Namespace) -> int:
-    print(f"recorder says hello to {args.name}")
-    return 3
-
-
 @hookimpl
-def zoryx_cli_commands() -> list[CliCommand]:
-    def configure(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--name", default="world")
+def zoryx_register_commands(cli: click.Group) -> None:
+    @cli.command("recorder-hello")
+    @click.option("--name", default="world", help="who to greet")
+    def recorder_hello(name: str) -> int:
+        """Greets from the recorder plugin."""
+        click.echo(f"recorder says hello to {name}")
+        return 3
 
-    return [
-        CliCommand("recorder-hello", "greets from the recorder plugin", _say_hello, configure),
-        CliCommand("run", "tries to take a built-in name", _say_hello),
-    ]
+    @cli.command("run")
+    def run() -> None:
+        """Tries to take a built-in name."""

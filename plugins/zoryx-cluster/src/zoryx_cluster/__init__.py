@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from zoryx_core import CliCommand, HealthResult, PluginContext, Setting, ZoryxBot, hookimpl
+from zoryx_core import HealthResult, PluginContext, Setting, ZoryxBot, hookimpl
 from zoryx_core.lazy_exports import lazy_exports
 
 from .registry import cluster_of, find_cluster
@@ -43,6 +43,8 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
+    import click
+
     from .bus import BusMessage, BusReply
     from .cog import COG_NAME, ClusterCog
     from .keys import Keys
@@ -130,7 +132,7 @@ def zoryx_health_check(bot: ZoryxBot) -> HealthResult | None:
 
 
 @hookimpl
-def zoryx_cli_commands() -> list[CliCommand]:
-    from .cli import cluster_command
+def zoryx_register_commands(cli: click.Group) -> None:
+    from .cli import cluster
 
-    return [cluster_command()]
+    cli.add_command(cluster)

@@ -1,57 +1,82 @@
-"""``zoryx cluster run`` (and ``python -m zoryx_cluster run``): argument parsing only; the
+"""``zoryx cluster run`` (and ``python -m zoryx_cluster run``): the command line only; the
 launcher's logic is in :mod:`.launcher` (:func:`run_launcher` is what a command line calls)."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
-from zoryx_core import CliCommand
+import click
+
+from zoryx_core.cli_main import run_command
 
 from .launcher import Launcher, LauncherOptions, LaunchError, default_bot_command, environment_with_dotenv
 
-__all__ = ["cluster_command", "configure_parser", "main", "run_from_args", "run_launcher"]
+__all__ = ["cluster", "main", "run_launcher"]
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cluster() -> None:
+    """Run the bot's shards over several processes and machines (zoryx-cluster)."""
 
 
-def configure_parser(parser: argparse.ArgumentParser) -> None:
-    """Adds ``run`` and its options to ``parser``."""
-    sub = parser.add_subparsers(dest="cluster_command", metavar="COMMAND")
-    run = sub.add_parser(
-        "run",
-        help="start and supervise one bot process per cluster on this machine",
-        description="Split --shards shards into --clusters contiguous ranges and run a bot process "
-        "per range on this machine (or --processes of them; other machines run the rest).",
+@cluster.command(
+    short_help="start and supervise one bot process per cluster on this machine",
+    context_settings={"show_default": True},
+)
+@click.option("--shards", type=click.IntRange(min=1), required=True, help="total shard count of the bot")
+@click.option("--clusters", type=click.IntRange(min=1), required=True, help="number of clusters (processes)")
+@click.option(
+    "--processes", type=click.IntRange(min=1), help="clusters to run on this machine (default: all)"
+)
+@click.option("--env-file", default=".env", help="dotenv file under the environment")
+@click.option(
+    "--max-restarts",
+    type=click.IntRange(min=0),
+    default=5,
+    help="restarts of one cluster within 5 min before giving up",
+)
+@click.option(
+    "--restart-backoff",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    help="seconds before the first restart (doubles)",
+)
+@click.option(
+    "--lease-seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    default=6.0,
+    help="expiry of a cluster's lease in Redis",
+)
+@click.argument("bot_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- ZORYX RUN OPTIONS]")
+def run(
+    shards: int,
+    clusters: int,
+    processes: int | None,
+    env_file: str,
+    max_restarts: int,
+    restart_backoff: float,
+    lease_seconds: float,
+    bot_args: tuple[str, ...],
+) -> int:
+    """Split --shards shards into --clusters contiguous ranges and run a bot process per range on
+    this machine (or --processes of them; other machines run the rest). After --: options for
+    each `zoryx run` (e.g. -- --config FILE)."""
+    options = LauncherOptions(
+        shards=shards,
+        clusters=clusters,
+        processes=processes,
+        environ=environment_with_dotenv(env_file, dict(os.environ)),
+        bot_command=(*default_bot_command(), *bot_args),
+        max_restarts=max_restarts,
+        restart_backoff=restart_backoff,
+        lease_seconds=lease_seconds,
+        renew_seconds=max(lease_seconds / 3, 0.1),
     )
-    run.add_argument("--shards", type=_positive, required=True, help="total shard count of the bot")
-    run.add_argument("--clusters", type=_positive, required=True, help="number of clusters (processes)")
-    run.add_argument("--processes", type=_positive, help="clusters to run on this machine (default: all)")
-    run.add_argument("--env-file", default=".env", help="dotenv file under the environment (default .env)")
-    run.add_argument(
-        "--max-restarts", type=int, default=5, help="restarts of one cluster within 5 min before giving up"
-    )
-    run.add_argument(
-        "--restart-backoff", type=float, default=1.0, help="seconds before the first restart (doubles)"
-    )
-    run.add_argument("--lease-seconds", type=float, default=6.0, help="expiry of a cluster's lease in Redis")
-    run.add_argument(
-        "bot_args",
-        nargs=argparse.REMAINDER,
-        help="after --: options for each `zoryx run` (e.g. --config FILE)",
-    )
+    return run_launcher(options)
 
 
 def run_launcher(options: LauncherOptions) -> int:
@@ -76,36 +101,6 @@ def run_launcher(options: LauncherOptions) -> int:
         return 2
 
 
-def run_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> int:
-    if args.cluster_command != "run":
-        print("usage: zoryx cluster run --shards N --clusters M [-- zoryx run options]", file=sys.stderr)
-        return 2
-    bot_args: Sequence[str] = [a for a in args.bot_args if a != "--"] if args.bot_args else []
-    options = LauncherOptions(
-        shards=args.shards,
-        clusters=args.clusters,
-        processes=args.processes,
-        environ=environment_with_dotenv(args.env_file, dict(os.environ if environ is None else environ)),
-        bot_command=(*default_bot_command(), *bot_args),
-        max_restarts=args.max_restarts,
-        restart_backoff=args.restart_backoff,
-        lease_seconds=args.lease_seconds,
-        renew_seconds=max(args.lease_seconds / 3, 0.1),
-    )
-    return run_launcher(options)
-
-
-def cluster_command() -> CliCommand:
-    """The ``zoryx cluster`` sub-command (contributed through ``zoryx_cli_commands``)."""
-    return CliCommand(
-        name="cluster",
-        help="run the bot's shards over several processes and machines (zoryx-cluster)",
-        run=run_from_args,
-        configure=configure_parser,
-    )
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m zoryx_cluster", description="Zoryx cluster launcher.")
-    configure_parser(parser)
-    return run_from_args(parser.parse_args(argv))
+    """``python -m zoryx_cluster``: the ``cluster`` group on its own; returns the exit code."""
+    return run_command(cluster, argv, "python -m zoryx_cluster")
