@@ -284,9 +284,15 @@ class Member:
     mute: bool = False
     communication_disabled_until: str | None = None
 
-    def payload(self, user: User) -> dict[str, Any]:
+    def payload(self, user: User | None) -> dict[str, Any]:
+        """The guild member object; without ``user`` it has no ``user`` key (as in MESSAGE_CREATE)."""
+        data = self._fields()
+        if user is not None:
+            data = {"user": user.payload(), **data}
+        return data
+
+    def _fields(self) -> dict[str, Any]:
         return {
-            "user": user.payload(),
             "roles": [str(r) for r in self.roles],
             "nick": self.nick,
             "avatar": None,

@@ -374,9 +374,7 @@ class EmulatorState:
             guild = self.guilds.get(message.guild_id)
             member = guild.members.get(message.author_id) if guild else None
             if member is not None and message.webhook_id is None:
-                member_data = self.member_payload(member)
-                member_data.pop("user")
-                data["member"] = member_data
+                data["member"] = member.payload(None)
         return data
 
     def invite_payload(self, invite: Invite, *, metadata: bool = True) -> dict[str, Any]:
