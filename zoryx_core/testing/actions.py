@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .interactions_state import InteractionRecord, InteractionRegistry
-from .models import ApplicationCommand, Channel, ChannelType, Member, Message, Role, User
+from .models import ApplicationCommand, Channel, ChannelType, Guild, Member, Message, Role, User
 from .mutations import post_message
-from .permissions import channel_permissions
+from .permissions import channel_permissions, sees_thread
 from .routes.automod import check_automod
 from .routes.messages import add_reaction
 from .routes.threads import reopen_for_message
@@ -128,6 +128,7 @@ class UserActionsMixin:
         if channel.guild_id is not None:
             guild = self.state.guilds[channel.guild_id]
             if channel.thread is not None:
+                self._require_thread_view(guild, channel, user_id)
                 reopen_for_message(emu, channel, user_id)
             if guild.automod_rules and check_automod(emu, guild, message):
                 return message  # blocked by AutoMod: never posted
@@ -375,6 +376,14 @@ class UserActionsMixin:
                 "value": values.get(custom_id, component.get("value") or ""),
             }
         return {"type": component.get("type"), "custom_id": custom_id, "values": values.get(custom_id, [])}
+
+    def _require_thread_view(self, guild: Guild, thread: Channel, user_id: int) -> None:
+        parent = self.state.channels.get(thread.parent_id or 0, thread)
+        if not sees_thread(guild, parent, thread, user_id):
+            raise ValueError(
+                f"user {user_id} cannot see thread #{thread.name}: it takes View Channel in its "
+                "channel and, for a private thread, being added to it (join_thread) or Manage Threads"
+            )
 
     def _require_member(self, channel: Channel, user_id: int) -> None:
         if channel.guild_id is not None and user_id not in self.state.guilds[channel.guild_id].members:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from .access import bot_has_channel_permission
+from .access import bot_has_channel_permission, bot_sees_thread
 from .http_utils import UploadedFile
 from .models import Attachment, Channel, Guild, Member, Message, Role, User
 from .permissions import P, channel_permissions
@@ -179,11 +179,16 @@ def publish_message(emu: DiscordEmulator, message: Message) -> dict[str, Any]:
 
 
 def hidden_from_bot(emu: DiscordEmulator, channel_id: int, guild_id: int | None) -> bool:
-    """Whether the bot cannot see a guild channel, so Discord sends it none of its message events."""
+    """Whether the bot cannot see a guild channel (or thread), so Discord sends it none of its
+    message events."""
     if guild_id is None:
         return False
     channel = emu.state.channels.get(channel_id)
-    return channel is not None and not bot_has_channel_permission(emu, channel, P.VIEW_CHANNEL)
+    if channel is None:
+        return False
+    if channel.thread is not None:
+        return not bot_sees_thread(emu, channel)
+    return not bot_has_channel_permission(emu, channel, P.VIEW_CHANNEL)
 
 
 def update_message(emu: DiscordEmulator, message: Message) -> None:
