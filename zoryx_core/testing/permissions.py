@@ -126,6 +126,8 @@ def channel_permissions(guild: Guild, channel: Channel, user_id: int) -> int:
     if base == ALL_PERMISSIONS:
         return base
     member = guild.members[user_id]
+    if not channel.overwrites:  # most channels: the guild-level permissions decide
+        return base if base & P.VIEW_CHANNEL else 0
     overwrites = {ow.id: ow for ow in channel.overwrites}
     everyone = overwrites.get(guild.id)
     if everyone is not None:
