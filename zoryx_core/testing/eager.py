@@ -29,7 +29,7 @@ def start_eagerly(
     except Exception as error:  # handed to on_error, as a task's exception would be
         on_error(error)
         return None
-    task = asyncio.get_running_loop().create_task(_carry_on(coro, awaited))
+    task = asyncio.get_running_loop().create_task(_Continuation(coro, awaited))
 
     def done(finished: asyncio.Task[None]) -> None:
         if not finished.cancelled() and finished.exception() is not None:
@@ -39,30 +39,43 @@ def start_eagerly(
     return task
 
 
-async def _carry_on(coro: Coroutine[Any, Any, None], awaited: Any) -> None:
-    await _Continuation(coro, awaited)
+class _Continuation(Coroutine[Any, Any, None]):
+    """``coro`` resumed inside a task from where it stopped.
 
-
-class _Continuation:
-    """Awaitable that resumes ``coro`` from where it stopped: it first yields the object ``coro``
-    was waiting on (a future, or None for a bare yield), then relays every value and exception."""
+    The task's first step gets the object ``coro`` was waiting on (a future, or None for a bare
+    yield); later steps and exceptions, cancellation included, go straight to ``coro``. Being the
+    task's coroutine itself (rather than awaited by one) means a task cancelled before its first
+    step still delivers the cancellation to ``coro``.
+    """
 
     def __init__(self, coro: Coroutine[Any, Any, None], awaited: Any) -> None:
         self._coro = coro
-        self._awaited = awaited
+        self._first: list[Any] = [awaited]
+
+    def send(self, value: Any) -> Any:
+        if self._first:
+            return self._first.pop()
+        return self._coro.send(value)
+
+    def throw(self, error: Any, value: Any = None, traceback: Any = None) -> Any:
+        self._first.clear()
+        if value is None and traceback is None:
+            return self._coro.throw(error)
+        return self._coro.throw(error, value, traceback)  # the legacy three-argument form
+
+    def close(self) -> None:
+        self._coro.close()
 
     def __await__(self) -> Generator[Any, Any, None]:
-        coro, awaited = self._coro, self._awaited
+        value: Any = None
+        error: BaseException | None = None
         while True:
             try:
-                sent = yield awaited
-            except BaseException as error:  # cancellation included: passed on to the coroutine
-                try:
-                    awaited = coro.throw(error)
-                except StopIteration:
-                    return
-            else:
-                try:
-                    awaited = coro.send(sent)
-                except StopIteration:
-                    return
+                yielded = self.send(value) if error is None else self.throw(error)
+            except StopIteration:
+                return
+            value, error = None, None
+            try:
+                value = yield yielded
+            except BaseException as raised:  # passed on, as a task passes it to its coroutine
+                error = raised

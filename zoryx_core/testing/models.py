@@ -35,8 +35,17 @@ def iso_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat()
 
 
+_last_second: list[Any] = [None, ""]  # (Unix second, its ISO text): ids made together share it
+
+
 def iso_from_snowflake(snowflake: int) -> str:
-    return dt.datetime.fromtimestamp(snowflake_time_ms(snowflake) / 1000, dt.UTC).isoformat()
+    """The snowflake's time as ``datetime.isoformat()`` writes it in UTC (milliseconds, if any,
+    as microseconds); the date and time of day are formatted once per second."""
+    second, millis = divmod(snowflake_time_ms(snowflake), 1000)
+    if _last_second[0] != second:
+        _last_second[:] = [second, dt.datetime.fromtimestamp(second, dt.UTC).isoformat()[:-6]]
+    text: str = _last_second[1]
+    return f"{text}.{millis:03d}000+00:00" if millis else f"{text}+00:00"
 
 
 def _children(component: dict[str, Any]) -> list[dict[str, Any]]:
