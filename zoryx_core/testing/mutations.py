@@ -36,7 +36,6 @@ __all__ = [
     "update_message",
 ]
 
-_GATEWAY_ONLY_MESSAGE_KEYS = frozenset({"guild_id", "member"})
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
 _ROLE_MENTION = re.compile(r"<@&(\d+)>")
 
@@ -165,17 +164,18 @@ def post_message(emu: DiscordEmulator, message: Message) -> Message:
 def publish_message(emu: DiscordEmulator, message: Message) -> dict[str, Any]:
     """Like :func:`post_message`, returning the message's REST payload.
 
-    The REST shape is the gateway payload without ``guild_id`` and ``member``, so the payload of
-    a bot's own message is built once for both its MESSAGE_CREATE and its HTTP answer.
+    The gateway payload is the REST shape plus ``guild_id`` and ``member``, so the payload of a
+    bot's own message is built once for both its MESSAGE_CREATE and its HTTP answer.
     """
     emu.state.add_message(message)
+    payload = emu.state.message_payload(message, viewer_id=emu.bot_user.id)
     if message.ephemeral or (
         message.author_id != emu.bot_user.id and hidden_from_bot(emu, message.channel_id, message.guild_id)
     ):
-        return emu.state.message_payload(message, viewer_id=emu.bot_user.id)
-    payload = emu.state.message_payload(message, viewer_id=emu.bot_user.id, gateway=True)
-    emu.dispatch("MESSAGE_CREATE", payload, guild_id=message.guild_id)
-    return {k: v for k, v in payload.items() if k not in _GATEWAY_ONLY_MESSAGE_KEYS}
+        return payload
+    event = payload | emu.state.gateway_message_fields(message)
+    emu.dispatch("MESSAGE_CREATE", event, guild_id=message.guild_id)
+    return payload
 
 
 def hidden_from_bot(emu: DiscordEmulator, channel_id: int, guild_id: int | None) -> bool:

@@ -378,12 +378,20 @@ class EmulatorState:
             data["sticker_items"] = [
                 {"id": str(s), "name": self._sticker_name(s), "format_type": 1} for s in message.sticker_ids
             ]
-        if gateway and message.guild_id is not None:
-            data["guild_id"] = str(message.guild_id)
-            guild = self.guilds.get(message.guild_id)
-            member = guild.members.get(message.author_id) if guild else None
-            if member is not None and message.webhook_id is None:
-                data["member"] = member.payload(None)
+        if gateway:
+            data.update(self.gateway_message_fields(message))
+        return data
+
+    def gateway_message_fields(self, message: Message) -> dict[str, Any]:
+        """What a gateway message event adds to the REST shape: ``guild_id`` and the author's
+        ``member`` (without ``user``) in a guild, nothing in a DM."""
+        if message.guild_id is None:
+            return {}
+        data: dict[str, Any] = {"guild_id": str(message.guild_id)}
+        guild = self.guilds.get(message.guild_id)
+        member = guild.members.get(message.author_id) if guild else None
+        if member is not None and message.webhook_id is None:
+            data["member"] = member.payload(None)
         return data
 
     def invite_payload(self, invite: Invite, *, metadata: bool = True) -> dict[str, Any]:
