@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .interactions_state import InteractionRecord, InteractionRegistry
 from .models import ApplicationCommand, Channel, ChannelType, Guild, Member, Message, Role, User
-from .mutations import post_message
+from .mutations import build_message, post_message
 from .permissions import channel_permissions, sees_thread
 from .routes.automod import check_automod
 from .routes.messages import add_reaction
@@ -118,9 +118,9 @@ class UserActionsMixin:
         """Posts a message as ``author``; the bot receives MESSAGE_CREATE."""
         user_id = object_id(author)
         self._require_member(channel, user_id)
+        if channel.thread is not None and channel.guild_id is not None:
+            self._require_thread_view(self.state.guilds[channel.guild_id], channel, user_id)
         emu: DiscordEmulator = self  # type: ignore[assignment]
-        from .mutations import build_message
-
         body: dict[str, Any] = {"content": content, "embeds": embeds or []}
         if reply_to is not None:
             body["message_reference"] = {"message_id": reply_to.id, "channel_id": reply_to.channel_id}
@@ -128,7 +128,6 @@ class UserActionsMixin:
         if channel.guild_id is not None:
             guild = self.state.guilds[channel.guild_id]
             if channel.thread is not None:
-                self._require_thread_view(guild, channel, user_id)
                 reopen_for_message(emu, channel, user_id)
             if guild.automod_rules and check_automod(emu, guild, message):
                 return message  # blocked by AutoMod: never posted
