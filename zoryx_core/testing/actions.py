@@ -97,6 +97,11 @@ class InteractionResult:
                 await self.record.followup_added.wait()
 
 
+def _time_out(future: asyncio.Future[Message]) -> None:
+    if not future.done():
+        future.set_exception(TimeoutError())
+
+
 class UserActionsMixin:
     """User-side actions for :class:`~zoryx_core.testing.DiscordEmulator`."""
 
@@ -147,12 +152,16 @@ class UserActionsMixin:
         future = self.state.wait_for_message(
             channel_id=channel.id if channel else None, author_id=author_id, after_id=after_id
         )
+        # a timer that fails the future: cheaper than wait_for or asyncio.timeout (no second
+        # future, no context manager), which matters to drivers waiting on every message
+        timer = asyncio.get_running_loop().call_later(timeout, _time_out, future)
         try:
-            async with asyncio.timeout(timeout):  # cheaper than wait_for: no second future
-                return await future
+            return await future
         except TimeoutError:
             where = f"#{channel.name}" if channel else "any channel"
             raise TimeoutError(f"no message from user {author_id} in {where} within {timeout}s") from None
+        finally:
+            timer.cancel()
 
     async def converse(
         self, channel: Channel, author: User | Member, content: str, *, timeout: float = 5.0
