@@ -40,6 +40,7 @@ import psutil  # type: ignore[import-untyped,unused-ignore]
 
 from zoryx_core.testing import Channel, DiscordEmulator, User
 from zoryx_core.testing.compression import SUPPORTED
+from zoryx_core.testing.jsoncodec import USING_ORJSON
 
 BOT_SCRIPT = Path(__file__).with_name("ping_bot.py")
 TOKEN_ENV = "ZORYX_BENCH_TOKEN"
@@ -260,10 +261,12 @@ def report(result: Result) -> str:
         if result.compress
         else "uncompressed"
     )
+    codec = "orjson" if USING_ORJSON else "stdlib"  # both ends: emulator and discord.py
     verdict = "PASS" if result.passed else "FAIL"
     return "\n".join(
         [
-            f"ping round trips ({mode} gateway), {result.messages} messages, {result.concurrency} in flight, "
+            f"ping round trips ({mode} gateway, {codec} JSON), {result.messages} messages, "
+            f"{result.concurrency} in flight, "
             f"warm-up {result.warmup}, errors {result.errors}",
             f"  throughput        {result.round_trips_per_s:>9.0f} round trips/s  ({result.wall_s:.2f} s)",
             f"  latency ms        p50 {lat['p50']:.2f}  p95 {lat['p95']:.2f}  p99 {lat['p99']:.2f}  "

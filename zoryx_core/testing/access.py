@@ -6,13 +6,14 @@ from typing import TYPE_CHECKING
 
 from .errors import ErrorCode, Forbidden
 from .models import Channel, ChannelType, Guild, Role
-from .permissions import P, channel_permissions, guild_permissions
+from .permissions import P, channel_permissions, guild_permissions, sees_thread
 
 if TYPE_CHECKING:
     from .server import DiscordEmulator
 
 __all__ = [
     "bot_has_channel_permission",
+    "bot_sees_thread",
     "permission_channel",
     "require_bot_in_guild",
     "require_channel_permission",
@@ -61,13 +62,16 @@ def require_channel_permission(emu: DiscordEmulator, channel: Channel, permissio
 
 def _require_thread_access(emu: DiscordEmulator, thread: Channel) -> None:
     """A private thread is visible to its members and to those who may manage threads."""
-    assert thread.thread is not None and thread.guild_id is not None
-    if thread.type != ChannelType.PRIVATE_THREAD or emu.bot_user.id in thread.thread.member_ids:
-        return
-    parent, _ = permission_channel(emu, thread, 0)
-    guild = emu.state.guilds[thread.guild_id]
-    if not channel_permissions(guild, parent, emu.bot_user.id) & P.MANAGE_THREADS:
+    if thread.type == ChannelType.PRIVATE_THREAD and not bot_sees_thread(emu, thread):
         raise Forbidden("Missing Access", ErrorCode.MISSING_ACCESS)
+
+
+def bot_sees_thread(emu: DiscordEmulator, thread: Channel) -> bool:
+    """Whether the bot sees a thread (see :func:`~.permissions.sees_thread`): Discord sends it none
+    of the thread's events and lists the thread nowhere otherwise."""
+    assert thread.guild_id is not None
+    parent, _ = permission_channel(emu, thread, 0)
+    return sees_thread(emu.state.guilds[thread.guild_id], parent, thread, emu.bot_user.id)
 
 
 def bot_has_channel_permission(emu: DiscordEmulator, channel: Channel, permission: int) -> bool:

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .interactions_state import InteractionRecord, InteractionRegistry
-from .models import ApplicationCommand, Channel, ChannelType, Member, Message, Role, User
-from .mutations import post_message
-from .permissions import channel_permissions
+from .models import ApplicationCommand, Channel, ChannelType, Guild, Member, Message, Role, User
+from .mutations import build_message, post_message
+from .permissions import channel_permissions, sees_thread
 from .routes.automod import check_automod
 from .routes.messages import add_reaction
 from .routes.threads import reopen_for_message
@@ -97,6 +97,11 @@ class InteractionResult:
                 await self.record.followup_added.wait()
 
 
+def _time_out(future: asyncio.Future[Message]) -> None:
+    if not future.done():
+        future.set_exception(TimeoutError())
+
+
 class UserActionsMixin:
     """User-side actions for :class:`~zoryx_core.testing.DiscordEmulator`."""
 
@@ -118,9 +123,9 @@ class UserActionsMixin:
         """Posts a message as ``author``; the bot receives MESSAGE_CREATE."""
         user_id = object_id(author)
         self._require_member(channel, user_id)
+        if channel.thread is not None and channel.guild_id is not None:
+            self._require_thread_view(self.state.guilds[channel.guild_id], channel, user_id)
         emu: DiscordEmulator = self  # type: ignore[assignment]
-        from .mutations import build_message
-
         body: dict[str, Any] = {"content": content, "embeds": embeds or []}
         if reply_to is not None:
             body["message_reference"] = {"message_id": reply_to.id, "channel_id": reply_to.channel_id}
@@ -147,11 +152,16 @@ class UserActionsMixin:
         future = self.state.wait_for_message(
             channel_id=channel.id if channel else None, author_id=author_id, after_id=after_id
         )
+        # a timer that fails the future: cheaper than wait_for or asyncio.timeout (no second
+        # future, no context manager), which matters to drivers waiting on every message
+        timer = asyncio.get_running_loop().call_later(timeout, _time_out, future)
         try:
-            return await asyncio.wait_for(future, timeout)
+            return await future
         except TimeoutError:
             where = f"#{channel.name}" if channel else "any channel"
             raise TimeoutError(f"no message from user {author_id} in {where} within {timeout}s") from None
+        finally:
+            timer.cancel()
 
     async def converse(
         self, channel: Channel, author: User | Member, content: str, *, timeout: float = 5.0
@@ -374,6 +384,14 @@ class UserActionsMixin:
                 "value": values.get(custom_id, component.get("value") or ""),
             }
         return {"type": component.get("type"), "custom_id": custom_id, "values": values.get(custom_id, [])}
+
+    def _require_thread_view(self, guild: Guild, thread: Channel, user_id: int) -> None:
+        parent = self.state.channels.get(thread.parent_id or 0, thread)
+        if not sees_thread(guild, parent, thread, user_id):
+            raise ValueError(
+                f"user {user_id} cannot see thread #{thread.name}: it takes View Channel in its "
+                "channel and, for a private thread, being added to it (join_thread) or Manage Threads"
+            )
 
     def _require_member(self, channel: Channel, user_id: int) -> None:
         if channel.guild_id is not None and user_id not in self.state.guilds[channel.guild_id].members:

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, unquote
 from aiohttp import web
 from multidict import CIMultiDict, MultiDict
 
+from .eager import start_eagerly
 from .http_utils import RouteDef
 
 if TYPE_CHECKING:
@@ -128,11 +129,19 @@ class FastRequest:
     ) -> None:
         self.method = method
         self.path = path
-        self.query: MultiDict[str] = MultiDict(parse_qsl(query, keep_blank_values=True))
+        self._query_string = query
+        self._query: MultiDict[str] | None = None
         self.headers = headers
         self.match_info = match_info
         self.transport: asyncio.Transport | None = transport
         self._body = body
+
+    @property
+    def query(self) -> MultiDict[str]:
+        """The query string's parameters (parsed on first use: most requests have none)."""
+        if self._query is None:
+            self._query = MultiDict(parse_qsl(self._query_string, keep_blank_values=True))
+        return self._query
 
     @property
     def content_type(self) -> str:
@@ -216,8 +225,8 @@ class FastHttpProtocol(asyncio.Protocol):
         route, match_info, other_method = self._trie.match(method, path)
         request = FastRequest(method, path, query, headers, body, match_info, transport)
         self._busy = True
-        task = asyncio.get_running_loop().create_task(self._respond(request, route, other_method, keep_alive))
-        task.add_done_callback(_log_failure)
+        # answered right here unless the route has to wait (a fault's latency, a slow handler)
+        start_eagerly(self._respond(request, route, other_method, keep_alive), _log_failure)
 
     def _serves(self, path: str, headers: CIMultiDict[str]) -> bool:
         if not path.startswith(self._trie.prefix + "/"):
@@ -301,6 +310,5 @@ def _serialize(response: web.StreamResponse, keep_alive: bool) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body if status != 204 else b"")
 
 
-def _log_failure(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("emulator: request task failed", exc_info=task.exception())
+def _log_failure(error: BaseException) -> None:
+    log.error("emulator: answering a request failed", exc_info=error)

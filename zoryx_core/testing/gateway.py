@@ -377,7 +377,9 @@ class GatewayHub:
         )
         threshold = int(data.get("large_threshold", 250))
         for guild in guilds:
-            payload = emu.state.gateway_guild_payload(guild, large_threshold=threshold)
+            payload = emu.state.gateway_guild_payload(
+                guild, large_threshold=threshold, viewer_id=emu.bot_user.id
+            )
             session.push("GUILD_CREATE", guild_create_for(session, payload))
 
     async def _resume(self, conn: GatewayConnection, data: dict[str, Any]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -11,12 +10,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 from aiohttp import BodyPartReader, web
 
 from .errors import DiscordError, ErrorCode
-from .jsoncodec import dumps
+from .jsoncodec import dumps, loads
 
 if TYPE_CHECKING:
     from .server import DiscordEmulator
 
 __all__ = [
+    "MAJOR_PARAMETERS",
     "Handler",
     "Request",
     "RouteDef",
@@ -26,6 +26,10 @@ __all__ = [
     "read_body",
     "snowflake",
 ]
+
+
+MAJOR_PARAMETERS = ("channel_id", "guild_id", "webhook_id", "interaction_id")
+"""Path parameters that split rate-limit buckets, in the order Discord picks the first present."""
 
 
 class Request(Protocol):
@@ -102,7 +106,7 @@ async def read_body(request: Request) -> tuple[dict[str, Any], list[UploadedFile
 
 def _parse_json(raw: bytes | bytearray) -> dict[str, Any]:
     try:
-        value = json.loads(raw)
+        value = loads(raw)
     except ValueError:
         raise DiscordError(400, ErrorCode.GENERAL, "400: Bad Request") from None
     if not isinstance(value, dict | list):
@@ -133,10 +137,15 @@ class RouteDef:
     path: str  # template under /api/v10, e.g. /channels/{channel_id}/messages
     handler: Handler
     auth: bool = True
+    name: str = field(init=False, repr=False, compare=False)
+    """``"METHOD /template"``, as request logs and rate-limit buckets name the route."""
+    major_parameter: str | None = field(init=False, repr=False, compare=False)
+    """The path parameter that splits the route's rate-limit buckets (channel, guild, webhook or
+    interaction id), None when the path has none."""
 
-    @property
-    def name(self) -> str:
-        return f"{self.method} {self.path}"
+    def __post_init__(self) -> None:
+        self.name = f"{self.method} {self.path}"
+        self.major_parameter = next((p for p in MAJOR_PARAMETERS if "{" + p + "}" in self.path), None)
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""JSON encoding for the emulator's answers and gateway frames: orjson when installed, else the stdlib.
+"""JSON for the emulator's answers, gateway frames and request bodies: orjson when installed, else the stdlib.
 
 discord.py decodes with orjson when it is installed (its ``speed`` extra), so installing it
 speeds up both ends alike; the emulator never requires it.
@@ -10,9 +10,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["USING_ORJSON", "dumps"]
+__all__ = ["USING_ORJSON", "dumps", "loads"]
 
 dumps: Callable[[Any], bytes]
+loads: Callable[[bytes | bytearray | str], Any]
 
 try:
     import orjson
@@ -24,6 +25,16 @@ except ImportError:  # pragma: no cover - depends on the environment
         """Compact JSON as UTF-8 bytes."""
         return _encode(obj).encode()
 
+    loads = json.loads
+
 else:  # pragma: no cover - depends on the environment
     USING_ORJSON = True
     dumps = orjson.dumps
+
+    def loads(raw: bytes | bytearray | str) -> Any:
+        """Parses JSON; what orjson refuses (NaN, integers past 64 bits, lone surrogates) goes
+        to the stdlib, so both accept and refuse exactly the same documents."""
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return json.loads(raw)

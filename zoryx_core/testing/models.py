@@ -35,8 +35,17 @@ def iso_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat()
 
 
+_last_second: list[Any] = [None, ""]  # (Unix second, its ISO text): ids made together share it
+
+
 def iso_from_snowflake(snowflake: int) -> str:
-    return dt.datetime.fromtimestamp(snowflake_time_ms(snowflake) / 1000, dt.UTC).isoformat()
+    """The snowflake's time as ``datetime.isoformat()`` writes it in UTC (milliseconds, if any,
+    as microseconds); the date and time of day are formatted once per second."""
+    second, millis = divmod(snowflake_time_ms(snowflake), 1000)
+    if _last_second[0] != second:
+        _last_second[:] = [second, dt.datetime.fromtimestamp(second, dt.UTC).isoformat()[:-6]]
+    text: str = _last_second[1]
+    return f"{text}.{millis:03d}000+00:00" if millis else f"{text}+00:00"
 
 
 def _children(component: dict[str, Any]) -> list[dict[str, Any]]:
@@ -284,9 +293,15 @@ class Member:
     mute: bool = False
     communication_disabled_until: str | None = None
 
-    def payload(self, user: User) -> dict[str, Any]:
+    def payload(self, user: User | None) -> dict[str, Any]:
+        """The guild member object; without ``user`` it has no ``user`` key (as in MESSAGE_CREATE)."""
+        data = self._fields()
+        if user is not None:
+            data = {"user": user.payload(), **data}
+        return data
+
+    def _fields(self) -> dict[str, Any]:
         return {
-            "user": user.payload(),
             "roles": [str(r) for r in self.roles],
             "nick": self.nick,
             "avatar": None,

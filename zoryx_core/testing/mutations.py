@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from .access import bot_has_channel_permission
+from .access import bot_has_channel_permission, bot_sees_thread
 from .http_utils import UploadedFile
 from .models import Attachment, Channel, Guild, Member, Message, Role, User
 from .permissions import P, channel_permissions
@@ -36,7 +36,6 @@ __all__ = [
     "update_message",
 ]
 
-_GATEWAY_ONLY_MESSAGE_KEYS = frozenset({"guild_id", "member"})
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
 _ROLE_MENTION = re.compile(r"<@&(\d+)>")
 
@@ -165,25 +164,31 @@ def post_message(emu: DiscordEmulator, message: Message) -> Message:
 def publish_message(emu: DiscordEmulator, message: Message) -> dict[str, Any]:
     """Like :func:`post_message`, returning the message's REST payload.
 
-    The REST shape is the gateway payload without ``guild_id`` and ``member``, so the payload of
-    a bot's own message is built once for both its MESSAGE_CREATE and its HTTP answer.
+    The gateway payload is the REST shape plus ``guild_id`` and ``member``, so the payload of a
+    bot's own message is built once for both its MESSAGE_CREATE and its HTTP answer.
     """
     emu.state.add_message(message)
+    payload = emu.state.message_payload(message, viewer_id=emu.bot_user.id)
     if message.ephemeral or (
         message.author_id != emu.bot_user.id and hidden_from_bot(emu, message.channel_id, message.guild_id)
     ):
-        return emu.state.message_payload(message, viewer_id=emu.bot_user.id)
-    payload = emu.state.message_payload(message, viewer_id=emu.bot_user.id, gateway=True)
-    emu.dispatch("MESSAGE_CREATE", payload, guild_id=message.guild_id)
-    return {k: v for k, v in payload.items() if k not in _GATEWAY_ONLY_MESSAGE_KEYS}
+        return payload
+    event = payload | emu.state.gateway_message_fields(message)
+    emu.dispatch("MESSAGE_CREATE", event, guild_id=message.guild_id)
+    return payload
 
 
 def hidden_from_bot(emu: DiscordEmulator, channel_id: int, guild_id: int | None) -> bool:
-    """Whether the bot cannot see a guild channel, so Discord sends it none of its message events."""
+    """Whether the bot cannot see a guild channel (or thread), so Discord sends it none of its
+    message events."""
     if guild_id is None:
         return False
     channel = emu.state.channels.get(channel_id)
-    return channel is not None and not bot_has_channel_permission(emu, channel, P.VIEW_CHANNEL)
+    if channel is None:
+        return False
+    if channel.thread is not None:
+        return not bot_sees_thread(emu, channel)
+    return not bot_has_channel_permission(emu, channel, P.VIEW_CHANNEL)
 
 
 def update_message(emu: DiscordEmulator, message: Message) -> None:

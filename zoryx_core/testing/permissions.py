@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .models import ChannelType
+
 if TYPE_CHECKING:
     from .models import Channel, Guild
 
@@ -14,6 +16,7 @@ __all__ = [
     "P",
     "channel_permissions",
     "guild_permissions",
+    "sees_thread",
 ]
 
 
@@ -123,6 +126,8 @@ def channel_permissions(guild: Guild, channel: Channel, user_id: int) -> int:
     if base == ALL_PERMISSIONS:
         return base
     member = guild.members[user_id]
+    if not channel.overwrites:  # most channels: the guild-level permissions decide
+        return base if base & P.VIEW_CHANNEL else 0
     overwrites = {ow.id: ow for ow in channel.overwrites}
     everyone = overwrites.get(guild.id)
     if everyone is not None:
@@ -140,3 +145,16 @@ def channel_permissions(guild: Guild, channel: Channel, user_id: int) -> int:
     if not base & P.VIEW_CHANNEL:
         return 0
     return base
+
+
+def sees_thread(guild: Guild, parent: Channel, thread: Channel, user_id: int) -> bool:
+    """Whether a member sees a thread: View Channel in its parent, and for a private thread, being
+    one of its members or holding Manage Threads in the parent (Discord shows it to no one else)."""
+    if user_id not in guild.members:
+        return False
+    perms = channel_permissions(guild, parent, user_id)
+    if not perms & P.VIEW_CHANNEL:
+        return False
+    if thread.type != ChannelType.PRIVATE_THREAD or thread.thread is None:
+        return True
+    return user_id in thread.thread.member_ids or bool(perms & P.MANAGE_THREADS)

@@ -132,7 +132,8 @@ class ScenarioMixin:
         )
         guild.roles[role.id] = role
         guild.members[self.bot_user.id] = Member(user_id=self.bot_user.id, guild_id=guild.id, roles=[role.id])
-        self.dispatch("GUILD_CREATE", self.state.gateway_guild_payload(guild), guild_id=guild.id)
+        payload = self.state.gateway_guild_payload(guild, viewer_id=self.bot_user.id)
+        self.dispatch("GUILD_CREATE", payload, guild_id=guild.id)
 
     def remove_bot_from_guild(self, guild: Guild) -> None:
         """Kicks the bot (or lets it leave): its member and managed role go, GUILD_DELETE is sent."""

@@ -32,8 +32,6 @@ __all__ = ["API_PREFIX", "DiscordEmulator", "RequestRecord"]
 API_PREFIX = "/api/v10"
 log = logging.getLogger(__name__)
 
-_MAJOR_PARAMETERS = ("channel_id", "guild_id", "webhook_id", "interaction_id")
-
 
 @dataclass
 class RequestRecord:
@@ -238,8 +236,7 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin, CommunityActionsMixin):
                 if fault.is_global:
                     self.faults.global_blocked_until = now + fault.retry_after
                 return self._too_many(fault.retry_after, is_global=fault.is_global)
-        match_info = request.match_info
-        major = next((match_info[p] for p in _MAJOR_PARAMETERS if p in match_info), "")
+        major = request.match_info[route.major_parameter] if route.major_parameter else ""
         bucket = self.rate_limits.bucket(route.name, major)
         if not bucket.take(now):
             return self._too_many(bucket.reset_at - now, is_global=False, scope="user")

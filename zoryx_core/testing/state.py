@@ -21,6 +21,7 @@ from .models import (
     User,
     numbered_components,
 )
+from .permissions import sees_thread
 from .snowflake import SnowflakeGenerator
 
 if TYPE_CHECKING:
@@ -270,8 +271,14 @@ class EmulatorState:
         )
         return data
 
-    def gateway_guild_payload(self, guild: Guild, *, large_threshold: int = 250) -> dict[str, Any]:
-        """The GUILD_CREATE shape: REST fields plus channels, members and run-time state."""
+    def gateway_guild_payload(
+        self, guild: Guild, *, large_threshold: int = 250, viewer_id: int | None = None
+    ) -> dict[str, Any]:
+        """The GUILD_CREATE shape: REST fields plus channels, members and run-time state.
+
+        Its ``threads`` are the open threads ``viewer_id`` (default: the guild's bot) can see.
+        """
+        viewer = self.bot_id_for(guild) if viewer_id is None else viewer_id
         data = self.guild_payload(guild)
         large = len(guild.members) > large_threshold
         members = list(guild.members.values())
@@ -291,7 +298,9 @@ class EmulatorState:
                 "threads": [
                     c.payload()
                     for c in self.guild_channels(guild)
-                    if c.thread is not None and not c.thread.archived
+                    if c.thread is not None
+                    and not c.thread.archived
+                    and sees_thread(guild, self.channels.get(c.parent_id or 0, c), c, viewer)
                 ],
                 "presences": [],
                 "voice_states": [voice_state_payload(v) for v in guild.voice_states.values()],
@@ -369,14 +378,20 @@ class EmulatorState:
             data["sticker_items"] = [
                 {"id": str(s), "name": self._sticker_name(s), "format_type": 1} for s in message.sticker_ids
             ]
-        if gateway and message.guild_id is not None:
-            data["guild_id"] = str(message.guild_id)
-            guild = self.guilds.get(message.guild_id)
-            member = guild.members.get(message.author_id) if guild else None
-            if member is not None and message.webhook_id is None:
-                member_data = self.member_payload(member)
-                member_data.pop("user")
-                data["member"] = member_data
+        if gateway:
+            data.update(self.gateway_message_fields(message))
+        return data
+
+    def gateway_message_fields(self, message: Message) -> dict[str, Any]:
+        """What a gateway message event adds to the REST shape: ``guild_id`` and the author's
+        ``member`` (without ``user``) in a guild, nothing in a DM."""
+        if message.guild_id is None:
+            return {}
+        data: dict[str, Any] = {"guild_id": str(message.guild_id)}
+        guild = self.guilds.get(message.guild_id)
+        member = guild.members.get(message.author_id) if guild else None
+        if member is not None and message.webhook_id is None:
+            data["member"] = member.payload(None)
         return data
 
     def invite_payload(self, invite: Invite, *, metadata: bool = True) -> dict[str, Any]:

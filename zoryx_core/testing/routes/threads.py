@@ -6,7 +6,12 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from ..access import bot_has_channel_permission, require_bot_in_guild, require_channel_permission
+from ..access import (
+    bot_has_channel_permission,
+    bot_sees_thread,
+    require_bot_in_guild,
+    require_channel_permission,
+)
 from ..audit import AuditAction, change, record_audit
 from ..entities import ThreadInfo
 from ..errors import DiscordError, ErrorCode, Forbidden, InvalidFormBody, NotFound
@@ -137,12 +142,15 @@ def create_thread(
     if rate_limit_per_user:
         thread.options["rate_limit_per_user"] = int(rate_limit_per_user)
     emu.state.add_channel(thread)
-    emu.dispatch("THREAD_CREATE", _thread_event_payload(emu, thread, newly_created=True), guild_id=guild.id)
+    if bot_sees_thread(emu, thread):
+        payload = _thread_event_payload(emu, thread, newly_created=True)
+        emu.dispatch("THREAD_CREATE", payload, guild_id=guild.id)
     return thread
 
 
 def emit_thread_update(emu: DiscordEmulator, thread: Channel) -> None:
-    emu.dispatch("THREAD_UPDATE", _thread_event_payload(emu, thread), guild_id=thread.guild_id)
+    if bot_sees_thread(emu, thread):
+        emu.dispatch("THREAD_UPDATE", _thread_event_payload(emu, thread), guild_id=thread.guild_id)
 
 
 def archive_thread(
@@ -159,7 +167,10 @@ def archive_thread(
 
 
 def delete_thread(emu: DiscordEmulator, thread: Channel) -> None:
+    visible = bot_sees_thread(emu, thread)
     emu.state.remove_channel(thread)
+    if not visible:
+        return
     emu.dispatch(
         "THREAD_DELETE",
         {
@@ -178,8 +189,11 @@ def _members_update(
     *,
     added: tuple[int, ...] = (),
     removed: tuple[int, ...] = (),
+    visible: bool = True,
 ) -> None:
     assert thread.thread is not None
+    if not visible:
+        return
     emu.dispatch(
         "THREAD_MEMBERS_UPDATE",
         {
@@ -194,13 +208,21 @@ def _members_update(
 
 
 def add_thread_member(emu: DiscordEmulator, thread: Channel, user_id: int) -> None:
-    """Adds a member to a thread: THREAD_MEMBERS_UPDATE, and THREAD_MEMBER_UPDATE when it is the bot."""
+    """Adds a member to a thread: THREAD_MEMBERS_UPDATE, and THREAD_MEMBER_UPDATE when it is the bot.
+
+    A private thread the bot could not see before it was added reaches it first as THREAD_CREATE
+    (without ``newly_created``), as Discord sends it."""
     assert thread.thread is not None and thread.guild_id is not None
     guild = emu.state.guilds[thread.guild_id]
     emu.state.member(guild, user_id)
     if user_id in thread.thread.member_ids:
         return
+    was_visible = bot_sees_thread(emu, thread)
     thread.thread.member_ids[user_id] = iso_now()
+    if not bot_sees_thread(emu, thread):
+        return  # a member joined a private thread the bot is not in: nothing reaches the bot
+    if not was_visible:
+        emu.dispatch("THREAD_CREATE", _thread_event_payload(emu, thread), guild_id=thread.guild_id)
     if user_id == emu.bot_user.id:
         emu.dispatch(
             "THREAD_MEMBER_UPDATE",
@@ -212,9 +234,11 @@ def add_thread_member(emu: DiscordEmulator, thread: Channel, user_id: int) -> No
 
 def remove_thread_member(emu: DiscordEmulator, thread: Channel, user_id: int) -> None:
     assert thread.thread is not None
-    if thread.thread.member_ids.pop(user_id, None) is None:
+    if user_id not in thread.thread.member_ids:
         return
-    _members_update(emu, thread, removed=(user_id,))
+    visible = bot_sees_thread(emu, thread)  # the bot leaving a private thread still hears of it
+    del thread.thread.member_ids[user_id]
+    _members_update(emu, thread, removed=(user_id,), visible=visible)
 
 
 def reopen_for_message(emu: DiscordEmulator, thread: Channel, author_id: int) -> None:
@@ -238,7 +262,11 @@ def sync_if_revealed(emu: DiscordEmulator, channel: Channel, was_visible: bool) 
         return
     if not bot_has_channel_permission(emu, channel, P.VIEW_CHANNEL):
         return
-    threads = [t for t in _threads_in(emu, channel) if t.thread is not None and not t.thread.archived]
+    threads = [
+        t
+        for t in _threads_in(emu, channel)
+        if t.thread is not None and not t.thread.archived and bot_sees_thread(emu, t)
+    ]
     emu.dispatch(
         "THREAD_LIST_SYNC",
         {
@@ -551,7 +579,11 @@ async def joined_archived_private(emu: DiscordEmulator, request: Request) -> Any
 async def active_threads(emu: DiscordEmulator, request: Request) -> Any:
     guild = emu.state.guild(snowflake(request, "guild_id"))
     require_bot_in_guild(emu, guild)
-    threads = [c for c in emu.state.guild_channels(guild) if c.thread is not None and not c.thread.archived]
+    threads = [
+        c
+        for c in emu.state.guild_channels(guild)
+        if c.thread is not None and not c.thread.archived and bot_sees_thread(emu, c)
+    ]
     members = [
         thread_member_payload(emu, t, emu.bot_user.id)
         for t in threads
