@@ -71,7 +71,7 @@ def venv_folder() -> Path:
 
 def install_command(python: Path | str) -> list[str]:
     """The pip command that installs the core and every framework plugin (editable)."""
-    command = [str(python), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[testing]"]
+    command = [str(python), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[testing,postgresql]"]
     for folder in framework_plugins().values():
         command += ["-e", str(folder)]
     return command
@@ -136,16 +136,20 @@ REPORTED_SETTINGS = (
     "intents.presences",
     "intents.message_content",
     "startup.guild_ready_timeout",
+    "storage.backend",
 )
 COOLDOWN_USES = 3  # the default cooldown's uses per period (cooldowns.default_rate)
 
 
 def default_settings() -> dict[str, object]:
-    """Zoryx's defaults for the settings a benchmark reports."""
+    """Zoryx's defaults for the settings a benchmark reports, with the storage backend chosen in
+    this environment (``ZORYX_STORAGE__BACKEND=postgresql``) as the bots will see it."""
     from zoryx_core.settings import CORE_SETTINGS
 
     defaults = {s.key: s.default for s in CORE_SETTINGS}
-    return {key: defaults[key] for key in REPORTED_SETTINGS}
+    chosen = {key: defaults[key] for key in REPORTED_SETTINGS}
+    chosen["storage.backend"] = os.environ.get("ZORYX_STORAGE__BACKEND", chosen["storage.backend"])
+    return chosen
 
 
 def describe_settings(settings: dict[str, object]) -> str:
@@ -156,7 +160,8 @@ def describe_settings(settings: dict[str, object]) -> str:
         f"{name} {'on' if settings[f'intents.{name}'] else 'off'}"
         for name in ("members", "presences", "message_content")
     )
-    return f"default cooldown {cooldown}; intents: {intents}"
+    storage = settings.get("storage.backend", "sqlite")
+    return f"default cooldown {cooldown}; intents: {intents}; storage {storage}"
 
 
 def senders_needed(pings: int, uses: int = COOLDOWN_USES) -> int:
