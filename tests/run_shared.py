@@ -22,12 +22,14 @@ __all__ = ["shared_folder"]
 def shared_folder(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
     """The folder ``name``, filled by ``build(folder)`` once per test run; the callers must not
     change what is in it. A build that raised is tried again by the next worker that asks."""
-    if "PYTEST_XDIST_WORKER" not in os.environ:
+    base = factory.getbasetemp()
+    # A worker's base temporary folder is a child of the run's own: pytest-N/popen-gwM. (A pytest
+    # started by a test inherits PYTEST_XDIST_WORKER but has a base folder of its own.)
+    if base.name != f"popen-{os.environ.get('PYTEST_XDIST_WORKER')}":
         folder = factory.mktemp(name)
         build(folder)
         return folder
-    # Every worker's base temporary folder is a child of the run's own (pytest-N/popen-gwM).
-    root = factory.getbasetemp().parent
+    root = base.parent
     folder, done = root / name, root / f"{name}.done"
     with FileLock(root / f"{name}.lock"):
         if not done.exists():
