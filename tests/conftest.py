@@ -10,6 +10,7 @@ from pathlib import Path
 import discord
 import pytest
 from discord.ext import commands
+from run_shared import shared_folder
 
 
 def make_bot(
@@ -24,16 +25,31 @@ def make_bot(
 
 
 PLUGIN_DISTS = Path(__file__).parent / "plugin_dists"
+LONG_RUNNING = "long_running: a test of half a minute or more; the suite starts with these"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", LONG_RUNNING)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests first (otherwise in the usual order): pytest-xdist hands them out one per
+    worker at the start, so that none of them is still running alone at the end of the run."""
+    items.sort(key=lambda item: item.get_closest_marker("long_running") is None)
 
 
 @pytest.fixture(scope="session")
 def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The test plugin distributions in tests/plugin_dists, installed once with pip into a folder."""
-    site = tmp_path_factory.mktemp("plugin-site")
-    command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps"]
-    command += ["--no-build-isolation", "--target", str(site), *map(str, sorted(PLUGIN_DISTS.iterdir()))]
-    subprocess.run(command, check=True, capture_output=True, timeout=300)
-    return site
+    """The test plugin distributions in tests/plugin_dists, installed once with pip into a folder
+    (one for the whole run, shared by the pytest-xdist workers)."""
+
+    def install(site: Path) -> None:
+        command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        command += ["--no-deps", "--no-build-isolation", "--target", str(site)]
+        command += map(str, sorted(PLUGIN_DISTS.iterdir()))
+        subprocess.run(command, check=True, capture_output=True, timeout=300)
+
+    return shared_folder(tmp_path_factory, "plugin-site", install)
 
 
 @pytest.fixture

@@ -110,7 +110,10 @@ def _mutations() -> list[tuple[str, Any, str, bool]]:
     ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("what", "change", "expected", "schema_sees_it"), _mutations(), ids=lambda v: str(v))
+@pytest.mark.parametrize(
+    ("what", "change", "expected", "schema_sees_it"),
+    [pytest.param(*case, id=case[0]) for case in _mutations()],
+)
 def test_schema_and_parser_agree(
     mkt_wheels: Wheels, what: str, change: Any, expected: str, schema_sees_it: bool
 ) -> None:

@@ -199,6 +199,7 @@ async def test_a_catalog_cannot_offer_the_core_or_its_tools_as_a_plugin(
 # --- 3. only the configured index ----------------------------------------------------------------
 
 
+@pytest.mark.long_running
 async def test_pip_reads_no_other_index_than_the_configured_one(
     hostile_server: StaticServer,
     hostile_index: PackageIndex,

@@ -54,6 +54,7 @@ def plugin(document: dict[str, Any], name: str) -> dict[str, Any]:
     return found
 
 
+@pytest.mark.long_running
 async def test_install_resolves_the_dependency_from_the_local_index_then_upgrade_and_uninstall(
     mkt_server: CatalogServer,
     mkt_catalog: dict[str, Any],
@@ -256,6 +257,7 @@ def bot_sees_target(target_env: TargetEnv, monkeypatch: pytest.MonkeyPatch) -> I
         del sys.modules[name]
 
 
+@pytest.mark.long_running
 async def test_plugins_are_loaded_live_reloaded_on_upgrade_and_a_failing_set_up_is_rolled_back(
     discord_emulator: Any,
     zoryx_bot: Any,

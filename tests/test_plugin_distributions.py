@@ -12,12 +12,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import venv
 from pathlib import Path
 
 import pytest
+from run_shared import shared_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN_DIRS = sorted(path.parent for path in (ROOT / "plugins").glob("*/pyproject.toml"))
@@ -45,20 +47,43 @@ def _run(command: list[str | Path], *, cwd: Path = ROOT, timeout: float = 600) -
     return result.stdout
 
 
+def _pytest(python: Path, folder: Path, *arguments: str, timeout: float = 900) -> tuple[int, str, str]:
+    """pytest run by ``python`` in ``folder``: exit code, stdout, stderr. Past ``timeout`` seconds its
+    whole process group (bots, servers it started) is killed and the test fails with the output so far."""
+    command = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *arguments]
+    process = subprocess.Popen(
+        command, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        stdout, stderr = process.communicate()
+        pytest.fail(
+            f"the tests in {folder.name} were still running after {timeout:.0f} s; their output so far:\n"
+            f"{stdout[-20000:]}\n{stderr[-5000:]}"
+        )
+    return process.returncode, stdout, stderr
+
+
 def _site_packages(python: Path) -> str:
     return _run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).strip()
 
 
 @pytest.fixture(scope="session")
 def core_environment(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A virtual environment with zoryx-core[testing] (editable) and no plugin at all."""
-    env = tmp_path_factory.mktemp("core-only") / "env"
-    venv.EnvBuilder(with_pip=True).create(env)
-    _run(
-        [_python(env), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e",
-         f"{ROOT}[testing]", "setuptools>=77"],
-    )  # fmt: skip
-    return env
+    """A virtual environment with zoryx-core[testing] (editable) and no plugin at all; one per run,
+    shared by the pytest-xdist workers (the plugins' environments only read it)."""
+
+    def create(root: Path) -> None:
+        env = root / "env"
+        venv.EnvBuilder(with_pip=True).create(env)
+        _run(
+            [_python(env), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e",
+             f"{ROOT}[testing]", "setuptools>=77"],
+        )  # fmt: skip
+
+    return shared_folder(tmp_path_factory, "core-only", create) / "env"
 
 
 def _layered_environment(base: Path, where: Path) -> Path:
@@ -77,6 +102,7 @@ def test_the_framework_plugins_are_all_here() -> None:
     assert set(PLUGIN_DISTRIBUTIONS) >= FRAMEWORK_PLUGINS
 
 
+@pytest.mark.long_running
 @pytest.mark.parametrize("plugin_dir", PLUGIN_DIRS, ids=PLUGIN_DISTRIBUTIONS)
 def test_plugin_installs_alone_and_its_tests_pass(
     plugin_dir: Path, core_environment: Path, tmp_path: Path
@@ -103,21 +129,16 @@ def test_plugin_installs_alone_and_its_tests_pass(
     )  # fmt: skip
     assert discovered.strip() == repr([plugin_dir.name])
 
-    result = subprocess.run(
-        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
-        cwd=source,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    summary = result.stdout.strip().splitlines()[-1:] or ["(no output)"]
-    assert result.returncode == 0, (
+    returncode, stdout, stderr = _pytest(python, source, "tests")
+    summary = stdout.strip().splitlines()[-1:] or ["(no output)"]
+    assert returncode == 0, (
         f"{plugin_dir.name}'s tests failed in an environment with only zoryx-core:\n"
-        f"{result.stdout[-20000:]}\n{result.stderr[-5000:]}"
+        f"{stdout[-20000:]}\n{stderr[-5000:]}"
     )
     print(f"{plugin_dir.name}: {summary[0]}", file=sys.stderr)
 
 
+@pytest.mark.long_running
 def test_a_new_plugin_from_the_scaffold_installs_and_passes_its_own_tests(
     core_environment: Path, tmp_path: Path
 ) -> None:
@@ -148,14 +169,6 @@ def test_a_new_plugin_from_the_scaffold_installs_and_passes_its_own_tests(
     assert "Ada Lovelace" in author
     assert "zoryx-core<0.2,>=0.1" in requires.replace(" ", "") or "zoryx-core>=0.1,<0.2" in requires
     assert entry == "[('zoryx-weather-alerts', 'zoryx_weather_alerts')]"
-    result = subprocess.run(
-        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=target,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, (
-        f"the new plugin's tests failed:\n{result.stdout[-10000:]}\n{result.stderr[-3000:]}"
-    )
-    assert "3 passed" in result.stdout.strip().splitlines()[-1]
+    returncode, stdout, stderr = _pytest(python, target)
+    assert returncode == 0, f"the new plugin's tests failed:\n{stdout[-10000:]}\n{stderr[-3000:]}"
+    assert "3 passed" in stdout.strip().splitlines()[-1]

@@ -444,6 +444,7 @@ def test_zoryx_run_with_an_unusable_store_is_one_line_before_discord(tmp_path: P
         assert "s3cret" not in result.stderr + result.stdout and "discord.com" not in result.stderr
 
 
+@pytest.mark.long_running
 async def test_sigkilled_processes_lose_no_acknowledged_increment(
     make_store: MakeStore, tmp_path: Path
 ) -> None:

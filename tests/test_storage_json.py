@@ -242,6 +242,7 @@ def _writer_child(path: Path, start: int) -> None:
         os._exit(1)
 
 
+@pytest.mark.long_running
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_sigkill_during_writes_never_leaves_a_partial_file(tmp_path: Path) -> None:
     files = AtomicJsonFiles(cache_size=0)

@@ -50,6 +50,7 @@ async def test_open_close_records_runs_and_is_idempotent(tmp_path: Path) -> None
 # --- documents -----------------------------------------------------------------------------------
 
 
+@pytest.mark.long_running
 def test_two_processes_creating_the_databases_at_once_both_open(tmp_path: Path) -> None:
     # Both switch the new main.db to WAL at the same moment; SQLite answers one of them "database
     # is locked" at once (no busy wait, to avoid a deadlock), which the pool retries.
@@ -133,6 +134,7 @@ async def test_close_all_checkpoints(tmp_path: Path) -> None:
         assert conn.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 500
 
 
+@pytest.mark.long_running
 async def test_ten_thousand_guilds_stay_within_the_pool(tmp_path: Path) -> None:
     store = Storage(tmp_path / "data", QUIET)
     await store.open()

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from run_shared import shared_folder
 
 from marketplace_client import build_catalog
 
@@ -27,19 +28,15 @@ from .support import HELPERS, SOURCES, TargetEnv, Wheels, make_target_env
 
 @pytest.fixture(scope="session")
 def mkt_wheels(tmp_path_factory: pytest.TempPathFactory) -> Wheels:
-    """Wheels of every example source (plugins and the tiny library), plus the sidecar file."""
-    root = tmp_path_factory.mktemp("mkt-wheels")
-    folder = root / "wheels"
-    command = [
-        sys.executable,
-        str(HELPERS / "build_wheels.py"),
-        str(SOURCES),
-        str(root / "work"),
-        str(folder),
-    ]
-    subprocess.run(command, check=True, capture_output=True, timeout=300)
-    shutil.copy(HELPERS / "marketplace.toml", folder / "marketplace.toml")
-    return Wheels(folder)
+    """Wheels of every example source (plugins and the tiny library), plus the sidecar file; built
+    once per run (the pytest-xdist workers share them)."""
+
+    def build(root: Path) -> None:
+        command = [sys.executable, str(HELPERS / "build_wheels.py"), str(SOURCES), str(root / "work")]
+        subprocess.run([*command, str(root / "wheels")], check=True, capture_output=True, timeout=300)
+        shutil.copy(HELPERS / "marketplace.toml", root / "wheels" / "marketplace.toml")
+
+    return Wheels(shared_folder(tmp_path_factory, "mkt-wheels", build) / "wheels")
 
 
 @pytest.fixture(scope="session")

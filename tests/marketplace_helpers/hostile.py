@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from run_shared import shared_folder
 
 from zoryx_core.testing.package_index import PackageIndex, StaticServer, package_index
 
@@ -31,16 +32,21 @@ EVIL_SOURCES = HELPERS / "evil"
 
 @pytest.fixture(scope="session")
 def hostile_wheels(mkt_wheels: Wheels, tmp_path_factory: pytest.TempPathFactory) -> Wheels:
-    """The hostile wheels, plus copies of the ordinary test wheels (greeter, tinylib...)."""
-    root = tmp_path_factory.mktemp("hostile-wheels")
-    folder = root / "wheels"
-    _build(HOSTILE_SOURCES, root / "work", folder)
-    pth = f"import os; p = os.environ.get({PTH_MARKER_VARIABLE!r}); p and open(p, 'w').write('ran')\n"
-    rewrite_wheel(folder / wheel_name("zoryx-mkt-pth", "0.1.0"), add={"zoryx_mkt_pth_hook.pth": pth.encode()})
-    rewrite_wheel(folder / wheel_name("zoryx-mkt-recordonly", "0.1.0"), record_rows=["victimlib/__init__.py"])
-    for wheel in mkt_wheels.folder.glob("*.whl"):
-        shutil.copy(wheel, folder / wheel.name)
-    return Wheels(folder)
+    """The hostile wheels, plus copies of the ordinary test wheels (greeter, tinylib...); built once
+    per run (the pytest-xdist workers share them)."""
+
+    def build(root: Path) -> None:
+        folder = root / "wheels"
+        _build(HOSTILE_SOURCES, root / "work", folder)
+        pth = f"import os; p = os.environ.get({PTH_MARKER_VARIABLE!r}); p and open(p, 'w').write('ran')\n"
+        hook = {"zoryx_mkt_pth_hook.pth": pth.encode()}
+        rewrite_wheel(folder / wheel_name("zoryx-mkt-pth", "0.1.0"), add=hook)
+        victim = ["victimlib/__init__.py"]
+        rewrite_wheel(folder / wheel_name("zoryx-mkt-recordonly", "0.1.0"), record_rows=victim)
+        for wheel in mkt_wheels.folder.glob("*.whl"):
+            shutil.copy(wheel, folder / wheel.name)
+
+    return Wheels(shared_folder(tmp_path_factory, "hostile-wheels", build) / "wheels")
 
 
 @pytest.fixture(scope="session")
@@ -52,10 +58,10 @@ def hostile_index(hostile_wheels: Wheels) -> Iterator[PackageIndex]:
 @pytest.fixture(scope="session")
 def evil_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PackageIndex]:
     """An index the operator never chose, with a higher version of mkt-tinylib."""
-    root = tmp_path_factory.mktemp("evil-wheels")
-    folder = root / "wheels"
-    _build(EVIL_SOURCES, root / "work", folder)
-    with package_index(folder) as index:
+    root = shared_folder(
+        tmp_path_factory, "evil-wheels", lambda root: _build(EVIL_SOURCES, root / "work", root / "wheels")
+    )
+    with package_index(root / "wheels") as index:
         yield index
 
 

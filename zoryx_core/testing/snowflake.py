@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import threading
 import time
 
@@ -16,10 +17,14 @@ class SnowflakeGenerator:
 
     Every id gets its own millisecond (the timestamp part moves forward by at least one each
     time), so ids made one after another spread evenly over shards: ``(id >> 22) % shards``.
+    As in Discord's ids, bits 12-16 hold the process id (its low five bits, by default this
+    process's): emulators started at the same millisecond in parallel test processes, which share
+    a Redis or a database keyed by the bot's id, still get different ids.
     """
 
-    def __init__(self, worker_id: int = 1) -> None:
+    def __init__(self, worker_id: int = 1, process_id: int | None = None) -> None:
         self._worker = worker_id & 0x1F
+        self._process = (os.getpid() if process_id is None else process_id) & 0x1F
         self._last_ms = 0
         self._increment = itertools.count()
         self._lock = threading.Lock()
@@ -35,7 +40,8 @@ class SnowflakeGenerator:
             self._last_ms = max(now, self._last_ms + 1)
             if residue is not None:
                 self._last_ms += (residue - self._last_ms) % modulus
-            return (self._last_ms << 22) | (self._worker << 17) | (next(self._increment) & 0xFFF)
+            low_bits = (self._worker << 17) | (self._process << 12) | (next(self._increment) & 0xFFF)
+            return (self._last_ms << 22) | low_bits
 
 
 def snowflake_time_ms(snowflake: int) -> int:
