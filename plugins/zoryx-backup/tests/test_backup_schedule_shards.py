@@ -3,6 +3,7 @@ each server's automatic backup is made once, by the process holding the server's
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -34,6 +35,9 @@ async def test_each_server_is_backed_up_by_the_process_holding_its_shard(
         for bot in bots:
             await start_bot(emu, bot)
         services = [backup_service(bot) for bot in bots]
+        for service in services:  # the loops' first checks (nothing due yet) are over
+            assert service.scheduler is not None
+            await asyncio.wait_for(service.scheduler.first_pass.wait(), 60)
         for guild in guilds.values():
             await services[0].set_schedule(guild.id, 6, boss.id)
             await services[0].mark_schedule_run(guild.id, at=datetime.now(UTC) - timedelta(hours=7))

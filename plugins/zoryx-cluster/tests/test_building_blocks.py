@@ -10,6 +10,7 @@ import json
 import secrets
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
@@ -296,3 +297,18 @@ async def test_the_launcher_respawns_up_to_its_cap_and_stops_everything(
             await client.aclose()
     finally:
         await delete_namespace(redis_url, emu.application_id)
+
+
+async def test_the_first_command_after_redis_restarts_succeeds(throwaway_redis: Any) -> None:
+    """A pooled connection that died with the server is reconnected on its next use."""
+    from zoryx_cluster.link import client_for
+
+    client = client_for(throwaway_redis.url)
+    try:
+        await client.set("zoryx-test:before", "1")
+        throwaway_redis.stop()
+        throwaway_redis.start()  # same port, empty
+        assert await client.publish("zoryx-test:bus", "hello") == 0  # nobody listens; no error
+        assert await client.get("zoryx-test:before") is None
+    finally:
+        await client.aclose()

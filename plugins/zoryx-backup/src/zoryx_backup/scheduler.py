@@ -48,9 +48,20 @@ class AutoBackups:
     def __init__(self, service: BackupService, check_seconds: float) -> None:
         self.service = service
         self.check_seconds = check_seconds
+        self.passes = 0
+        """Checks completed by the loop."""
+        self.first_pass = asyncio.Event()
+        """Set once the loop's first check (right after READY) is done."""
+        self._running = asyncio.Lock()
 
     async def run_due(self) -> SchedulerRun:
-        """Make the backups of every server whose schedule is due, then mark each run."""
+        """Make the backups of every server whose schedule is due, then mark each run. One check
+        at a time: a check asked for while the loop's is running waits for it, and then finds the
+        servers it backed up no longer due (never two backups for one due schedule)."""
+        async with self._running:
+            return await self._run_due()
+
+    async def _run_due(self) -> SchedulerRun:
         service = self.service
         result = SchedulerRun()
         for schedule in await service.due_schedules():
@@ -86,4 +97,6 @@ class AutoBackups:
                 await self.run_due()
             except Exception:
                 log.exception("the automatic backup check failed")
+            self.passes += 1
+            self.first_pass.set()
             await asyncio.sleep(self.check_seconds)

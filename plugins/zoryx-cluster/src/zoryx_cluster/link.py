@@ -6,6 +6,9 @@ from __future__ import annotations
 from urllib.parse import urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 __all__ = ["RedisUnavailable", "client_for", "connect", "mask_url"]
@@ -38,8 +41,16 @@ def client_for(url: str) -> aioredis.Redis:
         raise RedisUnavailable(
             f"ZORYX_REDIS_URL must start with redis://, rediss:// (TLS) or unix://, not {mask_url(url)!r}"
         )
+    # A pooled connection that died while Redis was away fails on its next use: it is reconnected
+    # and the command sent once more, so the first command after Redis returns does not fail.
     return aioredis.Redis.from_url(
-        url, decode_responses=True, socket_connect_timeout=3, socket_timeout=5, health_check_interval=10
+        url,
+        decode_responses=True,
+        socket_connect_timeout=3,
+        socket_timeout=5,
+        health_check_interval=10,
+        retry=Retry(NoBackoff(), 1),
+        retry_on_error=[RedisConnectionError],
     )
 
 
