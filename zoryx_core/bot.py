@@ -210,6 +210,7 @@ class ZoryxBot(commands.AutoShardedBot):
         self.hot_reload_enabled = bool(settings["hot_reload.enabled"]) if hot_reload is None else hot_reload
         self.reloader: HotReloader | None = None
         self._ready_fired = False
+        self._ready_hooks_done = asyncio.Event()
         self._closing = False
         self.add_listener(self._fire_ready, "on_ready")
         self.add_listener(self._guild_joined, "on_guild_join")
@@ -318,8 +319,17 @@ class ZoryxBot(commands.AutoShardedBot):
         if self._ready_fired:
             return
         self._ready_fired = True
-        self.heap.freeze("READY")  # the caches discord.py filled at start-up are the bulk of the heap
-        await self.plugins.notify("zoryx_bot_ready")
+        try:
+            self.heap.freeze("READY")  # the caches discord.py filled at start-up are the bulk of the heap
+            await self.plugins.notify("zoryx_bot_ready")
+        finally:
+            self._ready_hooks_done.set()
+
+    async def wait_until_settled(self) -> None:
+        """Wait until the bot is ready and every ``zoryx_bot_ready`` implementation has run (the
+        plugin registry is written, plugins have done their READY work)."""
+        await self.wait_until_ready()
+        await self._ready_hooks_done.wait()
 
     async def _guild_joined(self, guild: discord.Guild) -> None:
         await self.storage.guild_returned(guild.id)

@@ -20,11 +20,13 @@ ClientT = TypeVar("ClientT", bound=discord.Client)
 
 
 async def start_bot(emulator: DiscordEmulator, bot: ClientT, *, timeout: float = 15.0) -> ClientT:
-    """Starts ``bot`` with the emulator's token and returns once it is ready (every shard)."""
+    """Starts ``bot`` with the emulator's token and returns once it is ready (every shard); a
+    ZoryxBot once its ``zoryx_bot_ready`` hooks have run too (``wait_until_settled``)."""
     skip_identify_delay(bot)
     task = asyncio.create_task(bot.start(emulator.token), name=f"bot:{bot.__class__.__name__}")
     bot.__dict__["_zoryx_task"] = task
-    ready = asyncio.create_task(bot.wait_until_ready())
+    settled = getattr(bot, "wait_until_settled", None)
+    ready = asyncio.create_task(settled() if callable(settled) else bot.wait_until_ready())
     done, _ = await asyncio.wait({task, ready}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
     if ready not in done:
         ready.cancel()
