@@ -73,7 +73,7 @@ class GuildConfigs:
         self.misses = 0
         self.remote_changes = 0
         self.reads = 0
-        """Reads of a server's documents from the store."""
+        """Reads of a server's documents from the store, counted once done."""
         self.unchanged = 0
         """Refreshes answered by the store's marker alone (nothing written since the last read)."""
 
@@ -144,8 +144,8 @@ class GuildConfigs:
             if version == NO_DATA:
                 documents: dict[str, Any] = {}
             else:
-                self.reads += 1
                 documents = await self.storage.items(NAMESPACE, guild_id=guild_id)
+                self.reads += 1
             entry = self._cache.get(guild_id)
             if entry is not None and entry[2] > started:
                 return entry[1]  # a write through this service landed meanwhile; it is newer
@@ -256,8 +256,8 @@ class GuildConfigs:
         if announce:
             await self._announce(guild_id)
         self._versions.pop(guild_id, None)  # the next refresh reads once and notes the marker
-        self.reads += 1
         documents = await self.storage.items(NAMESPACE, guild_id=guild_id)
+        self.reads += 1
         return self._remember(GuildConfig.from_documents(guild_id, documents))
 
     def _remember(self, config: GuildConfig) -> GuildConfig:
