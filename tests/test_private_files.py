@@ -89,10 +89,15 @@ async def test_everything_the_running_bot_creates_is_private(
         backup_set = await bot.storage.backup()
         for number in range(40):  # a few rotations of a 1 KiB log (written by the log thread)
             logging.getLogger("community").warning("record %d %s", number, "x" * 60)
-        for _ in range(1000):
-            if (home / "logs" / "permanent.log.2").exists():
+        # The log thread hands each record to permanent.log's handler, then to current_run.log's: once the
+        # last record is in current_run.log, every rotation is over (none is half done while we look).
+        logging.getLogger("community").warning("last record")
+        for _ in range(3000):
+            if "last record" in logs.current_run_log.read_text(encoding="utf-8"):
                 break
             await asyncio.sleep(0.01)
+        else:
+            raise AssertionError("the log thread did not write the records within 30 s")
         created = modes(bot.data_dir, home / "logs", home / "config.json")
         await bot.close()
     finally:
