@@ -146,12 +146,19 @@ def cpu_seconds(process: psutil.Process) -> float:
 
 # -- the bot process ----------------------------------------------------------------------------------
 async def start_bot_process(
-    emu: DiscordEmulator, ready_timeout: float, script: Path = BOT_SCRIPT, extra: Sequence[str] = ()
+    emu: DiscordEmulator,
+    ready_timeout: float,
+    script: Path = BOT_SCRIPT,
+    extra: Sequence[str] = (),
+    launcher: Sequence[str] = (),
 ) -> asyncio.subprocess.Process:
-    """Starts a bot script pointed at ``emu`` and returns once it printed the READY line."""
+    """Starts a bot script pointed at ``emu`` and returns once it printed the READY line.
+
+    ``launcher`` goes before the interpreter on the command line (e.g. ``valgrind ...``)."""
     env = dict(os.environ)
     env[TOKEN_ENV] = emu.token
     proc = await asyncio.create_subprocess_exec(
+        *launcher,
         sys.executable,
         str(script),
         "--api-url",

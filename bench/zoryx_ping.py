@@ -40,6 +40,7 @@ import signal
 import statistics
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -96,11 +97,15 @@ class Summary:
 
 # -- child processes ------------------------------------------------------------------------------
 async def start_child(
-    emu: DiscordEmulator, script: Path, extra: list[str], ready_timeout: float
+    emu: DiscordEmulator,
+    script: Path,
+    extra: list[str],
+    ready_timeout: float,
+    launcher: Sequence[str] = (),
 ) -> tuple[asyncio.subprocess.Process, list[str]]:
     """Starts a bot script; returns it once it printed READY, with the lines a Zoryx bot prints
     right after READY (``PLUGINS ...``, ``SETTINGS ...``)."""
-    proc = await start_bot_process(emu, ready_timeout, script, extra)
+    proc = await start_bot_process(emu, ready_timeout, script, extra, launcher)
     assert proc.stdout is not None
     try:
         after: list[str] = []

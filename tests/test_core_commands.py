@@ -6,13 +6,16 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from discord.ext import commands
 
 from zoryx_core import ZoryxBot
+from zoryx_core.cooldowns import PerUserCooldown
 from zoryx_core.testing import Channel, DiscordEmulator, Guild, User
 from zoryx_core.testing.zoryx_bots import make_zoryx_bot
 
@@ -115,7 +118,7 @@ async def test_default_cooldown_shows_remaining_time_and_spares_owners(
     assert "Zoryx" in (await emu.converse(channel, boss, "!about")).embeds[0]["title"]
 
 
-PLAIN_EXTENSION = '''
+PLAIN_EXTENSION = """
 from discord.ext import commands
 
 
@@ -127,7 +130,7 @@ class Echo(commands.Cog):
 
 async def setup(bot):
     await bot.add_cog(Echo())
-'''
+"""
 
 
 async def test_default_cooldown_gives_each_member_their_own_allowance(
@@ -156,6 +159,25 @@ async def test_default_cooldown_gives_each_member_their_own_allowance(
     assert "try again in" in refused.embeds[0]["description"]
     # Another command has its own allowance, and so does every other member.
     assert "Zoryx" in (await emu.run_slash("about", channel=channel, user=members[4])).embeds[0]["title"]
+
+
+def test_the_default_allowance_counts_as_discord_py_cooldowns_do() -> None:
+    """The default cooldown's buckets (one call per use instead of discord.py's two) give the
+    same answers and keep the same state as discord.py's Cooldown, use after use."""
+    mapping = PerUserCooldown(3, 5.0, lambda user_id: False)
+    ours = mapping._cooldown
+    assert ours is not None
+    for seed in range(20):
+        rng = random.Random(seed)
+        theirs, mine = commands.Cooldown(3, 5.0), ours.copy()
+        now = 1_700_000_000.0
+        for _ in range(200):
+            now += rng.choice((0.0, 0.1, 0.7, 1.9, 5.0, 5.01, 12.0))
+            tokens = rng.choice((1, 1, 1, 2))
+            assert mine.update_rate_limit(now, tokens=tokens) == theirs.update_rate_limit(now, tokens=tokens)
+            assert (mine._tokens, mine._window, mine._last) == (theirs._tokens, theirs._window, theirs._last)
+            assert mine.get_retry_after(now) == theirs.get_retry_after(now)
+        assert type(mine.copy()) is type(mine)
 
 
 async def test_one_error_handler_reports_each_error_once(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 import traceback
@@ -206,7 +207,6 @@ class ZoryxBot(commands.AutoShardedBot):
         self.guild_configs = GuildConfigs(self.storage)
         self.maintenance = Maintenance(self)
         self._prefix_lists: dict[int, tuple[GuildConfig, list[str]]] = {}
-        self.add_check(self.permissions.check_context)
         self.hot_reload_enabled = bool(settings["hot_reload.enabled"]) if hot_reload is None else hot_reload
         self.reloader: HotReloader | None = None
         self._ready_fired = False
@@ -313,6 +313,17 @@ class ZoryxBot(commands.AutoShardedBot):
         if (plugin := current_plugin()) is not None:
             plugin.registrations.views.append(view)
 
+    async def can_run(self, ctx: commands.Context[Any], /, *, call_once: bool = False) -> bool:
+        """The global checks: Zoryx's permission decision (raises :class:`AccessDenied`) comes
+        first, then the checks added with ``bot.check``/``add_check``, as discord.py runs them."""
+        if not call_once:
+            allowed = self.permissions.check_context(ctx)  # True, or a coroutine reading the config
+            if not isinstance(allowed, bool):
+                await allowed
+            if not self._checks:
+                return True
+        return await super().can_run(ctx, call_once=call_once)
+
     # --- framework events as hooks ----------------------------------------------------------------
 
     async def _fire_ready(self) -> None:
@@ -362,12 +373,16 @@ class ZoryxBot(commands.AutoShardedBot):
         prefix = config.prefix or str(self.settings["prefix"])
         mention = self.settings["mention_prefix"] if config.mention_prefix is None else config.mention_prefix
         if mention and self.user is not None:
-            return [f"<@{self.user.id}> ", f"<@!{self.user.id}> ", prefix]
+            mentions = [f"<@{self.user.id}> ", f"<@!{self.user.id}> "]
+            if any(form.startswith(prefix) or prefix.startswith(form) for form in mentions):
+                return [*mentions, prefix]  # discord.py takes the first that matches: the mention
+            return [prefix, *mentions]  # the common case first: one comparison per message
         return [prefix]
 
     async def on_message(self, message: discord.Message, /) -> None:
         guild = message.guild
-        self.metrics.message_seen(guild.shard_id if guild is not None else 0)
+        # discord.py's Guild.shard_id, without a property call per message
+        self.metrics.message_seen((guild.id >> 22) % (self.shard_count or 1) if guild is not None else 0)
         await self.process_commands(message)
 
     def command_event(
@@ -379,25 +394,14 @@ class ZoryxBot(commands.AutoShardedBot):
     ) -> CommandEvent:
         """Describe an invocation the same way whichever path it took."""
         command = command or (ctx.command if ctx else None) or (interaction.command if interaction else None)
-        kind: CommandKind
-        if isinstance(command, _HYBRID_TYPES):
-            kind = "hybrid"
-        elif isinstance(command, app_commands.ContextMenu):
-            kind = "context_menu"
-        elif isinstance(command, _SLASH_TYPES):
-            kind = "slash"
-        else:
-            kind = "prefix"
+        name, kind, module = _command_info(command)
         if ctx is not None and interaction is None:
             interaction = ctx.interaction
         user = ctx.author if ctx else interaction.user if interaction else None
         guild_id = ctx.guild.id if ctx and ctx.guild else interaction.guild_id if interaction else None
         channel_id = ctx.channel.id if ctx else interaction.channel_id if interaction else None
-        module = getattr(command, "module", None) or getattr(
-            getattr(command, "callback", None), "__module__", None
-        )
         return CommandEvent(
-            name=getattr(command, "qualified_name", "?"),
+            name=name,
             kind=kind,
             user_id=user.id if user else 0,
             guild_id=guild_id,
@@ -414,29 +418,32 @@ class ZoryxBot(commands.AutoShardedBot):
             self._command_completed(args[0])
         elif event_name == "app_command_completion":
             self._app_command_completed(args[0], args[1])
-        super().dispatch(event_name, *args, **kwargs)
+        _dispatch(self, event_name, *args, **kwargs)  # super().dispatch without a super object per event
 
     def _command_completed(self, ctx: commands.Context[Any]) -> None:
         if ctx.command is not None:
-            guild = ctx.guild
-            self.metrics.command_ran(ctx.command.qualified_name, guild.shard_id if guild is not None else 0)
-        if self.plugins.hooks.implemented("zoryx_command_executed"):
-            self._report(self.command_event(ctx=ctx))
+            guild = ctx.message.guild
+            shard_id = (guild.id >> 22) % (self.shard_count or 1) if guild is not None else 0
+            self.metrics.command_ran(_command_info(ctx.command)[0], shard_id)
+        mode = self.plugins.hooks.mode("zoryx_command_executed")
+        if mode != "none":
+            self._report(self.command_event(ctx=ctx), mode)
 
     def _app_command_completed(self, interaction: discord.Interaction[Any], command: Any) -> None:
         if isinstance(command, HybridAppCommand):
             return  # reported as command_completion, with its context
         guild = interaction.guild
         shard_id = guild.shard_id if guild is not None else 0
-        self.metrics.command_ran(getattr(command, "qualified_name", "?"), shard_id)
-        if self.plugins.hooks.implemented("zoryx_command_executed"):
-            self._report(self.command_event(interaction=interaction, command=command))
+        self.metrics.command_ran(_command_info(command)[0], shard_id)
+        mode = self.plugins.hooks.mode("zoryx_command_executed")
+        if mode != "none":
+            self._report(self.command_event(interaction=interaction, command=command), mode)
 
-    def _report(self, event: CommandEvent) -> None:
+    def _report(self, event: CommandEvent, mode: str) -> None:
         """``zoryx_command_executed``: plain functions are called at once; a task is made only
         when an implementation is a coroutine function (it is awaited with the hook timeout)."""
-        if not self.plugins.hooks.has_async("zoryx_command_executed"):
-            self.plugins.hooks.call_sync("zoryx_command_executed", bot=self, event=event)
+        if mode == "sync":
+            self.plugins.hooks.fire_sync("zoryx_command_executed", bot=self, event=event)
             return
         task = asyncio.create_task(self.plugins.notify("zoryx_command_executed", event=event))
         self._reports.add(task)
@@ -466,6 +473,43 @@ class ZoryxBot(commands.AutoShardedBot):
     async def on_command_error(self, ctx: commands.Context[Any], error: commands.CommandError, /) -> None:
         """Every prefix and hybrid command error, reported once (see :mod:`zoryx_core.error_handler`)."""
         await self.errors.context_error(ctx, error)
+
+
+_dispatch = commands.AutoShardedBot.dispatch
+_INFO_ATTRIBUTE = "__zoryx_command_info__"
+_KINDS: dict[type, CommandKind] = {}  # discord.py's own command classes (a plugin's would outlive it)
+
+
+def _command_info(command: Any) -> tuple[str, CommandKind, str | None]:
+    """A registered command's qualified name, kind and module: fixed for the command object, so
+    worked out once and kept on it (a command reports itself on every use)."""
+    info: tuple[str, CommandKind, str | None] | None = getattr(command, _INFO_ATTRIBUTE, None)
+    if info is None:
+        module = getattr(command, "module", None) or getattr(
+            getattr(command, "callback", None), "__module__", None
+        )
+        info = (str(getattr(command, "qualified_name", "?")), _command_kind(type(command)), module)
+        with contextlib.suppress(AttributeError, TypeError):
+            setattr(command, _INFO_ATTRIBUTE, info)
+    return info
+
+
+def _command_kind(command_type: type) -> CommandKind:
+    """How a command of this class is invoked (remembered for discord.py's classes)."""
+    kind = _KINDS.get(command_type)
+    if kind is not None:
+        return kind
+    if issubclass(command_type, _HYBRID_TYPES):
+        kind = "hybrid"
+    elif issubclass(command_type, app_commands.ContextMenu):
+        kind = "context_menu"
+    elif issubclass(command_type, _SLASH_TYPES):
+        kind = "slash"
+    else:
+        kind = "prefix"
+    if command_type.__module__.startswith("discord."):
+        _KINDS[command_type] = kind
+    return kind
 
 
 def _scope_ids(

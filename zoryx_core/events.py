@@ -15,7 +15,7 @@ __all__ = ["CommandEvent", "CommandKind", "CustomEvent", "HotReloadResult"]
 CommandKind = Literal["prefix", "hybrid", "slash", "context_menu"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class CommandEvent:
     """One command invocation, whatever path it came through."""
 
@@ -31,6 +31,33 @@ class CommandEvent:
     """The prefix or hybrid context; ``None`` for pure application commands."""
     interaction: discord.Interaction[Any] | None = None
     """The interaction for slash, hybrid-as-slash and context-menu commands."""
+
+    def __init__(
+        self,
+        name: str,
+        kind: CommandKind,
+        user_id: int,
+        guild_id: int | None,
+        channel_id: int | None,
+        plugin: str | None,
+        ctx: commands.Context[Any] | None = None,
+        interaction: discord.Interaction[Any] | None = None,
+    ) -> None:
+        # Built for every command: one assignment rather than a frozen dataclass's call per field.
+        object.__setattr__(
+            self,
+            "__dict__",
+            {
+                "name": name,
+                "kind": kind,
+                "user_id": user_id,
+                "guild_id": guild_id,
+                "channel_id": channel_id,
+                "plugin": plugin,
+                "ctx": ctx,
+                "interaction": interaction,
+            },
+        )
 
 
 @dataclass(frozen=True)

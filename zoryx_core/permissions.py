@@ -16,7 +16,7 @@ callbacks of :class:`zoryx_core.ui.ZoryxView` ask :meth:`Permissions.component_r
 
 from __future__ import annotations
 
-import weakref
+import contextlib
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -55,6 +55,7 @@ OWNER_ONLY_COMMANDS: frozenset[str] = frozenset(
 :func:`owner_only` (install and cluster commands do)."""
 
 _ATTRIBUTE = "__zoryx_requirement__"
+_ACCESS_ATTRIBUTE = "__zoryx_access__"  # a command's CommandAccess, once worked out
 
 
 class Access(StrEnum):
@@ -248,7 +249,6 @@ class Permissions:
     def __init__(self, bot: ZoryxBot) -> None:
         self.bot = bot
         self.owner_only_names: set[str] = set(OWNER_ONLY_COMMANDS)
-        self._accesses: weakref.WeakKeyDictionary[Any, CommandAccess] = weakref.WeakKeyDictionary()
 
     # --- the decision ------------------------------------------------------------------------------
 
@@ -297,14 +297,16 @@ class Permissions:
         """A command's grant name, shown name and requirement (its groups' and cog's included):
         fixed once the command is registered (a cog, and a reload, make new command objects), so
         worked out once per command object."""
-        found = self._accesses.get(command) if _weakrefable(command) else None
+        found: CommandAccess | None = getattr(command, _ACCESS_ATTRIBUTE, None)
         if found is None:
             name = root_name(command)  # grants and the owner-only list are per top-level command
             shown = getattr(command, "qualified_name", None) or name  # refusals name the subcommand
             requirement, source = effective_requirement(command)
             found = CommandAccess(name, str(shown), requirement, source)
-            if _weakrefable(command):
-                self._accesses[command] = found
+            # Kept on the command object itself (it goes away with it); one without a __dict__ is
+            # worked out each time.
+            with contextlib.suppress(AttributeError, TypeError):
+                setattr(command, _ACCESS_ATTRIBUTE, found)
         return found
 
     async def decide(
@@ -429,10 +431,6 @@ _SERVER_OWNER = Decision(True, "server owner")
 _GRANTED = Decision(True, "granted role")
 _PERMISSIONS = Decision(True, "permissions")
 _EVERYONE = Decision(True, "everyone")
-
-
-def _weakrefable(obj: Any) -> bool:
-    return hasattr(type(obj), "__weakref__")
 
 
 def _missing_permissions(

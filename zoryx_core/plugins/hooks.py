@@ -9,7 +9,7 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import pluggy
 
@@ -106,6 +106,12 @@ class HookRunner:
         """Whether any implementation of ``hook`` is a coroutine function."""
         return self._order(hook)[1]
 
+    def mode(self, hook: str) -> Literal["none", "sync", "async"]:
+        """How ``hook`` would run now: no implementation, only plain functions, or some coroutine
+        functions (one lookup for what :meth:`implemented` and :meth:`has_async` answer)."""
+        impls, has_async = self._order(hook)
+        return "async" if has_async else "sync" if impls else "none"
+
     def has(self, hook: str, plugin: str) -> bool:
         return bool(self.implementations(hook, plugin))
 
@@ -140,6 +146,35 @@ class HookRunner:
             self._account(result)
             results.append(result)
         return results
+
+    def fire_sync(self, hook: str, /, **kwargs: Any) -> None:
+        """:meth:`call_sync` for a notification whose results nobody reads (the per-command hooks):
+        the same calls, timing, accounting and error reports, without a result per call."""
+        impls = self._order(hook)[0]
+        if not impls:
+            return
+        perf_counter = time.perf_counter
+        stats = self.stats
+        for impl in impls:
+            started = perf_counter()
+            try:
+                value = impl.function(*[kwargs[name] for name in impl.argnames])
+                if value is not None and inspect.isawaitable(value):
+                    if inspect.iscoroutine(value):
+                        value.close()
+                    raise TypeError(f"{hook} must be a plain function, not async")
+            except Exception as error:
+                failed = HookCall(impl.plugin_name, hook)
+                self._failed(failed, error)
+                failed.duration = perf_counter() - started
+                self._account(failed)
+                continue
+            key = (impl.plugin_name, hook)
+            entry = stats.get(key)
+            if entry is None:
+                entry = stats[key] = HookStats()
+            entry.calls += 1
+            entry.total_time += perf_counter() - started
 
     async def _call_one(
         self, impl: pluggy.HookImpl, hook: str, kwargs: dict[str, Any], limit: float

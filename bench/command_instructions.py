@@ -1,0 +1,235 @@
+"""Machine instructions per ``!ping``: a ZoryxBot with every plugin vs bare discord.py, under callgrind.
+
+CPU seconds on a shared 2-core machine move by +-20 % between rounds, which is more than the
+10 % a per-command goal is about. Instructions retired do not depend on the machine's other load,
+so this benchmark counts them: each bot runs in a child process under ``valgrind --tool=callgrind``
+with collection switched off, against an emulator in this process (the bots and their settings are
+those of ``bench/zoryx_ping.py``: Zoryx's defaults, every framework plugin installed, a ``!ping``
+extension implementing ``zoryx_command_executed``; bare discord.py with one ``ping`` command).
+
+For each bot: start and warm up (``--warmup`` pings), then two windows with collection on
+(``callgrind_control -i on/off``, totals read from a dump after each):
+
+- idle: ``--idle`` seconds with no traffic (heartbeats, the plugins' timers);
+- load: ``--messages`` pings, one at a time (a closed loop of one user: no batching of reads, so
+  the count per command does not depend on how busy the bot was).
+
+Instructions per command = (load - idle rate x load window's length) / messages: under valgrind
+the bot runs ~50x slower, so its timers fire ~50x more often per command than natively, and that
+share is taken out. The ratio zoryx / bare is printed beside the goal of ``bench/zoryx_ping.py``
+(bot CPU per command <= 1.10x bare). ``--repeat`` runs both bots several times (ABBA); the counts
+move by well under 1 % between runs.
+
+Needs valgrind (``apt install valgrind``). Slow: ~2 minutes per round.
+
+    python bench/command_instructions.py                 # 1 round, 300 pings per bot
+    python bench/command_instructions.py --repeat 2 --messages 500 --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from bench_env import (
+    default_settings,
+    describe_settings,
+    ensure_framework_plugins,
+    installed_zoryx_plugins,
+    senders_needed,
+)
+from ping_roundtrip import Load
+from zoryx_ping import BARE_SCRIPT, GOAL_CPU_RATIO, ZORYX_SCRIPT, start_child, stop_child
+
+from zoryx_core.testing import DiscordEmulator
+
+TOTALS = re.compile(rb"^totals:\s*(\d+)", re.MULTILINE)
+
+
+@dataclass
+class Count:
+    bot: str
+    round: int
+    messages: int
+    instructions_per_command: float
+    idle_instructions_per_s: float
+    load_window_s: float
+    idle_share: float  # the part of the load window's count taken out as idle
+
+
+async def control(pid: int, *arguments: str) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        "callgrind_control",
+        *arguments,
+        str(pid),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await proc.communicate()
+    if proc.returncode:
+        raise RuntimeError(f"callgrind_control {' '.join(arguments)} {pid} failed: {err.decode().strip()}")
+
+
+def dumps_in(folder: Path) -> set[Path]:
+    return {path for path in folder.iterdir() if path.stat().st_size > 0}
+
+
+def total_in(dump: Path) -> int | None:
+    match = TOTALS.search(dump.read_bytes())
+    return int(match[1]) if match else None
+
+
+async def dump_total(pid: int, folder: Path) -> int:
+    """Dump the counters (which zeroes them) and return the instructions in the new dump."""
+    before = dumps_in(folder)
+    await control(pid, "--dump")
+    for _ in range(600):
+        new = dumps_in(folder) - before
+        if new:
+            await asyncio.sleep(0.2)  # written in one go, but give it the time to finish
+            total = total_in(new.pop())
+            if total is not None:
+                return total
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"callgrind wrote no dump for pid {pid} in {folder}")
+
+
+async def count_once(kind: str, index: int, args: argparse.Namespace) -> Count:
+    folder = Path(tempfile.mkdtemp(prefix="zoryx-callgrind-"))
+    try:
+        launcher = [
+            "valgrind",
+            "--tool=callgrind",
+            "-q",
+            "--instr-atstart=no",
+            "--collect-jumps=no",
+            f"--callgrind-out-file={folder}/callgrind.out.%p",
+        ]
+        async with DiscordEmulator() as emu:
+            user = emu.create_user("pinger")
+            senders = [
+                emu.create_user(f"sender-{i}") for i in range(senders_needed(args.warmup + args.messages))
+            ]
+            guild = emu.create_guild("Bench", text_channels=["bench"], members=[user, *senders])
+            load = Load(emu, [(user, emu.channel_named(guild, "bench"))], args.timeout, senders)
+            script = ZORYX_SCRIPT if kind == "zoryx" else BARE_SCRIPT
+            extra = ["--guild-ready-timeout", "0.05"]
+            extra += ["--members-intent"] if kind == "bare" else ["--hook-style", "sync", "--members-intent"]
+            proc, _ = await start_child(emu, script, extra, args.ready_timeout, launcher)
+            try:
+                _, errors = await load.run(args.warmup)
+                if errors:
+                    raise RuntimeError(f"{kind}: {errors} of {args.warmup} warm-up pings unanswered")
+                await dump_total(proc.pid, folder)  # start-up and warm-up were not collected: empty
+                await control(proc.pid, "--instr=on")
+                started = time.perf_counter()
+                await asyncio.sleep(args.idle)
+                await control(proc.pid, "--instr=off")
+                idle_window = time.perf_counter() - started
+                idle = await dump_total(proc.pid, folder)
+                await control(proc.pid, "--instr=on")
+                started = time.perf_counter()
+                _, errors = await load.run(args.messages)
+                await control(proc.pid, "--instr=off")
+                window = time.perf_counter() - started
+                loaded = await dump_total(proc.pid, folder)
+                if errors:
+                    raise RuntimeError(f"{kind}: {errors} of {args.messages} pings unanswered")
+            finally:
+                await stop_child(proc)
+        idle_rate = idle / idle_window
+        idle_part = idle_rate * window
+        return Count(
+            bot=kind,
+            round=index,
+            messages=args.messages,
+            instructions_per_command=round((loaded - idle_part) / args.messages),
+            idle_instructions_per_s=round(idle_rate),
+            load_window_s=round(window, 2),
+            idle_share=round(idle_part / loaded, 4),
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--messages", type=int, default=300, help="measured pings per bot (300)")
+    parser.add_argument("--warmup", type=int, default=100, help="unmeasured pings first (100)")
+    parser.add_argument("--idle", type=float, default=10.0, help="seconds of the idle window (10)")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of bare + zoryx, ABBA (1)")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for one pong (60)")
+    parser.add_argument("--ready-timeout", type=float, default=600.0, help="seconds to wait for READY (600)")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--no-bench-venv",
+        action="store_true",
+        help="fail when a framework plugin is missing instead of running in .bench-venv",
+    )
+    return parser.parse_args(argv)
+
+
+async def run(args: argparse.Namespace) -> list[Count]:
+    counts: list[Count] = []
+    for index in range(args.repeat):
+        order = ("bare", "zoryx") if index % 2 == 0 else ("zoryx", "bare")
+        for kind in order:
+            count = await count_once(kind, index, args)
+            counts.append(count)
+            if not args.json:
+                print(
+                    f"  round {index + 1} {kind:<5} {count.instructions_per_command:>12,.0f} "
+                    "instructions/command"
+                    f"  (idle {count.idle_instructions_per_s:,.0f}/s, {count.idle_share:.1%} of the window"
+                    f" taken out, {count.load_window_s:.1f} s for {count.messages} pings)",
+                    flush=True,
+                )
+    return counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    raw_args = sys.argv[1:] if argv is None else argv
+    args = parse_args(raw_args)
+    ensure_framework_plugins(__file__, raw_args, use_bench_venv=not args.no_bench_venv)
+    if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
+        print("command_instructions: needs valgrind and callgrind_control on PATH (apt install valgrind)")
+        return 2
+    if not args.json:
+        plugins = ", ".join(installed_zoryx_plugins())
+        print(f"zoryx plugins installed: {plugins} (+ the built-ins and a !ping extension)")
+        print(f"zoryx settings: {describe_settings(default_settings())}")
+        print(
+            f"one user pinging at a time; {args.warmup} warm-up pings, {args.messages} counted, "
+            f"idle window {args.idle:g} s"
+        )
+    counts = asyncio.run(run(args))
+    ratios = []
+    for index in range(args.repeat):
+        per_bot = {c.bot: c.instructions_per_command for c in counts if c.round == index}
+        ratios.append(round(per_bot["zoryx"] / per_bot["bare"], 3))
+    median = statistics.median(ratios)
+    if args.json:
+        document = {"counts": [asdict(c) for c in counts], "ratios": ratios, "goal": GOAL_CPU_RATIO}
+        print(json.dumps(document, indent=2))
+    else:
+        verdict = "MET" if median <= GOAL_CPU_RATIO else "NOT MET"
+        print(
+            f"zoryx / bare instructions per command: {', '.join(f'{r:.3f}' for r in ratios)}"
+            f" (median {median:.3f})   goal <= {GOAL_CPU_RATIO:.2f}   {verdict}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
