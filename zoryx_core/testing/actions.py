@@ -97,11 +97,6 @@ class InteractionResult:
                 await self.record.followup_added.wait()
 
 
-def _time_out(future: asyncio.Future[Message]) -> None:
-    if not future.done():
-        future.set_exception(TimeoutError())
-
-
 class UserActionsMixin:
     """User-side actions for :class:`~zoryx_core.testing.DiscordEmulator`."""
 
@@ -152,16 +147,14 @@ class UserActionsMixin:
         future = self.state.wait_for_message(
             channel_id=channel.id if channel else None, author_id=author_id, after_id=after_id
         )
-        # a timer that fails the future: cheaper than wait_for or asyncio.timeout (no second
-        # future, no context manager), which matters to drivers waiting on every message
-        timer = asyncio.get_running_loop().call_later(timeout, _time_out, future)
+        # the emulator's one timer for every wait fails the future: cheaper than wait_for or a
+        # timer per wait, which matters to drivers waiting on every message
+        self.state.deadlines.add(future, timeout)
         try:
             return await future
         except TimeoutError:
             where = f"#{channel.name}" if channel else "any channel"
             raise TimeoutError(f"no message from user {author_id} in {where} within {timeout}s") from None
-        finally:
-            timer.cancel()
 
     async def converse(
         self, channel: Channel, author: User | Member, content: str, *, timeout: float = 5.0

@@ -20,7 +20,7 @@ from aiohttp import web
 from multidict import CIMultiDict, MultiDict
 
 from .eager import start_eagerly
-from .http_utils import RouteDef
+from .http_utils import JsonAnswer, RouteDef
 
 if TYPE_CHECKING:
     from .server import DiscordEmulator
@@ -252,6 +252,7 @@ class FastHttpProtocol(asyncio.Protocol):
     async def _respond(
         self, request: FastRequest, route: RouteDef | None, other_method: bool, keep_alive: bool
     ) -> None:
+        response: web.Response | JsonAnswer
         try:
             if route is None and other_method and not _known_to_discordpy(request.method, request.path):
                 response = _json_error(405, "405: Method Not Allowed")
@@ -295,14 +296,30 @@ def _json_error(status: int, message: str) -> web.Response:
     return json_response({"message": message, "code": 0}, status=status)
 
 
-def _serialize(response: web.StreamResponse, keep_alive: bool) -> bytes:
+_SKIPPED_HEADERS = frozenset({"content-length", "connection"})
+
+
+def _serialize_json(answer: JsonAnswer, keep_alive: bool) -> bytes:
+    """A route's JSON answer, the common case: headers the emulator set itself, a body."""
+    status = answer.status
+    body = answer.body
+    head = "".join([f"{name}: {value}\r\n" for name, value in answer.headers.items()])
+    return (
+        f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}\r\n{head}Content-Length: {len(body)}\r\n"
+        f"Connection: {'keep-alive' if keep_alive else 'close'}\r\n\r\n"
+    ).encode("latin-1") + body
+
+
+def _serialize(response: web.StreamResponse | JsonAnswer, keep_alive: bool) -> bytes:
+    if isinstance(response, JsonAnswer):
+        return _serialize_json(response, keep_alive)
     body = response.body if isinstance(response, web.Response) else b""
     if not isinstance(body, bytes):
         body = bytes(body or b"")  # type: ignore[arg-type]
     status = response.status
     lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}"]
     for name, value in response.headers.items():
-        if name.lower() not in ("content-length", "connection"):
+        if name.lower() not in _SKIPPED_HEADERS:
             lines.append(f"{name}: {value}")
     if status != 204:
         lines.append(f"Content-Length: {len(body)}")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import BodyPartReader, web
+from multidict import CIMultiDict
 
 from .errors import DiscordError, ErrorCode
 from .jsoncodec import dumps, loads
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAJOR_PARAMETERS",
     "Handler",
+    "JsonAnswer",
     "Request",
     "RouteDef",
     "RouteSet",
@@ -54,6 +56,30 @@ class Request(Protocol):
 
 
 Handler = Callable[["DiscordEmulator", Request], Awaitable[Any]]
+
+
+class JsonAnswer:
+    """A successful route's JSON answer, without aiohttp's response machinery: the fast HTTP front
+    writes it out directly, and the aiohttp path turns it into a ``web.Response``
+    (:meth:`to_aiohttp`). Has what the request handling reads of a response: ``status``,
+    ``body`` and ``headers``."""
+
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(self, data: Any, status: int = 200) -> None:
+        self.status = status
+        self.body: bytes = dumps(data)
+        self.headers: CIMultiDict[str] = CIMultiDict(_JSON_CONTENT_TYPE)
+
+    def to_aiohttp(self) -> web.Response:
+        headers = CIMultiDict(self.headers)
+        headers.popall("Content-Type", None)
+        return web.Response(
+            body=self.body, status=self.status, content_type="application/json", headers=headers
+        )
+
+
+_JSON_CONTENT_TYPE = (("Content-Type", "application/json"),)
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

@@ -20,7 +20,7 @@ from .coverage import route_template_for
 from .errors import DiscordError, Unauthorized
 from .fast_http import FastHttpProtocol, RouteTrie
 from .gateway import GatewayHub
-from .http_utils import Request, RouteDef, json_response
+from .http_utils import JsonAnswer, Request, RouteDef, json_response
 from .interactions_state import InteractionRegistry
 from .ratelimits import FaultPlan, RateLimiter
 from .routes import ALL_ROUTES
@@ -196,9 +196,10 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin, CommunityActionsMixin):
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         if not request.path.startswith(API_PREFIX):
             return await handler(request)  # type: ignore[no-any-return]
-        return await self.serve_api(request, self._route_defs.get(request.match_info.route))
+        response = await self.serve_api(request, self._route_defs.get(request.match_info.route))
+        return response.to_aiohttp() if isinstance(response, JsonAnswer) else response
 
-    async def serve_api(self, request: Request, route: RouteDef | None) -> web.Response:
+    async def serve_api(self, request: Request, route: RouteDef | None) -> web.Response | JsonAnswer:
         """Answers one REST request: logs it, applies auth, faults and rate limits, runs the route."""
         record = RequestRecord(request.method, request.path, route.name if route else None, time.monotonic())
         self.requests.append(record)
@@ -208,7 +209,9 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin, CommunityActionsMixin):
             self.invalid_requests.observe(response.status, response.headers.get("X-RateLimit-Scope"))
         return response
 
-    async def _answer(self, request: Request, route: RouteDef | None, record: RequestRecord) -> web.Response:
+    async def _answer(
+        self, request: Request, route: RouteDef | None, record: RequestRecord
+    ) -> web.Response | JsonAnswer:
         if self.faults.latency:
             await asyncio.sleep(self.faults.latency)
         if route is None:
@@ -240,6 +243,7 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin, CommunityActionsMixin):
         bucket = self.rate_limits.bucket(route.name, major)
         if not bucket.take(now):
             return self._too_many(bucket.reset_at - now, is_global=False, scope="user")
+        response: web.Response | JsonAnswer
         try:
             result = await route.handler(self, request)
         except DiscordError as error:
@@ -250,7 +254,7 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin, CommunityActionsMixin):
             elif result is None:
                 response = web.Response(status=204)
             else:
-                response = json_response(result)
+                response = JsonAnswer(result)
         if self.record_bodies and response.status < 300:
             record.body = response.body
         response.headers.update(self.rate_limits.headers(bucket, now))

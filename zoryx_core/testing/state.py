@@ -8,6 +8,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .deadlines import Deadlines
 from .errors import ErrorCode, NotFound
 from .models import (
     ApplicationCommand,
@@ -111,6 +112,8 @@ class EmulatorState:
         self.app_extras: dict[str, Any] = {}
         """The application's smaller stores: emojis, entitlements, subscriptions, command permissions."""
         self._waiters: dict[int | None, list[MessageWaiter]] = {}  # by channel id; None: any channel
+        self.deadlines = Deadlines()
+        """The timeouts of the driver's waits for messages."""
 
     # -- lookups --------------------------------------------------------------------------------
     def user(self, user_id: int) -> User:
