@@ -14,10 +14,14 @@ For each bot: start and warm up (``--warmup`` pings), then two windows with coll
 - load: ``--messages`` pings, one at a time (a closed loop of one user: no batching of reads, so
   the count per command does not depend on how busy the bot was).
 
+- chat: ``--chat`` lines that are no command (posted by the senders in turn without waiting), then
+  one ping whose ``pong`` proves every line was handled.
+
 Instructions per command = (load - idle rate x load window's length) / messages: under valgrind
 the bot runs ~50x slower, so its timers fire ~50x more often per command than natively, and that
-share is taken out. The ratio zoryx / bare is printed beside the goal of ``bench/zoryx_ping.py``
-(bot CPU per command <= 1.10x bare). ``--repeat`` runs both bots several times (ABBA); the counts
+share is taken out. Instructions per chat line = (chat - idle share - one command) / lines. The
+ratios zoryx / bare are printed beside the goals of ``bench/zoryx_ping.py`` (bot CPU per command
+<= 1.10x bare) and ``bench/message_cost.py`` (per message that is no command <= 1.05x). ``--repeat`` runs both bots several times (ABBA); the counts
 move by well under 1 % between runs.
 
 Needs valgrind (``apt install valgrind``). Slow: ~2 minutes per round.
@@ -52,6 +56,8 @@ from zoryx_ping import BARE_SCRIPT, GOAL_CPU_RATIO, ZORYX_SCRIPT, start_child, s
 
 from zoryx_core.testing import DiscordEmulator
 
+CHAT_LINE = "hello there, just chatting"
+GOAL_CHAT_RATIO = 1.05  # message_cost.py's goal for a message that is no command
 TOTALS = re.compile(rb"^totals:\s*(\d+)", re.MULTILINE)
 
 
@@ -64,6 +70,8 @@ class Count:
     idle_instructions_per_s: float
     load_window_s: float
     idle_share: float  # the part of the load window's count taken out as idle
+    chat_lines: int = 0
+    instructions_per_chat_line: float = 0.0  # a message that is no command
 
 
 async def control(pid: int, *arguments: str) -> None:
@@ -144,18 +152,37 @@ async def count_once(kind: str, index: int, args: argparse.Namespace) -> Count:
                 loaded = await dump_total(proc.pid, folder)
                 if errors:
                     raise RuntimeError(f"{kind}: {errors} of {args.messages} pings unanswered")
+                chat, chat_window = 0, 0.0
+                if args.chat:
+                    # chat lines from the senders in turn, then one ping whose pong proves the bot
+                    # has handled every line (one channel: the gateway keeps the order)
+                    channel = emu.channel_named(guild, "bench")
+                    await control(proc.pid, "--instr=on")
+                    started = time.perf_counter()
+                    for number in range(args.chat):
+                        await emu.send_message(channel, senders[number % len(senders)], CHAT_LINE)
+                    _, errors = await load.run(1)
+                    await control(proc.pid, "--instr=off")
+                    chat_window = time.perf_counter() - started
+                    chat = await dump_total(proc.pid, folder)
+                    if errors:
+                        raise RuntimeError(f"{kind}: the ping after the chat lines went unanswered")
             finally:
                 await stop_child(proc)
         idle_rate = idle / idle_window
         idle_part = idle_rate * window
+        per_command = (loaded - idle_part) / args.messages
+        per_line = (chat - idle_rate * chat_window - per_command) / args.chat if args.chat else 0.0
         return Count(
             bot=kind,
             round=index,
             messages=args.messages,
-            instructions_per_command=round((loaded - idle_part) / args.messages),
+            instructions_per_command=round(per_command),
             idle_instructions_per_s=round(idle_rate),
             load_window_s=round(window, 2),
             idle_share=round(idle_part / loaded, 4),
+            chat_lines=args.chat,
+            instructions_per_chat_line=round(per_line),
         )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -169,6 +196,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=100, help="unmeasured pings first (100)")
     parser.add_argument("--idle", type=float, default=10.0, help="seconds of the idle window (10)")
     parser.add_argument("--repeat", type=int, default=1, help="rounds of bare + zoryx, ABBA (1)")
+    parser.add_argument(
+        "--chat", type=int, default=300, help="chat lines counted after the pings, 0: none (300)"
+    )
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for one pong (60)")
     parser.add_argument("--ready-timeout", type=float, default=600.0, help="seconds to wait for READY (600)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -192,7 +222,12 @@ async def run(args: argparse.Namespace) -> list[Count]:
                     f"  round {index + 1} {kind:<5} {count.instructions_per_command:>12,.0f} "
                     "instructions/command"
                     f"  (idle {count.idle_instructions_per_s:,.0f}/s, {count.idle_share:.1%} of the window"
-                    f" taken out, {count.load_window_s:.1f} s for {count.messages} pings)",
+                    f" taken out, {count.load_window_s:.1f} s for {count.messages} pings)"
+                    + (
+                        f"; {count.instructions_per_chat_line:,.0f} instructions/chat line"
+                        if count.chat_lines
+                        else ""
+                    ),
                     flush=True,
                 )
     return counts
@@ -214,21 +249,40 @@ def main(argv: list[str] | None = None) -> int:
             f"idle window {args.idle:g} s"
         )
     counts = asyncio.run(run(args))
-    ratios = []
-    for index in range(args.repeat):
-        per_bot = {c.bot: c.instructions_per_command for c in counts if c.round == index}
-        ratios.append(round(per_bot["zoryx"] / per_bot["bare"], 3))
-    median = statistics.median(ratios)
+    ratios = per_round(counts, args.repeat, "instructions_per_command")
+    chat_ratios = per_round(counts, args.repeat, "instructions_per_chat_line") if args.chat else []
     if args.json:
-        document = {"counts": [asdict(c) for c in counts], "ratios": ratios, "goal": GOAL_CPU_RATIO}
+        document = {
+            "counts": [asdict(c) for c in counts],
+            "ratios": ratios,
+            "goal": GOAL_CPU_RATIO,
+            "chat_ratios": chat_ratios,
+            "chat_goal": GOAL_CHAT_RATIO,
+        }
         print(json.dumps(document, indent=2))
-    else:
-        verdict = "MET" if median <= GOAL_CPU_RATIO else "NOT MET"
-        print(
-            f"zoryx / bare instructions per command: {', '.join(f'{r:.3f}' for r in ratios)}"
-            f" (median {median:.3f})   goal <= {GOAL_CPU_RATIO:.2f}   {verdict}"
-        )
+        return 0
+    print(verdict_line("command", ratios, GOAL_CPU_RATIO))
+    if chat_ratios:
+        print(verdict_line("chat line (no command)", chat_ratios, GOAL_CHAT_RATIO))
     return 0
+
+
+def per_round(counts: list[Count], rounds: int, figure: str) -> list[float]:
+    """zoryx / bare of ``figure`` in each round."""
+    ratios = []
+    for index in range(rounds):
+        per_bot = {c.bot: getattr(c, figure) for c in counts if c.round == index}
+        ratios.append(round(per_bot["zoryx"] / per_bot["bare"], 3))
+    return ratios
+
+
+def verdict_line(what: str, ratios: list[float], goal: float) -> str:
+    median = statistics.median(ratios)
+    verdict = "MET" if median <= goal else "NOT MET"
+    return (
+        f"zoryx / bare instructions per {what}: {', '.join(f'{r:.3f}' for r in ratios)}"
+        f" (median {median:.3f})   goal <= {goal:.2f}   {verdict}"
+    )
 
 
 if __name__ == "__main__":
