@@ -21,8 +21,8 @@ Instructions per command = (load - idle rate x load window's length) / messages:
 the bot runs ~50x slower, so its timers fire ~50x more often per command than natively, and that
 share is taken out. Instructions per chat line = (chat - idle share - one command) / lines. The
 ratios zoryx / bare are printed beside the goals of ``bench/zoryx_ping.py`` (bot CPU per command
-<= 1.10x bare) and ``bench/message_cost.py`` (per message that is no command <= 1.05x). ``--repeat`` runs both bots several times (ABBA); the counts
-move by well under 1 % between runs.
+<= 1.10x bare) and ``bench/message_cost.py`` (per message that is no command <= 1.05x).
+``--repeat`` runs both bots several times (ABBA); the counts move by well under 1 % between runs.
 
 Needs valgrind (``apt install valgrind``). Slow: ~2 minutes per round.
 
