@@ -316,13 +316,16 @@ class ZoryxBot(commands.AutoShardedBot):
     async def can_run(self, ctx: commands.Context[Any], /, *, call_once: bool = False) -> bool:
         """The global checks: Zoryx's permission decision (raises :class:`AccessDenied`) comes
         first, then the checks added with ``bot.check``/``add_check``, as discord.py runs them."""
-        if not call_once:
-            allowed = self.permissions.check_context(ctx)  # True, or a coroutine reading the config
-            if not isinstance(allowed, bool):
-                await allowed
-            if not self._checks:
+        if call_once:
+            if not self._check_once:  # discord.py asks once per invocation; usually nothing to run
                 return True
-        return await super().can_run(ctx, call_once=call_once)
+            return await super().can_run(ctx, call_once=True)
+        allowed = self.permissions.check_context(ctx)  # True, or a coroutine reading the config
+        if not isinstance(allowed, bool):
+            await allowed
+        if not self._checks:
+            return True
+        return await super().can_run(ctx)
 
     # --- framework events as hooks ----------------------------------------------------------------
 
@@ -395,11 +398,19 @@ class ZoryxBot(commands.AutoShardedBot):
         """Describe an invocation the same way whichever path it took."""
         command = command or (ctx.command if ctx else None) or (interaction.command if interaction else None)
         name, kind, module = _command_info(command)
-        if ctx is not None and interaction is None:
-            interaction = ctx.interaction
-        user = ctx.author if ctx else interaction.user if interaction else None
-        guild_id = ctx.guild.id if ctx and ctx.guild else interaction.guild_id if interaction else None
-        channel_id = ctx.channel.id if ctx else interaction.channel_id if interaction else None
+        user: discord.abc.User | None
+        guild_id: int | None
+        channel_id: int | None
+        if ctx is not None:
+            if interaction is None:
+                interaction = ctx.interaction
+            message = ctx.message  # what Context.author, .guild and .channel read
+            user, guild, channel_id = message.author, message.guild, message.channel.id
+            guild_id = guild.id if guild is not None else None
+        elif interaction is not None:
+            user, guild_id, channel_id = interaction.user, interaction.guild_id, interaction.channel_id
+        else:
+            user, guild_id, channel_id = None, None, None
         return CommandEvent(
             name=name,
             kind=kind,
