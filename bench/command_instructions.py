@@ -45,6 +45,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bench_env import (
+    bytecode_note,
     default_settings,
     describe_settings,
     ensure_framework_plugins,
@@ -244,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         plugins = ", ".join(installed_zoryx_plugins())
         print(f"zoryx plugins installed: {plugins} (+ the built-ins and a !ping extension)")
         print(f"zoryx settings: {describe_settings(default_settings())}")
+        print(bytecode_note())
         print(
             f"one user pinging at a time; {args.warmup} warm-up pings, {args.messages} counted, "
             f"idle window {args.idle:g} s"

@@ -56,6 +56,7 @@ from pathlib import Path
 import aiohttp.web_app
 import psutil  # type: ignore[import-untyped,unused-ignore]
 from bench_env import (
+    bytecode_note,
     default_settings,
     describe_settings,
     ensure_framework_plugins,
@@ -542,6 +543,7 @@ def header(args: argparse.Namespace) -> str:
             "bare discord.py: intents default + message_content"
             + (" + members" if args.members_intent else ""),
             f"{senders} distinct users post the pings in turn (at most 2 each per run)",
+            bytecode_note(),
         ]
     )
 

@@ -582,6 +582,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         return child(args)
     from bench_env import (
+        bytecode_note,
         default_settings,
         describe_settings,
         ensure_framework_plugins,
@@ -604,7 +605,8 @@ def main(argv: list[str] | None = None) -> int:
         f"zoryx plugins installed: {', '.join(installed_zoryx_plugins()) or 'none'} (+ the built-ins and a "
         "!ping extension), fresh home folder per start\n"
         f"zoryx settings: {describe_settings(settings)}; guild_ready_timeout {args.guild_ready_timeout:g} s\n"
-        "bare discord.py: intents default + members + message_content, the same guild_ready_timeout"
+        "bare discord.py: intents default + members + message_content, the same guild_ready_timeout\n"
+        f"{bytecode_note()}"
     )
     if args.profile:
         log(f"cProfile is on in every bot (all figures are slowed down); stats in {args.profile}")

@@ -489,6 +489,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         return child(args)
     from bench_env import (
+        bytecode_note,
         default_settings,
         describe_settings,
         ensure_framework_plugins,
@@ -504,7 +505,8 @@ def main(argv: list[str] | None = None) -> int:
             f"(subtracted), 1 warm-up round + {args.repeat} measured\n"
             f"zoryx plugins installed: {', '.join(installed_zoryx_plugins()) or 'none'}\n"
             f"zoryx settings: {describe_settings(default_settings())} (startup.guild_ready_timeout "
-            f"{args.guild_ready_timeout:g} s); the discord.py bots use the same intents",
+            f"{args.guild_ready_timeout:g} s); the discord.py bots use the same intents\n"
+            f"{bytecode_note()}",
             flush=True,
         )
     starts = asyncio.run(run_all(args))

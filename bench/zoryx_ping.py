@@ -46,6 +46,7 @@ from pathlib import Path
 
 import psutil  # type: ignore[import-untyped,unused-ignore]
 from bench_env import (
+    bytecode_note,
     default_settings,
     describe_settings,
     ensure_framework_plugins,
@@ -361,6 +362,7 @@ def header(args: argparse.Namespace) -> str:
             f"bare discord.py: intents default + message_content"
             f"{' + members' if args.members_intent else ''}, no cooldown",
             f"{senders} distinct users post the pings in turn (at most 2 each per run)",
+            bytecode_note(),
         ]
     )
 

@@ -11,7 +11,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from .metadata import PluginSpec
+from .metadata import PluginSpec, core_metadata_field
 
 __all__ = ["Resolution", "Selection", "installed_version", "resolve", "unmet"]
 
@@ -75,9 +75,10 @@ class Resolution:
 def installed_version(name: str) -> str | None:
     """The installed version of a distribution, or ``None``."""
     try:
-        return metadata.version(name)
+        dist = metadata.distribution(name)
     except metadata.PackageNotFoundError:
         return None
+    return core_metadata_field(dist, "Version") or dist.version
 
 
 def unmet(req: Requirement, version: str | None) -> str | None:
