@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import weakref
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from zoryx_core import ZoryxBot
+from zoryx_core.heap import HeapFreezer
 from zoryx_core.testing import DiscordEmulator
 from zoryx_core.testing.zoryx_bots import make_zoryx_bot
 
@@ -95,3 +97,26 @@ async def test_the_setting_turns_freezing_off(
     assert gc.get_freeze_count() == 0 and bot.heap.figures().freezes == 0
     report = await bot.maintenance.run_once()
     assert report.heap_reclaimed == 0 and gc.get_freeze_count() == 0
+
+
+def test_the_freeze_at_ready_collects_only_the_young_generations() -> None:
+    """READY's freeze makes no full collection (its pause would grow with the members cached):
+    cyclic garbage already in the old generation stays, frozen, until the next full freeze."""
+    gc.unfreeze()
+    freezer = HeapFreezer(True)
+
+    class Node:
+        loop: object = None
+
+    node = Node()
+    node.loop = node
+    watch = weakref.ref(node)
+    gc.collect()  # the node survives into the oldest generation
+    del node  # now cyclic garbage there
+    try:
+        freezer.freeze("READY", full=False)
+        assert watch() is not None, "READY made a full collection"
+        freezer.freeze("maintenance")
+        assert watch() is None, "the next full freeze did not collect it"
+    finally:
+        gc.unfreeze()

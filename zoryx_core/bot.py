@@ -334,7 +334,9 @@ class ZoryxBot(commands.AutoShardedBot):
             return
         self._ready_fired = True
         try:
-            self.heap.freeze("READY")  # the caches discord.py filled at start-up are the bulk of the heap
+            # the caches discord.py filled at start-up are the bulk of the heap; no full collection
+            # here (it would pause the loop for a time that grows with the members cached)
+            self.heap.freeze("READY", full=False)
             await self.plugins.notify("zoryx_bot_ready")
         finally:
             self._ready_hooks_done.set()

@@ -8,8 +8,10 @@ alive at stable points (READY, after plugins are loaded) into the permanent gene
 
 A frozen object that later becomes cyclic garbage (a plugin unloaded, a server left) is not
 collected while frozen. So each freeze first thaws the heap and makes one full collection; freezes
-happen after plugins are loaded or unloaded, at READY and once per maintenance run. Objects freed
-by reference counting (most of them) are freed at once, frozen or not.
+happen after plugins are loaded or unloaded and once per maintenance run. At READY, when the heap
+is at its largest, only the young generations are collected before freezing, so READY brings no
+pause that grows with the number of members. Objects freed by reference counting (most of them)
+are freed at once, frozen or not.
 """
 
 from __future__ import annotations
@@ -46,15 +48,23 @@ class HeapFreezer:
         self.reclaimed = 0
         self.last_freeze_ms = 0.0
 
-    def freeze(self, reason: str) -> int:
+    def freeze(self, reason: str, *, full: bool = True) -> int:
         """Thaw what was frozen before, collect cyclic garbage among everything (so none of it is
         frozen), then freeze every object left; returns the unreachable objects found. A full
-        collection on the calling thread, as CPython itself makes from time to time."""
+        collection on the calling thread, as CPython itself makes from time to time.
+
+        ``full=False`` only collects the young generations before freezing: no pause that grows
+        with the heap (at READY the heap is at its largest), at the price of keeping whatever
+        cyclic garbage the old generation holds until the next full freeze (the next plugin
+        unload or maintenance run)."""
         if not self.enabled:
             return 0
         started = time.perf_counter()
-        gc.unfreeze()
-        found = gc.collect()
+        if full:
+            gc.unfreeze()
+            found = gc.collect()
+        else:
+            found = gc.collect(1)
         gc.freeze()
         self.freezes += 1
         self.reclaimed += found
