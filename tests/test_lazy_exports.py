@@ -11,7 +11,7 @@ import pytest
 
 import marketplace_client
 from zoryx_core.lazy_exports import lazy_exports
-from zoryx_core.testing.import_cost import modules_after_import
+from zoryx_core.testing.import_cost import modules_after_import, modules_after_start
 
 
 def _package(tmp_path: Path, name: str, modules: dict[str, str]) -> Path:
@@ -96,3 +96,11 @@ def test_every_name_of_marketplace_client_is_there() -> None:
     # ``search`` is the function, even once the client imported the module of the same name
     assert callable(marketplace_client.search) and not isinstance(marketplace_client.search, ModuleType)
     assert marketplace_client.search is sys.modules["marketplace_client.search"].search
+
+
+def test_the_built_in_plugins_import_psutil_only_when_a_command_needs_it() -> None:
+    """``stats`` and ``integritycheck`` read memory figures through psutil (~15 ms to import);
+    loading the built-ins must not import it."""
+    started = modules_after_start("zoryx-hello")
+    assert started.loaded == ("zoryx-hello",)
+    assert "psutil" not in started.modules

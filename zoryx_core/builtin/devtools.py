@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import psutil
 from discord.ext import commands
 
 from zoryx_core import PluginContext, PluginStatus, ZoryxBot, hookimpl
@@ -114,6 +113,8 @@ def _check_shards(bot: ZoryxBot) -> Check:
 
 async def _check_memory() -> Check:
     def measure() -> tuple[float, float]:
+        import psutil  # only this check needs it: not imported at start-up
+
         return psutil.Process(os.getpid()).memory_info().rss, psutil.virtual_memory().percent
 
     rss, percent = await asyncio.to_thread(measure)
