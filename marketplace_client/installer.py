@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import shutil
 import signal
 import time
@@ -702,6 +703,7 @@ class Installer:
                 with contextlib.suppress(TargetError):  # half installed: its files are in entry.created
                     await self.environment.uninstall(new)
             await asyncio.to_thread(_remove_created, entry.created, entry.created_dirs)
+            await asyncio.to_thread(_remove_bytecode_temporaries, [*entry.created, *entry.backup_files])
             await asyncio.to_thread(_remove_stashes, entry.site_dirs, entry.stashes_before)
             await asyncio.to_thread(backup.restore)
             final = await self.environment.snapshot()
@@ -832,6 +834,21 @@ def _remove_created(created: Sequence[str], created_dirs: Sequence[str]) -> None
             path.unlink(missing_ok=True)
     for name in created_dirs:
         shutil.rmtree(name, ignore_errors=True)
+
+
+_BYTECODE_TEMPORARY = re.compile(r".+\.pyc\.\d+")
+
+
+def _remove_bytecode_temporaries(paths: Sequence[str]) -> None:
+    """Delete what an interrupted byte-compilation left beside the operation's ``.pyc`` files:
+    Python writes each to ``NAME.pyc.NUMBER`` and renames it, so a pip killed while compiling
+    leaves that file behind (in a folder that existed before, which no other step removes)."""
+    for folder in sorted({os.path.dirname(path) for path in paths if path.endswith(".pyc")}):
+        with contextlib.suppress(OSError), os.scandir(folder) as entries:
+            for entry in entries:
+                if _BYTECODE_TEMPORARY.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
 
 
 def _stashes(site_dirs: Sequence[str]) -> list[str]:

@@ -494,3 +494,23 @@ def test_paths_leaving_the_install_folders_and_start_up_modules_are_refused(
     assert "it carries sitecustomize.py, which Python runs at every start (refused)" in audit.problems
     assert any("x.pth: a .pth file runs code" in problem for problem in audit.problems)
     assert audit.created and all(path.startswith(str(tmp_path / "env")) for path in audit.created)
+
+
+def test_a_rollback_removes_what_an_interrupted_byte_compilation_left(tmp_path: Path) -> None:
+    """pip compiles each module to ``NAME.pyc.NUMBER`` and renames it; killed in between, it leaves
+    that file in a ``__pycache__`` folder that existed before, which the rollback must clear too
+    (seen: an upgrade killed once its files were written came back with one such file)."""
+    from marketplace_client.installer import _remove_bytecode_temporaries
+
+    cache = tmp_path / "site-packages" / "greeter" / "__pycache__"
+    cache.mkdir(parents=True)
+    ours = cache / "__init__.cpython-311.pyc"
+    ours.write_bytes(b"old bytecode")
+    half_written = cache / "__init__.cpython-311.pyc.140226728794736"
+    half_written.write_bytes(b"partial")
+    others = [cache / "helpers.cpython-311.pyc", cache / "notes.txt", cache / "data.pyc.backup"]
+    for path in others:
+        path.write_bytes(b"not ours to delete")
+    _remove_bytecode_temporaries([str(ours), str(tmp_path / "missing" / "__pycache__" / "x.pyc")])
+    assert not half_written.exists()
+    assert ours.exists() and all(path.exists() for path in others)
