@@ -395,9 +395,11 @@ class TargetEnvironment:
             raise TargetError(f"pip install failed:\n{result.tail()}", result)
         return result
 
-    async def uninstall(self, names: Iterable[str]) -> ProcessResult:
+    async def uninstall(
+        self, names: Iterable[str], *, on_start: Callable[[int], Awaitable[None]] | None = None
+    ) -> ProcessResult:
         names = list(names)
-        result = await self.pip("uninstall", "--yes", "--quiet", *names)
+        result = await self.pip("uninstall", "--yes", "--quiet", *names, on_start=on_start)
         if result.returncode != 0:
             raise TargetError(f"pip uninstall {' '.join(names)} failed:\n{result.tail()}", result)
         return result

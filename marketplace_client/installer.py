@@ -490,19 +490,78 @@ class Installer:
                 raise InstallError(
                     Step.UNINSTALL, f"{', '.join(dependents)} require it; uninstall them first", name=key
                 )
+            work = await asyncio.to_thread(self._journal.new_work_dir, uuid.uuid4().hex[:12])
+            self.environment.scratch = work / "tmp"
             try:
-                await self.environment.uninstall([record.raw_name])
-            except TargetError as error:
-                raise InstallError(Step.UNINSTALL, str(error), name=key, version=record.version) from None
-            after = await self._snapshot(Step.UNINSTALL, name=key)
-            if key in after.dists:
-                raise InstallError(
-                    Step.UNINSTALL, f"pip succeeded but {after.dists[key].version} is still visible", name=key
-                )
+                await self._remove_journalled(key, record, before, work, progress)
+            finally:
+                self.environment.scratch = None
+                await asyncio.to_thread(self._discard_work, work)
             await asyncio.to_thread(self._prune_wheels, key, keep=None)
             data_dir = self.options.data_dir / "plugins" / key
             exists = await asyncio.to_thread(data_dir.is_dir)
             return UninstallResult(key, record.version, data_dir, exists)
+
+    async def _remove_journalled(
+        self,
+        key: str,
+        record: DistRecord,
+        before: EnvSnapshot,
+        work: Path,
+        progress: ProgressCallback | None,
+    ) -> None:
+        """pip uninstall, journalled like an install: its files are backed up first, a failure puts
+        them back, and a kill is undone at the next start (or, once pip had finished, completed)."""
+        backup = Backup(work / "backup")
+        try:
+            await asyncio.to_thread(_back_up, backup, [record], [])
+        except (MarketplaceError, OSError) as error:
+            reason = f"cannot back up before uninstalling: {error}"
+            raise InstallError(Step.UNINSTALL, reason, name=key) from None
+        entry = JournalEntry(
+            operation="uninstall",
+            name=key,
+            version=record.version,
+            previous_version=record.version,
+            module="",
+            phase=Phase.INSTALLING,
+            work_dir=str(work),
+            before={name: list(value) for name, value in before.key().items()},
+            backup_files=[str(path) for path in backup.files],
+        )
+        entry.site_dirs = sorted({before.scheme["purelib"], before.scheme["platlib"]})
+        entry.stashes_before = await asyncio.to_thread(_stashes, entry.site_dirs)
+        await asyncio.to_thread(self._journal.write, entry)
+
+        async def started(pid: int) -> None:
+            entry.pip_pid = pid
+            await asyncio.to_thread(self._journal.write, entry)
+
+        try:
+            try:
+                await self.environment.uninstall([record.raw_name], on_start=started)
+                after = await self.environment.snapshot()
+            except TargetError as error:
+                raise _Failure(Step.UNINSTALL, str(error)) from None
+            if key in after.dists:
+                still = after.dists[key].version
+                raise _Failure(Step.UNINSTALL, f"pip succeeded but {still} is still visible")
+        except _Failure as failure:
+            rollback_error = await self._rollback(entry, backup, progress)
+            raise InstallError(
+                failure.step,
+                failure.reason,
+                name=key,
+                version=record.version,
+                restored=rollback_error is None,
+                rollback_error=rollback_error,
+            ) from None
+        except BaseException:
+            await self._rollback(entry, backup, progress)
+            raise
+        entry.phase, entry.pip_pid = Phase.INSTALLED, None
+        await asyncio.to_thread(self._journal.write, entry)
+        await asyncio.to_thread(self._journal.clear)
 
     # --- fixdeps -----------------------------------------------------------------------------------
 
@@ -740,7 +799,9 @@ class Installer:
             return recovered
         await asyncio.to_thread(_stop_pip, entry.pip_pid)
         outcome, detail = RecoveryOutcome.UNDONE, ""
-        if entry.phase is Phase.INSTALLED and entry.module:
+        if entry.phase is Phase.INSTALLED and entry.operation == "uninstall":
+            outcome = RecoveryOutcome.FINISHED  # pip had removed it and that was checked
+        elif entry.phase is Phase.INSTALLED and entry.module:
             try:
                 await self.environment.import_check(entry.module)
                 outcome = RecoveryOutcome.FINISHED

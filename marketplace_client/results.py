@@ -168,6 +168,8 @@ class RecoveryReport:
         what = f"{self.operation} of {self.name} {self.version or ''}".rstrip()
         if self.outcome is RecoveryOutcome.CLEANED:
             return f"an interrupted {what} had changed nothing; its working files were deleted"
+        if self.outcome is RecoveryOutcome.FINISHED and self.operation == "uninstall":
+            return f"an interrupted {what} was finished: {self.name} is no longer installed"
         if self.outcome is RecoveryOutcome.FINISHED:
             return f"an interrupted {what} was finished: {self.name} {self.version} stays installed"
         if self.outcome is RecoveryOutcome.UNDONE:

@@ -333,9 +333,18 @@ async def test_file_system_and_network_failures_are_install_errors_naming_the_st
 
 
 def start_cli_install(
-    target: TargetEnv, data: Path, catalog_url: str, index_url: str, request: str, temp: Path, **env: str
+    target: TargetEnv,
+    data: Path,
+    catalog_url: str,
+    index_url: str,
+    request: str,
+    temp: Path,
+    *,
+    command_name: str = "install",
+    **env: str,
 ) -> subprocess.Popen[str]:
-    """``zoryx install`` as its own process, running on the target environment's interpreter."""
+    """``zoryx install`` (or ``command_name``) as its own process, on the target environment's
+    interpreter."""
     environ = pip_env()
     environ.update(
         {
@@ -345,7 +354,8 @@ def start_cli_install(
             **env,
         }
     )
-    command = [str(target.python), "-m", "zoryx_core.cli", "install", request, "--accept-terms"]
+    command = [str(target.python), "-m", "zoryx_core.cli", command_name, request]
+    command += ["--accept-terms"] if command_name == "install" else []
     command += ["--catalog-url", catalog_url, "--index-url", index_url, "--data-dir", str(data)]
     return subprocess.Popen(
         command,
@@ -430,6 +440,48 @@ async def test_an_upgrade_killed_while_pip_runs_is_undone_at_the_next_start(
     )
     assert_unchanged(target_env, before)
     assert target_env.run("-c", code).stdout.strip() == "0.1.0"
+
+
+async def test_an_uninstall_killed_while_pip_runs_is_undone_at_the_next_start(
+    hostile_server: StaticServer,
+    hostile_index: PackageIndex,
+    hostile_wheels: Wheels,
+    target_env: TargetEnv,
+    tmp_path: Path,
+) -> None:
+    """``zoryx uninstall`` killed once pip is removing the plugin: the next start puts every file
+    back (the plugin's files were backed up first), or, when pip had already finished, completes
+    the removal; either way it says which."""
+    preinstall(target_env, hostile_wheels, "zoryx-mkt-greeter==0.1.0")
+    url = hostile_server.publish(catalog_of(hostile_server, hostile_wheels, ("zoryx-mkt-greeter", "0.1.0")))
+    data, temp = tmp_path / "data", tmp_path / "temp"
+    temp.mkdir()
+    before = env_state(target_env)
+    process = start_cli_install(
+        target_env, data, url, hostile_index.simple_url, "zoryx-mkt-greeter", temp, command_name="uninstall"
+    )
+    entry = await asyncio.to_thread(
+        kill_when, process, data, lambda e: e["operation"] == "uninstall" and bool(e["pip_pid"])
+    )
+    await asyncio.to_thread(wait_gone, int(entry["pip_pid"]))
+
+    async with MarketplaceClient(options_for(data, url, hostile_index.simple_url)) as client:
+        recovered = await Installer(client, python=target_env.python).recover()
+    assert recovered is not None
+    assert work_left(data) == [] and list(temp.iterdir()) == []
+    if recovered.outcome is RecoveryOutcome.FINISHED:  # pip was done before the kill landed
+        assert "zoryx-mkt-greeter" not in target_env.installed()
+        assert recovered.describe() == (
+            "an interrupted uninstall of zoryx-mkt-greeter 0.1.0 was finished: "
+            "zoryx-mkt-greeter is no longer installed"
+        )
+        return
+    assert recovered.outcome is RecoveryOutcome.UNDONE
+    assert recovered.describe() == (
+        "an interrupted uninstall of zoryx-mkt-greeter 0.1.0 was undone: the environment is as it was "
+        "before (zoryx-mkt-greeter 0.1.0 is back)"
+    )
+    assert_unchanged(target_env, before)
 
 
 async def test_an_install_killed_after_pip_is_finished_at_the_next_start(
