@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
 import shutil
 import statistics
 import sys
@@ -44,6 +43,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import callgrind
 from bench_env import (
     bytecode_note,
     default_settings,
@@ -59,7 +59,6 @@ from zoryx_core.testing import DiscordEmulator
 
 CHAT_LINE = "hello there, just chatting"
 GOAL_CHAT_RATIO = 1.05  # message_cost.py's goal for a message that is no command
-TOTALS = re.compile(rb"^totals:\s*(\d+)", re.MULTILINE)
 
 
 @dataclass
@@ -75,54 +74,9 @@ class Count:
     instructions_per_chat_line: float = 0.0  # a message that is no command
 
 
-async def control(pid: int, *arguments: str) -> None:
-    proc = await asyncio.create_subprocess_exec(
-        "callgrind_control",
-        *arguments,
-        str(pid),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, err = await proc.communicate()
-    if proc.returncode:
-        raise RuntimeError(f"callgrind_control {' '.join(arguments)} {pid} failed: {err.decode().strip()}")
-
-
-def dumps_in(folder: Path) -> set[Path]:
-    return {path for path in folder.iterdir() if path.stat().st_size > 0}
-
-
-def total_in(dump: Path) -> int | None:
-    match = TOTALS.search(dump.read_bytes())
-    return int(match[1]) if match else None
-
-
-async def dump_total(pid: int, folder: Path) -> int:
-    """Dump the counters (which zeroes them) and return the instructions in the new dump."""
-    before = dumps_in(folder)
-    await control(pid, "--dump")
-    for _ in range(600):
-        new = dumps_in(folder) - before
-        if new:
-            await asyncio.sleep(0.2)  # written in one go, but give it the time to finish
-            total = total_in(new.pop())
-            if total is not None:
-                return total
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"callgrind wrote no dump for pid {pid} in {folder}")
-
-
 async def count_once(kind: str, index: int, args: argparse.Namespace) -> Count:
     folder = Path(tempfile.mkdtemp(prefix="zoryx-callgrind-"))
     try:
-        launcher = [
-            "valgrind",
-            "--tool=callgrind",
-            "-q",
-            "--instr-atstart=no",
-            "--collect-jumps=no",
-            f"--callgrind-out-file={folder}/callgrind.out.%p",
-        ]
         async with DiscordEmulator() as emu:
             user = emu.create_user("pinger")
             senders = [
@@ -133,24 +87,28 @@ async def count_once(kind: str, index: int, args: argparse.Namespace) -> Count:
             script = ZORYX_SCRIPT if kind == "zoryx" else BARE_SCRIPT
             extra = ["--guild-ready-timeout", "0.05"]
             extra += ["--members-intent"] if kind == "bare" else ["--hook-style", "sync", "--members-intent"]
-            proc, _ = await start_child(emu, script, extra, args.ready_timeout, launcher)
+            proc, _ = await start_child(
+                emu, script, extra, args.ready_timeout, callgrind.launcher(folder, "bot")
+            )
             try:
                 _, errors = await load.run(args.warmup)
                 if errors:
                     raise RuntimeError(f"{kind}: {errors} of {args.warmup} warm-up pings unanswered")
-                await dump_total(proc.pid, folder)  # start-up and warm-up were not collected: empty
-                await control(proc.pid, "--instr=on")
+                await callgrind.dumped_total(
+                    proc.pid, folder, "bot"
+                )  # start-up and warm-up were not collected: empty
+                await callgrind.control(proc.pid, "--instr=on")
                 started = time.perf_counter()
                 await asyncio.sleep(args.idle)
-                await control(proc.pid, "--instr=off")
+                await callgrind.control(proc.pid, "--instr=off")
                 idle_window = time.perf_counter() - started
-                idle = await dump_total(proc.pid, folder)
-                await control(proc.pid, "--instr=on")
+                idle = await callgrind.dumped_total(proc.pid, folder, "bot")
+                await callgrind.control(proc.pid, "--instr=on")
                 started = time.perf_counter()
                 _, errors = await load.run(args.messages)
-                await control(proc.pid, "--instr=off")
+                await callgrind.control(proc.pid, "--instr=off")
                 window = time.perf_counter() - started
-                loaded = await dump_total(proc.pid, folder)
+                loaded = await callgrind.dumped_total(proc.pid, folder, "bot")
                 if errors:
                     raise RuntimeError(f"{kind}: {errors} of {args.messages} pings unanswered")
                 chat, chat_window = 0, 0.0
@@ -158,14 +116,14 @@ async def count_once(kind: str, index: int, args: argparse.Namespace) -> Count:
                     # chat lines from the senders in turn, then one ping whose pong proves the bot
                     # has handled every line (one channel: the gateway keeps the order)
                     channel = emu.channel_named(guild, "bench")
-                    await control(proc.pid, "--instr=on")
+                    await callgrind.control(proc.pid, "--instr=on")
                     started = time.perf_counter()
                     for number in range(args.chat):
                         await emu.send_message(channel, senders[number % len(senders)], CHAT_LINE)
                     _, errors = await load.run(1)
-                    await control(proc.pid, "--instr=off")
+                    await callgrind.control(proc.pid, "--instr=off")
                     chat_window = time.perf_counter() - started
-                    chat = await dump_total(proc.pid, folder)
+                    chat = await callgrind.dumped_total(proc.pid, folder, "bot")
                     if errors:
                         raise RuntimeError(f"{kind}: the ping after the chat lines went unanswered")
             finally:
@@ -238,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     raw_args = sys.argv[1:] if argv is None else argv
     args = parse_args(raw_args)
     ensure_framework_plugins(__file__, raw_args, use_bench_venv=not args.no_bench_venv)
-    if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
+    if not callgrind.available():
         print("command_instructions: needs valgrind and callgrind_control on PATH (apt install valgrind)")
         return 2
     if not args.json:

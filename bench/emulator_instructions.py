@@ -22,53 +22,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
-import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+import callgrind
 from ping_roundtrip import Load, start_bot_process, stop_bot_process
 
 from zoryx_core.testing import DiscordEmulator
 
 UNDER_VALGRIND = "ZORYX_BENCH_UNDER_CALLGRIND"
-TOTALS = re.compile(rb"^totals:\s*(\d+)", re.MULTILINE)
 TARGET_RATIO = 0.5
-
-
-def callgrind(out_folder: Path, name: str) -> list[str]:
-    return [
-        "valgrind",
-        "--tool=callgrind",
-        "-q",
-        "--instr-atstart=no",
-        "--collect-jumps=no",
-        f"--callgrind-out-file={out_folder}/{name}.%p",
-    ]
-
-
-def control(pid: int, *arguments: str) -> None:
-    subprocess.run(["callgrind_control", *arguments, str(pid)], check=True, stdout=subprocess.DEVNULL)
-
-
-def dumps(folder: Path, name: str) -> set[Path]:
-    return {path for path in folder.glob(f"{name}.*") if path.stat().st_size > 0}
-
-
-async def dumped_total(pid: int, folder: Path, name: str) -> int:
-    before = await asyncio.to_thread(dumps, folder, name)
-    await asyncio.to_thread(control, pid, "--dump")
-    for _ in range(600):
-        new = await asyncio.to_thread(dumps, folder, name)
-        if new - before:
-            await asyncio.sleep(0.5)  # let callgrind finish writing it
-            match = TOTALS.search((new - before).pop().read_bytes())
-            if match:
-                return int(match[1])
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"callgrind wrote no dump for pid {pid}")
 
 
 async def measure(args: argparse.Namespace, folder: Path) -> tuple[int, int]:
@@ -79,18 +44,19 @@ async def measure(args: argparse.Namespace, folder: Path) -> tuple[int, int]:
         guild = emu.create_guild("Bench", text_channels=names, members=users)
         pairs = [(user, emu.channel_named(guild, name)) for user, name in zip(users, names, strict=True)]
         load = Load(emu, pairs, timeout=120.0)
-        bot = await start_bot_process(emu, 600.0, launcher=callgrind(folder, "bot"))
+        bot = await start_bot_process(emu, 600.0, launcher=callgrind.launcher(folder, "bot"))
         try:
             await load.run(args.warmup)
             me = os.getpid()
-            await asyncio.to_thread(control, bot.pid, "--instr=on")
-            await asyncio.to_thread(control, me, "--instr=on")
+            await callgrind.control(bot.pid, "--instr=on")
+            await callgrind.control(me, "--instr=on")
             _, errors = await load.run(args.messages)
-            await asyncio.to_thread(control, me, "--instr=off")
-            await asyncio.to_thread(control, bot.pid, "--instr=off")
+            await callgrind.control(me, "--instr=off")
+            await callgrind.control(bot.pid, "--instr=off")
             if errors:
                 raise RuntimeError(f"{errors} of {args.messages} pings unanswered")
-            return await dumped_total(me, folder, "emulator"), await dumped_total(bot.pid, folder, "bot")
+            emulator = await callgrind.dumped_total(me, folder, "emulator")
+            return emulator, await callgrind.dumped_total(bot.pid, folder, "bot")
         finally:
             await stop_bot_process(bot)
 
@@ -104,14 +70,14 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=32, help="pings in flight (32)")
     parser.add_argument("--no-compress", action="store_true", help="gateway sends plain text frames")
     args = parser.parse_args()
-    if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
+    if not callgrind.available():
         print("emulator_instructions: needs valgrind and callgrind_control on PATH (apt install valgrind)")
         return 2
     folder = Path(os.environ.get(UNDER_VALGRIND, ""))
     if not os.environ.get(UNDER_VALGRIND):
         with tempfile.TemporaryDirectory(prefix="zoryx-callgrind-") as temporary:
             env = {**os.environ, UNDER_VALGRIND: temporary}
-            command = [*callgrind(Path(temporary), "emulator"), sys.executable, *sys.argv]
+            command = [*callgrind.launcher(Path(temporary), "emulator"), sys.executable, *sys.argv]
             return subprocess.run(command, env=env, check=False).returncode
     emulator, bot = asyncio.run(measure(args, folder))
     ratio = emulator / bot

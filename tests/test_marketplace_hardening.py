@@ -33,6 +33,7 @@ from marketplace_client import (
     MarketplaceClient,
     MarketplaceOptions,
     RecoveryOutcome,
+    RecoveryReport,
     audit_wheel,
     owned_files,
 )
@@ -393,6 +394,21 @@ def wait_gone(pid: int) -> None:
     assert not Path(f"/proc/{pid}").exists(), f"pip {pid} outlived the killed install"
 
 
+async def recover_cleanly(
+    target: TargetEnv, data: Path, temp: Path, catalog_url: str, index_url: str
+) -> RecoveryReport:
+    """What the next start does after a kill: recover, and leave no working files anywhere."""
+    async with MarketplaceClient(options_for(data, catalog_url, index_url)) as client:
+        recovered = await Installer(client, python=target.python).recover()
+    assert recovered is not None
+    assert_no_leftovers(data, temp)
+    return recovered
+
+
+def assert_no_leftovers(data: Path, temp: Path) -> None:
+    assert work_left(data) == [] and list(temp.iterdir()) == []
+
+
 @pytest.mark.parametrize("moment", ["pip-started", "files-written"])
 async def test_an_upgrade_killed_while_pip_runs_is_undone_at_the_next_start(
     hostile_server: StaticServer,
@@ -424,10 +440,7 @@ async def test_an_upgrade_killed_while_pip_runs_is_undone_at_the_next_start(
     if entry["pip_pid"]:
         await asyncio.to_thread(wait_gone, int(entry["pip_pid"]))  # pip dies with its parent
 
-    async with MarketplaceClient(options_for(data, url, hostile_index.simple_url)) as client:
-        recovered = await Installer(client, python=target_env.python).recover()
-    assert recovered is not None
-    assert work_left(data) == [] and list(temp.iterdir()) == []
+    recovered = await recover_cleanly(target_env, data, temp, url, hostile_index.simple_url)
     code = "import zoryx_mkt_greeter; print(zoryx_mkt_greeter.VERSION)"
     if entry["phase"] == "installed":  # the kill came after pip and pip check: finished
         assert recovered.outcome is RecoveryOutcome.FINISHED
@@ -465,10 +478,7 @@ async def test_an_uninstall_killed_while_pip_runs_is_undone_at_the_next_start(
     )
     await asyncio.to_thread(wait_gone, int(entry["pip_pid"]))
 
-    async with MarketplaceClient(options_for(data, url, hostile_index.simple_url)) as client:
-        recovered = await Installer(client, python=target_env.python).recover()
-    assert recovered is not None
-    assert work_left(data) == [] and list(temp.iterdir()) == []
+    recovered = await recover_cleanly(target_env, data, temp, url, hostile_index.simple_url)
     if recovered.outcome is RecoveryOutcome.FINISHED:  # pip was done before the kill landed
         assert "zoryx-mkt-greeter" not in target_env.installed()
         assert recovered.describe() == (

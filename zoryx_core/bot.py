@@ -386,8 +386,7 @@ class ZoryxBot(commands.AutoShardedBot):
 
     async def on_message(self, message: discord.Message, /) -> None:
         guild = message.guild
-        # discord.py's Guild.shard_id, without a property call per message
-        self.metrics.message_seen((guild.id >> 22) % (self.shard_count or 1) if guild is not None else 0)
+        self.metrics.message_seen(guild.shard_id if guild is not None else 0)
         await self.process_commands(message)
 
     def command_event(
@@ -436,7 +435,7 @@ class ZoryxBot(commands.AutoShardedBot):
     def _command_completed(self, ctx: commands.Context[Any]) -> None:
         if ctx.command is not None:
             guild = ctx.message.guild
-            shard_id = (guild.id >> 22) % (self.shard_count or 1) if guild is not None else 0
+            shard_id = guild.shard_id if guild is not None else 0
             self.metrics.command_ran(_command_info(ctx.command)[0], shard_id)
         mode = self.plugins.hooks.mode("zoryx_command_executed")
         if mode != "none":

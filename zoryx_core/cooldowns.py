@@ -56,21 +56,16 @@ class PerUserCooldown(commands.CooldownMapping[Any]):
         clone._cache = {key: bucket.copy() for key, bucket in self._cache.items()}
         return clone
 
-    def _verify_cache_integrity(self, current: float | None = None) -> None:
-        now = current or time.time()
-        if now < self._next_sweep:
-            return
-        self._next_sweep = now + self._per
-        super()._verify_cache_integrity(now)
-
     def get_bucket(self, message: Any, current: float | None = None) -> commands.Cooldown | None:
         """The user's own bucket (``message`` is the context discord.py passes), or ``None`` for
         an exempt user. Keyed by user id, as discord.py's ``BucketType.user`` keys it."""
         user_id = message.author.id
         if self._is_exempt(user_id):
             return None
-        if (current or time.time()) >= self._next_sweep:
-            self._verify_cache_integrity(current)
+        now = current or time.time()
+        if now >= self._next_sweep:  # discord.py's sweep of buckets unused for a whole period
+            self._next_sweep = now + self._per
+            self._verify_cache_integrity(now)
         bucket = self._cache.get(user_id)
         if bucket is None:
             template = self._cooldown

@@ -153,10 +153,8 @@ class HookRunner:
         impls = self._order(hook)[0]
         if not impls:
             return
-        perf_counter = time.perf_counter
-        stats = self.stats
         for impl in impls:
-            started = perf_counter()
+            started = time.perf_counter()
             try:
                 value = impl.function(*[kwargs[name] for name in impl.argnames])
                 if value is not None and inspect.isawaitable(value):
@@ -166,15 +164,12 @@ class HookRunner:
             except Exception as error:
                 failed = HookCall(impl.plugin_name, hook)
                 self._failed(failed, error)
-                failed.duration = perf_counter() - started
+                failed.duration = time.perf_counter() - started
                 self._account(failed)
                 continue
-            key = (impl.plugin_name, hook)
-            entry = stats.get(key)
-            if entry is None:
-                entry = stats[key] = HookStats()
-            entry.calls += 1
-            entry.total_time += perf_counter() - started
+            stats = self._stats_of(impl.plugin_name, hook)
+            stats.calls += 1
+            stats.total_time += time.perf_counter() - started
 
     async def _call_one(
         self, impl: pluggy.HookImpl, hook: str, kwargs: dict[str, Any], limit: float
@@ -209,11 +204,14 @@ class HookRunner:
             "plugin %s: hook %s raised %s\n%s", result.plugin, result.hook, result.error, result.traceback
         )
 
-    def _account(self, result: HookCall) -> None:
-        key = (result.plugin, result.hook)
-        stats = self.stats.get(key)
+    def _stats_of(self, plugin: str, hook: str) -> HookStats:
+        stats = self.stats.get((plugin, hook))
         if stats is None:
-            stats = self.stats[key] = HookStats()
+            stats = self.stats[(plugin, hook)] = HookStats()
+        return stats
+
+    def _account(self, result: HookCall) -> None:
+        stats = self._stats_of(result.plugin, result.hook)
         stats.calls += 1
         stats.total_time += result.duration
         if result.timed_out:

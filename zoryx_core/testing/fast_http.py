@@ -299,32 +299,26 @@ def _json_error(status: int, message: str) -> web.Response:
 _SKIPPED_HEADERS = frozenset({"content-length", "connection"})
 
 
-def _serialize_json(answer: JsonAnswer, keep_alive: bool) -> bytes:
-    """A route's JSON answer, the common case: headers the emulator set itself, a body."""
-    status = answer.status
-    body = answer.body
-    head = "".join([f"{name}: {value}\r\n" for name, value in answer.headers.items()])
+def _serialize(response: web.StreamResponse | JsonAnswer, keep_alive: bool) -> bytes:
+    status = response.status
+    if isinstance(response, JsonAnswer):  # the common case: only headers the emulator set itself
+        body = response.body
+        headers = "".join([f"{name}: {value}\r\n" for name, value in response.headers.items()])
+    else:
+        raw = response.body if isinstance(response, web.Response) and status != 204 else b""
+        body = raw if isinstance(raw, bytes) else bytes(raw or b"")  # type: ignore[arg-type]
+        headers = "".join(
+            [
+                f"{name}: {value}\r\n"
+                for name, value in response.headers.items()
+                if name.lower() not in _SKIPPED_HEADERS
+            ]
+        )
+    length = "" if status == 204 else f"Content-Length: {len(body)}\r\n"
     return (
-        f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}\r\n{head}Content-Length: {len(body)}\r\n"
+        f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}\r\n{headers}{length}"
         f"Connection: {'keep-alive' if keep_alive else 'close'}\r\n\r\n"
     ).encode("latin-1") + body
-
-
-def _serialize(response: web.StreamResponse | JsonAnswer, keep_alive: bool) -> bytes:
-    if isinstance(response, JsonAnswer):
-        return _serialize_json(response, keep_alive)
-    body = response.body if isinstance(response, web.Response) else b""
-    if not isinstance(body, bytes):
-        body = bytes(body or b"")  # type: ignore[arg-type]
-    status = response.status
-    lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}"]
-    for name, value in response.headers.items():
-        if name.lower() not in _SKIPPED_HEADERS:
-            lines.append(f"{name}: {value}")
-    if status != 204:
-        lines.append(f"Content-Length: {len(body)}")
-    lines.append("Connection: keep-alive" if keep_alive else "Connection: close")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body if status != 204 else b"")
 
 
 def _log_failure(error: BaseException) -> None:
