@@ -547,15 +547,7 @@ class Installer:
                 still = after.dists[key].version
                 raise _Failure(Step.UNINSTALL, f"pip succeeded but {still} is still visible")
         except _Failure as failure:
-            rollback_error = await self._rollback(entry, backup, progress)
-            raise InstallError(
-                failure.step,
-                failure.reason,
-                name=key,
-                version=record.version,
-                restored=rollback_error is None,
-                rollback_error=rollback_error,
-            ) from None
+            raise await self._rolled_back(entry, backup, progress, failure.step, failure.reason) from None
         except BaseException:
             await self._rollback(entry, backup, progress)
             raise
@@ -718,30 +710,34 @@ class Installer:
             if finish is not None:
                 await finish(after)
         except _Failure as failure:
-            rollback_error = await self._rollback(entry, backup, progress)
-            raise InstallError(
-                failure.step,
-                failure.reason,
-                name=name,
-                version=version,
-                restored=rollback_error is None,
-                rollback_error=rollback_error,
-            ) from None
+            raise await self._rolled_back(entry, backup, progress, failure.step, failure.reason) from None
         except Exception as error:
-            rollback_error = await self._rollback(entry, backup, progress)
-            raise InstallError(
-                Step.INSTALL if entry.phase is Phase.INSTALLING else Step.ACTIVATE,
-                _describe(error),
-                name=name,
-                version=version,
-                restored=rollback_error is None,
-                rollback_error=rollback_error,
-            ) from None
+            step = Step.INSTALL if entry.phase is Phase.INSTALLING else Step.ACTIVATE
+            raise await self._rolled_back(entry, backup, progress, step, _describe(error)) from None
         except BaseException:
             await self._rollback(entry, backup, progress)
             raise
         await asyncio.to_thread(self._journal.clear)
         return after, before.changes_to(after)
+
+    async def _rolled_back(
+        self,
+        entry: JournalEntry,
+        backup: Backup,
+        progress: ProgressCallback | None,
+        step: InstallStep,
+        reason: str,
+    ) -> InstallError:
+        """Roll ``entry`` back; the error to raise for the failure, saying whether it was undone."""
+        rollback_error = await self._rollback(entry, backup, progress)
+        return InstallError(
+            step,
+            reason,
+            name=entry.name,
+            version=entry.version,
+            restored=rollback_error is None,
+            rollback_error=rollback_error,
+        )
 
     async def _rollback(
         self, entry: JournalEntry, backup: Backup, progress: ProgressCallback | None
