@@ -12,20 +12,32 @@ shift
 root=$(cd "$(dirname "$0")/.." && pwd)
 available=$(cd "$root/plugins" && ls -d zoryx-*/ | tr -d / | tr '\n' ' ')
 [ $# -gt 0 ] || set -- $available
-sources="$root"
 for plugin in "$@"; do
     if [ ! -f "$root/plugins/$plugin/pyproject.toml" ]; then
         echo "$0: no plugin '$plugin' in plugins/ (there are: $available)" >&2
         exit 2
     fi
-    sources="$sources $root/plugins/$plugin"
+done
+# pip builds a local project in its own folder (build/, *.egg-info): build copies instead, so the
+# checkout is left as it was and two builds at once cannot trip over each other's files.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+copy() {  # copy SOURCE to $work/NAME: no hidden entries (.git, virtual environments), no build output
+    mkdir -p "$work/$2"
+    (cd "$1" && tar -cf - --exclude='./.*' --exclude=./plugins --exclude=build --exclude='*.egg-info' \
+        --exclude=__pycache__ .) | (cd "$work/$2" && tar -xf -)
+}
+copy "$root" zoryx-core
+sources="$work/zoryx-core"
+for plugin in "$@"; do
+    copy "$root/plugins/$plugin" "$plugin"
+    sources="$sources $work/$plugin"
 done
 # One build environment for every project (pip's build isolation would make one per project).
-build_env=$(mktemp -d)
-trap 'rm -rf "$build_env"' EXIT
+build_env="$work/build-env"
 "${PYTHON:-python3}" -m venv "$build_env"
 "$build_env/bin/python" -m pip install --quiet --disable-pip-version-check "setuptools>=77"
-# shellcheck disable=SC2086  # one word per source folder; the checkout's path has no spaces
+# shellcheck disable=SC2086  # one word per source folder; the temporary folder's path has no spaces
 "$build_env/bin/python" -m pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation \
     --wheel-dir "$out" $sources
 ls "$out"
