@@ -24,9 +24,10 @@ from .context import PluginContext, no_plugin
 from .contributions import HealthResult
 from .hooks import HookCall, HookRunner
 from .loader import drop_bytecode, import_plugin, module_root, purge_modules, restore_modules
-from .metadata import PluginSpec, discover
+from .manager import ZoryxPluginManager
+from .metadata import PluginSpec, discover, scan_distributions
 from .outcome import PluginOutcome, PluginStatus
-from .resolution import Selection, resolve, unmet
+from .resolution import InstalledVersions, Selection, resolve, unmet
 from .stray_tasks import describe_task, module_loops, started_by, still_running_code_of
 
 if TYPE_CHECKING:
@@ -54,9 +55,9 @@ class HostOptions:
     hook_timeout: float = 10.0
     data_root: Path = Path("data")
     builtins: Sequence[tuple[str, str, str]] = ()
+    """The core's built-in plugins as ``(name, module, summary)``."""
     heap: HeapFreezer = field(default_factory=lambda: HeapFreezer(False))
     """Frozen again once plugins are loaded; thawed and collected after one is unloaded."""
-    """The core's built-in plugins as ``(name, module, summary)``."""
 
 
 class PluginHost:
@@ -66,7 +67,7 @@ class PluginHost:
         self.bot = bot
         self.options = options
         self.core_version = core_version
-        self.manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+        self.manager = ZoryxPluginManager(hookspecs.PROJECT_NAME)
         self.manager.add_hookspecs(hookspecs)
         self.hooks = HookRunner(self.manager, lambda: self.options.hook_timeout)
         self.outcomes: dict[str, PluginOutcome] = {}
@@ -76,6 +77,7 @@ class PluginHost:
         """Exceptions raised by plugins' discord.py listeners, per (plugin, event)."""
         self.load_order: list[str] = []
         self._specs: dict[str, PluginSpec] = {}
+        self._versions = InstalledVersions()
         self._lock = asyncio.Lock()
 
     # --- queries ---------------------------------------------------------------------------------
@@ -124,12 +126,16 @@ class PluginHost:
     def discover(self) -> list[PluginSpec]:
         """Read installed distributions and extension files afresh."""
         importlib.invalidate_caches()
+        installed = scan_distributions(self.options.search_path)
         specs = discover(
             self.options.search_path,
             self.options.extensions_dir,
             builtins=self.options.builtins,
             core_version=self.core_version,
+            installed=installed,
         )
+        # Libraries are looked up on sys.path: the same scan unless plugins come from elsewhere.
+        self._versions = InstalledVersions(installed if self.options.search_path is None else None)
         self._specs = {spec.name: spec for spec in specs}
         return specs
 
@@ -139,7 +145,7 @@ class PluginHost:
         """Discover, resolve and load every selected plugin in dependency order."""
         async with self._lock:
             specs = await asyncio.to_thread(self.discover)
-            resolution = resolve(specs, self.options.selection, self.core_version)
+            resolution = resolve(specs, self.options.selection, self.core_version, self._versions)
             for spec in specs:
                 if spec.name in resolution.failed:
                     self._set(PluginOutcome(spec, PluginStatus.FAILED, resolution.failed[spec.name]))
@@ -176,7 +182,7 @@ class PluginHost:
             if spec.problem:
                 return self._set(PluginOutcome(spec, PluginStatus.FAILED, spec.problem))
             selection = self.options.selection if respect_selection else Selection()
-            resolution = resolve([spec], selection, self.core_version)
+            resolution = resolve([spec], selection, self.core_version, self._versions)
             if spec.name in resolution.skipped:
                 return self._set(PluginOutcome(spec, PluginStatus.SKIPPED, resolution.skipped[spec.name]))
             if reason := self._dependency_problem(spec):

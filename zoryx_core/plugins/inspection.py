@@ -14,9 +14,10 @@ from packaging.utils import canonicalize_name
 from .. import hookspecs
 from .hooks import HookRunner
 from .loader import import_plugin
-from .metadata import PluginSpec, discover
+from .manager import ZoryxPluginManager
+from .metadata import PluginSpec, discover, scan_distributions
 from .outcome import PluginOutcome, PluginStatus
-from .resolution import Selection, resolve
+from .resolution import InstalledVersions, Selection, resolve
 
 __all__ = ["REGISTER_HOOK", "Inspection", "inspect_plugins"]
 
@@ -75,10 +76,11 @@ def inspect_plugins(
     builtins: Sequence[tuple[str, str, str]] = (),
 ) -> Inspection:
     """Discover, resolve and import plugins (no set-up) to report what would load."""
-    manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    manager = ZoryxPluginManager(hookspecs.PROJECT_NAME)
     manager.add_hookspecs(hookspecs)
-    specs = discover(None, extensions_dir, builtins=builtins, core_version=core_version)
-    resolution = resolve(specs, selection, core_version)
+    installed = scan_distributions()
+    specs = discover(None, extensions_dir, builtins=builtins, core_version=core_version, installed=installed)
+    resolution = resolve(specs, selection, core_version, InstalledVersions(installed))
     outcomes: dict[str, PluginOutcome] = {}
     for spec in specs:
         if spec.name in resolution.failed:

@@ -18,12 +18,17 @@ __all__ = [
     "CORE_DISTRIBUTION",
     "ENTRY_POINT_GROUP",
     "EXTENSION_PACKAGE",
+    "InstalledDistribution",
     "PluginSpec",
+    "core_metadata_field",
     "discover",
     "discover_builtins",
     "discover_distributions",
     "discover_extensions",
     "extension_name",
+    "metadata_headers",
+    "plugin_specs",
+    "scan_distributions",
 ]
 
 ENTRY_POINT_GROUP = "zoryx.plugins"
@@ -88,11 +93,13 @@ def discover(
     *,
     builtins: Sequence[tuple[str, str, str]] = (),
     core_version: str | None = None,
+    installed: Sequence[InstalledDistribution] | None = None,
 ) -> list[PluginSpec]:
     """All plugins: the core's built-in plugins (``(name, module, summary)``), distributions with
-    ``zoryx.plugins`` entry points on ``paths`` (default ``sys.path``), then extension files; a
-    name found twice is reported on the later one."""
-    specs = discover_builtins(builtins, core_version) + discover_distributions(paths)
+    ``zoryx.plugins`` entry points on ``paths`` (default ``sys.path``; ``installed``: a scan of
+    them already made), then extension files; a name found twice is reported on the later one."""
+    found = installed if installed is not None else scan_distributions(paths)
+    specs = discover_builtins(builtins, core_version) + plugin_specs(found)
     if extensions_dir is not None:
         taken = {spec.name for spec in specs}
         for spec in discover_extensions(extensions_dir):
@@ -129,35 +136,86 @@ def discover_extensions(directory: Path) -> list[PluginSpec]:
 
 def discover_distributions(paths: Sequence[str] | None = None) -> list[PluginSpec]:
     """Installed distributions declaring an entry point in the ``zoryx.plugins`` group."""
-    seen: set[str] = set()
+    return plugin_specs(scan_distributions(paths))
+
+
+def plugin_specs(installed: Iterable[InstalledDistribution]) -> list[PluginSpec]:
+    """The plugins among scanned distributions (see :func:`scan_distributions`)."""
     specs: list[PluginSpec] = []
+    for found in installed:
+        entry_points = [ep for ep in found.dist.entry_points if ep.group == ENTRY_POINT_GROUP]
+        if entry_points:
+            specs.append(_spec_from_distribution(found, entry_points))
+    plugin_names = {spec.name for spec in specs}
+    return [_with_plugin_requirements(spec, plugin_names) for spec in specs]
+
+
+@dataclass(frozen=True)
+class InstalledDistribution:
+    """One installed distribution and the headers of its core metadata."""
+
+    name: str
+    """Canonical name."""
+    dist: metadata.Distribution
+    headers: dict[str, list[str]]
+    """Header values by lower-case field name, in file order (fields such as Requires-Dist repeat)."""
+
+    def field(self, name: str) -> str | None:
+        """The first value of a field, or ``None`` when it is absent or empty."""
+        values = self.headers.get(name.lower())
+        return values[0] if values and values[0] else None
+
+    @property
+    def version(self) -> str | None:
+        return self.field("Version")
+
+
+def scan_distributions(paths: Sequence[str] | None = None) -> list[InstalledDistribution]:
+    """Every distribution on ``paths`` (default ``sys.path``), each name once (the first on the
+    path wins, as for imports), its metadata headers read once."""
+    seen: set[str] = set()
+    found: list[InstalledDistribution] = []
     dists = metadata.distributions(path=list(paths)) if paths is not None else metadata.distributions()
     for dist in dists:
-        raw_name = core_metadata_field(dist, "Name")
+        headers = metadata_headers(dist)
+        raw_name = (headers.get("name") or [""])[0]
         if not raw_name:
             continue
         name = canonicalize_name(raw_name)
         if name in seen:  # editable installs can appear twice; the first on the path wins
             continue
         seen.add(name)
-        entry_points = [ep for ep in dist.entry_points if ep.group == ENTRY_POINT_GROUP]
-        if entry_points:
-            specs.append(_spec_from_distribution(dist, name, entry_points))
-    plugin_names = {spec.name for spec in specs}
-    return [_with_plugin_requirements(spec, plugin_names) for spec in specs]
+        found.append(InstalledDistribution(name, dist, headers))
+    return found
+
+
+def metadata_headers(dist: metadata.Distribution) -> dict[str, list[str]]:
+    """The header fields of a distribution's core metadata (``METADATA``, or ``PKG-INFO`` for
+    older formats), read without the email parser behind ``Distribution.metadata`` (about 1 ms
+    per distribution, and discovery looks at every installed one). Keys are lower case; a
+    folded value keeps its continuation lines, joined by newlines."""
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    head = text.replace("\r\n", "\n").partition("\n\n")[0]  # the body follows a blank line
+    headers: dict[str, list[str]] = {}
+    last: list[str] | None = None
+    for line in head.split("\n"):
+        if line[:1] in (" ", "\t"):
+            if last:
+                last[-1] = f"{last[-1]}\n{line.strip()}"
+            continue
+        key, colon, value = line.partition(":")
+        if not colon:
+            last = None
+            continue
+        last = headers.setdefault(key.strip().lower(), [])
+        last.append(value.strip())
+    return headers
 
 
 def core_metadata_field(dist: metadata.Distribution, field: str) -> str | None:
-    """A one-line field (``Name``, ``Version``) of a distribution's core metadata, read from its
-    headers without the email parser behind ``Distribution.metadata`` (about 1 ms per
-    distribution, and discovery looks at every installed one)."""
-    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
-    headers = text.replace("\r\n", "\n").partition("\n\n")[0]  # the body follows a blank line
-    prefix = field.lower() + ":"
-    for line in headers.split("\n"):
-        if line[: len(prefix)].lower() == prefix:
-            return line[len(prefix) :].strip() or None
-    return None
+    """A one-line field (``Name``, ``Version``) of a distribution's core metadata."""
+    values = metadata_headers(dist).get(field.lower())
+    return values[0] if values and values[0] else None
 
 
 def _with_plugin_requirements(spec: PluginSpec, plugin_names: set[str]) -> PluginSpec:
@@ -166,9 +224,9 @@ def _with_plugin_requirements(spec: PluginSpec, plugin_names: set[str]) -> Plugi
 
 
 def _spec_from_distribution(
-    dist: metadata.Distribution, name: str, entry_points: Sequence[metadata.EntryPoint]
+    found: InstalledDistribution, entry_points: Sequence[metadata.EntryPoint]
 ) -> PluginSpec:
-    meta = dist.metadata
+    name = found.name
     problems: list[str] = []
     if len(entry_points) > 1:
         problems.append(f"declares {len(entry_points)} entry points in {ENTRY_POINT_GROUP}; one is allowed")
@@ -180,21 +238,28 @@ def _spec_from_distribution(
         )
     if entry_point.attr:
         problems.append(f"entry point {entry_point.value!r} must name a module, not an attribute")
-    requirements, bad = _parse_requirements(dist.requires or ())
+    requirements, bad = _parse_requirements(_requirement_lines(found))
     problems.extend(f"unparseable Requires-Dist {text!r}: {error}" for text, error in bad)
-    editable, source = _editable_source(dist)
+    editable, source = _editable_source(found.dist)
     return PluginSpec(
         name=name,
         kind="distribution",
         module=entry_point.module,
-        version=meta["Version"],
-        summary=meta["Summary"] or "",
-        author=_author(meta),
+        version=found.version,
+        summary=found.field("Summary") or "",
+        author=_author(found),
         requirements=tuple(requirements),
         path=source,
         editable=editable,
         problem="; ".join(problems) or None,
     )
+
+
+def _requirement_lines(found: InstalledDistribution) -> Sequence[str]:
+    """``Requires-Dist`` of the metadata; an egg-info install keeps them in requires.txt."""
+    if "requires-dist" in found.headers or found.dist.read_text("requires.txt") is None:
+        return found.headers.get("requires-dist", [])
+    return found.dist.requires or ()
 
 
 def _parse_requirements(lines: Iterable[str]) -> tuple[list[Requirement], list[tuple[str, str]]]:
@@ -211,12 +276,12 @@ def _parse_requirements(lines: Iterable[str]) -> tuple[list[Requirement], list[t
     return active, bad
 
 
-def _author(meta: metadata.PackageMetadata) -> str:
-    author = meta["Author"]
+def _author(found: InstalledDistribution) -> str:
+    author = found.field("Author")
     if author:
-        return str(author)
-    email = meta["Author-email"] or ""
-    names = [part.split("<", 1)[0].strip().strip('"') for part in str(email).split(",")]
+        return author
+    email = found.field("Author-email") or ""
+    names = [part.split("<", 1)[0].strip().strip('"') for part in email.split(",")]
     return ", ".join(name for name in names if name)
 
 

@@ -11,9 +11,9 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from .metadata import PluginSpec, core_metadata_field
+from .metadata import InstalledDistribution, PluginSpec, core_metadata_field, scan_distributions
 
-__all__ = ["Resolution", "Selection", "installed_version", "resolve", "unmet"]
+__all__ = ["InstalledVersions", "Resolution", "Selection", "installed_version", "resolve", "unmet"]
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,26 @@ def installed_version(name: str) -> str | None:
     except metadata.PackageNotFoundError:
         return None
     return core_metadata_field(dist, "Version") or dist.version
+
+
+class InstalledVersions:
+    """The installed version of each distribution on ``sys.path``, from one scan: a resolution
+    asks for many (every library requirement of every plugin), and each
+    :func:`installed_version` searches the whole path again."""
+
+    def __init__(self, installed: Iterable[InstalledDistribution] | None = None) -> None:
+        """``installed``: a scan of ``sys.path`` already made; without it, one is made when first
+        asked."""
+        self._versions = None if installed is None else self._index(installed)
+
+    @staticmethod
+    def _index(installed: Iterable[InstalledDistribution]) -> dict[str, str | None]:
+        return {found.name: found.version for found in installed}
+
+    def __call__(self, name: str) -> str | None:
+        if self._versions is None:
+            self._versions = self._index(scan_distributions())
+        return self._versions.get(canonicalize_name(name))
 
 
 def unmet(req: Requirement, version: str | None) -> str | None:
