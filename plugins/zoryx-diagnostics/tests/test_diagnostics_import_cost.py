@@ -1,6 +1,6 @@
 """Loading zoryx-diagnostics stays cheap: the report embeds and pages are imported by the commands that
-show them. A module-level import that brings one back fails here (each check runs in a fresh
-interpreter)."""
+show them, and psutil (~10 ms) by the first CPU reading, once the bot is ready. A module-level import
+that brings one back fails here (each check runs in a fresh interpreter)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from zoryx_core.testing.import_cost import modules_after_start
 DEFERRED = frozenset(
     {
         "zoryx_diagnostics.render",
+        "psutil",
     }
 )
 """Imported when a command (or a rare path) first needs them, never by starting the plugin."""

@@ -65,7 +65,6 @@ def zoryx_settings() -> list[Setting]:
 async def zoryx_setup(bot: ZoryxBot, plugin: PluginContext) -> None:
     settings = DiagnosticsSettings.from_mapping(plugin.settings)
     service = Diagnostics(bot, settings, plugin.storage.json_path(REPORT_FILE))
-    await service.prepare()
     await bot.add_cog(DiagnosticsCog(service))
     service.start(plugin)
 

@@ -7,14 +7,16 @@ import platform
 import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import discord
-import psutil
 
 from zoryx_core import HealthResult, ZoryxBot
 from zoryx_core import __version__ as zoryx_version
 from zoryx_core.command_counts import count_commands
+
+if TYPE_CHECKING:
+    import psutil
 
 from .figures import (
     BotFigures,
@@ -40,6 +42,8 @@ T = TypeVar("T")
 
 
 def _safely(read: Callable[[], T]) -> T | None:
+    import psutil
+
     try:
         return read()
     except (psutil.Error, OSError):
@@ -48,7 +52,8 @@ def _safely(read: Callable[[], T]) -> T | None:
 
 class ProcessSampler:
     """CPU, memory and threads of this process and the machine. The methods block (they read
-    ``/proc`` or its equivalent): call them through ``asyncio.to_thread``."""
+    ``/proc`` or its equivalent, and the first one imports psutil): call them through
+    ``asyncio.to_thread``."""
 
     def __init__(self) -> None:
         self._process: psutil.Process | None = None
@@ -56,17 +61,23 @@ class ProcessSampler:
 
     def prime(self) -> None:
         """Start the CPU counters so that the first real sample measures something."""
+        import psutil
+
         with self._lock:
             process = self._cpu_process()
             _safely(lambda: process.cpu_percent(None))
             _safely(lambda: psutil.cpu_percent(None))
 
     def _cpu_process(self) -> psutil.Process:
+        import psutil
+
         if self._process is None:
             self._process = psutil.Process(os.getpid())
         return self._process
 
     def sample(self) -> SystemFigures:
+        import psutil
+
         with self._lock:
             process = self._cpu_process()
             with process.oneshot():

@@ -93,7 +93,8 @@ class Diagnostics:
 
     def start(self, plugin: PluginContext) -> None:
         """Start the lag sampler, the status checks and the periodic reports as the plugin's tasks
-        (cancelled when it is unloaded)."""
+        (cancelled when it is unloaded). The CPU counters are primed once the bot is ready, off the
+        start-up path (reading them loads psutil, ~10 ms)."""
         self.tasks = {
             "lag sampler": plugin.create_task(self.lag.run(), name="zoryx-diagnostics:lag"),
             "command counter": plugin.create_task(self._count_loop(), name="zoryx-diagnostics:count"),
@@ -108,6 +109,7 @@ class Diagnostics:
 
     async def _check_loop(self) -> None:
         await self.bot.wait_until_ready()
+        await self.prepare()
         while True:
             try:
                 await self.check()
