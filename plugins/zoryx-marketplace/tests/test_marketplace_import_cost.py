@@ -1,6 +1,7 @@
 """Loading zoryx-marketplace stays cheap: the installer (and the wheel audit, the catalog builder, the
-HTTP client under it) and the menu are imported when an operation or a command first needs them. A
-module-level import that brings one back fails here (each check runs in a fresh interpreter)."""
+HTTP client under it), the menu and the operations (with their embeds, prompts and result types) are
+imported when an operation or a command first needs them. A module-level import that brings one back
+fails here (each check runs in a fresh interpreter)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,13 @@ DEFERRED = frozenset(
         "marketplace_client.environment",
         "marketplace_client.http",
         "marketplace_client.installer",
+        "marketplace_client.results",
         "marketplace_client.wheel",
         "zoryx_marketplace.menu",
+        "zoryx_marketplace.operations",
+        "zoryx_marketplace.progress",
+        "zoryx_marketplace.prompts",
+        "zoryx_marketplace.render",
     }
 )
 """Imported when a command (or a rare path) first needs them, never by starting the plugin."""

@@ -22,16 +22,18 @@ from zoryx_core import PluginContext, Setting, ZoryxBot, hookimpl
 from zoryx_core.lazy_exports import lazy_exports
 
 from .cog import COG_NAME, MarketplaceCog
-from .operations import Operations
 from .service import SELF, MarketplaceService, find_service
 from .settings import SETTINGS, MarketplaceUiSettings
 from .terms import TERMS_KEY_PREFIX, TermsBook
 
 if TYPE_CHECKING:
     from .menu import PER_PAGE, MarketplaceMenu, SearchModal, open_menu
-else:  # the menu is imported when a command first opens it
+    from .operations import Operations
+else:  # the menu and the operations are imported when a command first needs them
     __getattr__, __dir__ = lazy_exports(
-        __name__, globals(), {".menu": ["PER_PAGE", "MarketplaceMenu", "SearchModal", "open_menu"]}
+        __name__,
+        globals(),
+        {".menu": ["PER_PAGE", "MarketplaceMenu", "SearchModal", "open_menu"], ".operations": ["Operations"]},
     )
 
 __all__ = [
@@ -61,7 +63,7 @@ def zoryx_settings() -> list[Setting]:
 async def zoryx_setup(bot: ZoryxBot, plugin: PluginContext) -> None:
     service = MarketplaceService.for_plugin(bot, plugin)
     service.attach()
-    await bot.add_cog(MarketplaceCog(service, Operations(service)))
+    await bot.add_cog(MarketplaceCog(service))
     service.start_recovery()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from discord import app_commands
 from discord.ext import commands
 
@@ -10,8 +12,10 @@ from zoryx_core import ZoryxBot, owner_only
 from zoryx_core.hybrid import hybrid_group
 from zoryx_core.ui import error_embed, success_embed
 
-from .operations import Operations
 from .service import MarketplaceService
+
+if TYPE_CHECKING:
+    from .operations import Operations
 
 __all__ = ["COG_NAME", "MarketplaceCog"]
 
@@ -21,9 +25,19 @@ COG_NAME = "Marketplace"
 class MarketplaceCog(commands.Cog, name=COG_NAME):
     """Browse and search the plugin marketplace; bot owners install, update and remove plugins."""
 
-    def __init__(self, service: MarketplaceService, operations: Operations) -> None:
+    def __init__(self, service: MarketplaceService, operations: Operations | None = None) -> None:
         self.service = service
-        self.operations = operations
+        self._operations = operations
+
+    @property
+    def operations(self) -> Operations:
+        """Install, update, uninstall and their replies: made (and imported, with the embeds,
+        prompts and result types they use) when a command first needs them."""
+        if self._operations is None:
+            from .operations import Operations
+
+            self._operations = Operations(self.service)
+        return self._operations
 
     @hybrid_group(name="marketplace", invoke_without_command=True, fallback="menu")
     async def marketplace(self, ctx: commands.Context[ZoryxBot]) -> None:

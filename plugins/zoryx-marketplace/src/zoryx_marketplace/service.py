@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from packaging.utils import canonicalize_name
 
-from marketplace_client import InstallError, Journal, MarketplaceOptions, RecoveryOutcome
+from marketplace_client import InstallError, Journal, MarketplaceOptions
 from zoryx_core import PluginStatus
 from zoryx_core.redact import redact_url
 
@@ -139,6 +139,8 @@ class MarketplaceService:
             return None
         if recovered is None:
             return None
+        from marketplace_client import RecoveryOutcome
+
         self.recovery = recovered
         key = str(canonicalize_name(recovered.name))
         if recovered.outcome is RecoveryOutcome.FINISHED and not self.is_loaded(key):
