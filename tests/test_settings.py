@@ -802,6 +802,22 @@ def test_plugin_settings_on_first_run_are_written(config: Path) -> None:
     assert reloaded.added_keys == []
 
 
+def test_plugin_declarations_in_a_row_write_the_file_once(config: Path) -> None:
+    settings = Settings.load(config, {})
+    created = config.read_text()
+    with settings.deferred_writes():
+        settings.declare_plugin("music", MUSIC_SPECS)
+        settings.declare_plugin("radio", MUSIC_SPECS)
+        assert config.read_text() == created  # not written yet
+    assert settings.flush()
+    written = json.loads(config.read_text())
+    assert sorted(written["plugin_settings"]) == ["music", "radio"]
+    assert "plugin_settings.radio.voice_region" in settings.added_keys
+    assert not settings.flush()  # nothing left to write
+    settings.declare_plugin("later", MUSIC_SPECS)  # outside: written at once, as before
+    assert "later" in json.loads(config.read_text())["plugin_settings"]
+
+
 def test_plugin_view_is_read_only(config: Path) -> None:
     view = Settings.load(None, {}).declare_plugin("music", MUSIC_SPECS)
     with pytest.raises(TypeError):

@@ -1156,6 +1156,8 @@ class Settings:
         """Dotted keys that were missing from ``config.json`` and were written with their defaults."""
         self.write_error: str | None = None
         """Why ``config.json`` could not be written, if a write failed (loading still succeeds)."""
+        self._deferring = False
+        self._pending_write = False
 
     @classmethod
     def load(
@@ -1232,6 +1234,25 @@ class Settings:
                 if settings._save():
                     settings.added_keys = [spec.key for spec in missing]
         return settings
+
+    @contextlib.contextmanager
+    def deferred_writes(self) -> Iterator[None]:
+        """Inside, a plugin declaration that adds keys to ``config.json`` marks the file for
+        writing instead of writing it at once; :meth:`flush` then writes it once (a first start
+        declares every plugin's settings in a row, each write with two fsyncs)."""
+        self._deferring = True
+        try:
+            yield
+        finally:
+            self._deferring = False
+
+    def flush(self) -> bool:
+        """Write ``config.json`` if a deferred declaration changed it (blocking: call it off the
+        event loop); True when it was written."""
+        if not self._pending_write:
+            return False
+        self._pending_write = False
+        return self._save()
 
     def _save(self) -> bool:
         """Write the file data back; on failure remember why, log it and stop writing."""
@@ -1332,7 +1353,10 @@ class Settings:
             stored = plugins_section.setdefault(plugin, {})
             for spec in missing:
                 _insert_in_order(stored, schema, spec.key, _copy_value(spec.default))
-            if self._save():
+            if self._deferring:
+                self._pending_write = True
+                self.added_keys.extend(shown_prefix + spec.key for spec in missing)
+            elif self._save():
                 self.added_keys.extend(shown_prefix + spec.key for spec in missing)
         return view
 

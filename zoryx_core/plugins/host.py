@@ -151,11 +151,16 @@ class PluginHost:
                     self._set(PluginOutcome(spec, PluginStatus.FAILED, resolution.failed[spec.name]))
                 elif spec.name in resolution.skipped:
                     self._set(PluginOutcome(spec, PluginStatus.SKIPPED, resolution.skipped[spec.name]))
-            for spec in resolution.order:
-                if reason := self._dependency_problem(spec):
-                    self._set(PluginOutcome(spec, PluginStatus.SKIPPED, reason))
-                    continue
-                await self._load_spec(spec)
+            settings = self.bot.settings
+            try:
+                with settings.deferred_writes():  # config.json written once, not once per plugin
+                    for spec in resolution.order:
+                        if reason := self._dependency_problem(spec):
+                            self._set(PluginOutcome(spec, PluginStatus.SKIPPED, reason))
+                            continue
+                        await self._load_spec(spec)
+            finally:
+                await asyncio.to_thread(settings.flush)
             return [self.outcomes[spec.name] for spec in specs]
 
     async def load(self, name: str, *, respect_selection: bool = False) -> PluginOutcome:
