@@ -6,6 +6,7 @@ import asyncio
 import logging
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,7 +87,6 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin, CommunityActionsMixin):
         self.presences: list[dict[str, Any]] = []
         """Presence updates (gateway op 3) the bot sent, oldest first."""
         self.record_bodies = True
-        self._route_defs: dict[web.AbstractRoute, RouteDef] = {}
         self._runner: web.AppRunner | None = None
         self._server: asyncio.Server | None = None
         self._fast_connections: set[FastHttpProtocol] = set()
@@ -162,8 +162,13 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin, CommunityActionsMixin):
 
         Most REST requests never reach it: :mod:`.fast_http` answers them first and hands
         aiohttp only the connections it does not serve itself. Both end in :meth:`serve_api`.
+
+        The application has no middleware: aiohttp keeps the handler chains it builds for
+        middlewares in a process-wide cache of 1024 entries, which would keep every emulator of
+        a test session (its stored messages, its request log) alive and make each full garbage
+        collection slower than the last.
         """
-        app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024 * 1024)
+        app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self.gateway.handle)
         # aiohttp tries routes in the order added: literal segments first (/roles/member-counts
         # before /roles/{role_id}), as the fast front's trie does
@@ -172,32 +177,31 @@ class DiscordEmulator(ScenarioMixin, UserActionsMixin, CommunityActionsMixin):
             key=lambda r: [(s.startswith("{"), s) for s in r.path.strip("/").split("/")],
         )
         for route in literal_first:
-            aio_route = app.router.add_route(
-                route.method, API_PREFIX + route.path, self._answered_by_middleware
-            )
-            self._route_defs[aio_route] = route
+            app.router.add_route(route.method, API_PREFIX + route.path, self._aiohttp_handler(route))
         app.router.add_get("/attachments/{attachment_id}/{filename}", self._serve_attachment)
         add_cdn_routes(app, self)
         add_control_routes(app, self)
         add_limit_routes(app, self)
+        # last: any other path or method under the API prefix gets Discord's 404 from serve_api
+        app.router.add_route("*", API_PREFIX + "{tail:.*}", self._aiohttp_handler(None))
         return app
 
-    @staticmethod
-    async def _answered_by_middleware(request: web.Request) -> web.StreamResponse:  # pragma: no cover
-        raise AssertionError("API requests are answered by the middleware")
+    def _aiohttp_handler(
+        self, route: RouteDef | None
+    ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        """The aiohttp handler of one REST route (None: of the paths no route serves)."""
+
+        async def handler(request: web.Request) -> web.StreamResponse:
+            response = await self.serve_api(request, route)
+            return response.to_aiohttp() if isinstance(response, JsonAnswer) else response
+
+        return handler
 
     async def _serve_attachment(self, request: web.Request) -> web.StreamResponse:
         attachment = self.state.attachments.get(int(request.match_info["attachment_id"]))
         if attachment is None:
             raise web.HTTPNotFound()
         return web.Response(body=attachment.data, content_type=attachment.content_type)
-
-    @web.middleware
-    async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        if not request.path.startswith(API_PREFIX):
-            return await handler(request)  # type: ignore[no-any-return]
-        response = await self.serve_api(request, self._route_defs.get(request.match_info.route))
-        return response.to_aiohttp() if isinstance(response, JsonAnswer) else response
 
     async def serve_api(self, request: Request, route: RouteDef | None) -> web.Response | JsonAnswer:
         """Answers one REST request: logs it, applies auth, faults and rate limits, runs the route."""
