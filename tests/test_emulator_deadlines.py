@@ -65,3 +65,25 @@ async def test_the_drivers_wait_for_a_message_times_out_with_its_message() -> No
     sent = await emu.send_message(channel, member, "hello")
     found = await emu.wait_for_message(channel, author=member, timeout=0.1)
     assert found.id == sent.id
+
+
+async def test_an_answered_wait_leaves_nothing_behind() -> None:
+    emu = DiscordEmulator()
+    member = emu.create_user("member")
+    guild = emu.create_guild("Quiet", members=[member])
+    channel = emu.channel_named(guild, "general")
+    waiting = asyncio.ensure_future(emu.wait_for_message(channel, author=member, timeout=30))
+    await asyncio.sleep(0)
+    assert len(emu.state.deadlines) == 1
+    sent = await emu.send_message(channel, member, "hello")
+    assert (await waiting).id == sent.id
+    assert len(emu.state.deadlines) == 0, "the answered wait's future is not kept until its deadline"
+
+
+async def test_an_infinite_timeout_never_expires() -> None:
+    deadlines = Deadlines()
+    future = asyncio.get_running_loop().create_future()
+    ticket = deadlines.add(future, float("inf"))
+    assert len(deadlines) == 0
+    deadlines.discard(future, ticket)
+    future.cancel()

@@ -147,14 +147,19 @@ class UserActionsMixin:
         future = self.state.wait_for_message(
             channel_id=channel.id if channel else None, author_id=author_id, after_id=after_id
         )
+        if future.done():  # already stored
+            return future.result()
         # the emulator's one timer for every wait fails the future: cheaper than wait_for or a
         # timer per wait, which matters to drivers waiting on every message
-        self.state.deadlines.add(future, timeout)
+        deadlines = self.state.deadlines
+        ticket = deadlines.add(future, timeout)
         try:
             return await future
         except TimeoutError:
             where = f"#{channel.name}" if channel else "any channel"
             raise TimeoutError(f"no message from user {author_id} in {where} within {timeout}s") from None
+        finally:
+            deadlines.discard(future, ticket)
 
     async def converse(
         self, channel: Channel, author: User | Member, content: str, *, timeout: float = 5.0

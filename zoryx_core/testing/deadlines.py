@@ -3,25 +3,26 @@
 A driver waits for a reply to every message it sends. asyncio keeps each ``call_later`` in a heap of
 ``TimerHandle`` objects compared by a Python ``__lt__``, and a cancelled one stays there until it
 would have fired; at thousands of waits a second that is a noticeable share of the emulator's CPU.
-Here the deadlines are ``(time, sequence, future)`` tuples in a heap of their own (compared in C),
-and a single timer is armed for the earliest. A wait that ends early leaves its entry behind, to be
-dropped when its time comes; to keep those from waking the loop once each, a timer set again after
-firing is set no sooner than :data:`GRANULARITY` later. A wait therefore times out at its deadline,
-or at most :data:`GRANULARITY` after it.
+Here time is cut into slots of :data:`GRANULARITY` seconds: a wait joins the set of futures of the
+slot its deadline falls in, and leaves it as soon as it is answered (:meth:`Deadlines.discard`), so
+an answered wait keeps nothing alive (a future kept for its whole timeout would live long enough to
+reach the garbage collector's oldest generation). A single timer is armed for the earliest slot; a
+wait therefore times out at its deadline, or at most :data:`GRANULARITY` after it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import heapq
-import itertools
 import math
 from typing import Any
 
 __all__ = ["GRANULARITY", "Deadlines"]
 
 GRANULARITY = 0.05
-"""Seconds a timeout may come late: the shortest interval between two firings of the timer."""
+"""Seconds a timeout may come late: the length of one slot."""
+
+_NEVER = -1  # the ticket of a wait without a deadline: no slot has that number
 
 
 class Deadlines:
@@ -29,46 +30,63 @@ class Deadlines:
     time: the entries of a loop that is no longer running are dropped when another loop adds one)."""
 
     def __init__(self) -> None:
-        self._heap: list[tuple[float, int, asyncio.Future[Any]]] = []
-        self._numbers = itertools.count()
+        self._slots: dict[int, dict[asyncio.Future[Any], None]] = {}
+        """Slot number (deadline / GRANULARITY, rounded up) -> its pending futures, in order."""
+        self._order: list[int] = []  # heap of the numbers of the slots in _slots
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timer: asyncio.TimerHandle | None = None
-        self._armed_for = math.inf
+        self._armed_for = math.inf  # the slot the timer fires for
 
     def __len__(self) -> int:
-        return len(self._heap)
+        return sum(len(futures) for futures in self._slots.values())
 
-    def add(self, future: asyncio.Future[Any], timeout: float) -> None:
-        """Expire ``future`` ``timeout`` seconds from now unless it is done by then."""
+    def add(self, future: asyncio.Future[Any], timeout: float) -> int:
+        """Expire ``future`` ``timeout`` seconds from now unless it is done by then; returns the
+        ticket that :meth:`discard` takes. An infinite timeout never expires."""
+        if timeout == math.inf:
+            return _NEVER
         loop = future.get_loop()
         if loop is not self._loop:
             self._reset(loop)
-        deadline = loop.time() + timeout
-        heapq.heappush(self._heap, (deadline, next(self._numbers), future))
-        if deadline < self._armed_for:
-            self._arm(deadline)
+        slot = math.ceil((loop.time() + timeout) / GRANULARITY)
+        futures = self._slots.get(slot)
+        if futures is None:
+            futures = self._slots[slot] = {}
+            heapq.heappush(self._order, slot)
+            if slot < self._armed_for:
+                self._arm(slot)
+        futures[future] = None
+        return slot
+
+    def discard(self, future: asyncio.Future[Any], ticket: int) -> None:
+        """Forget ``future`` (answered, or given up); ``ticket`` is what :meth:`add` returned."""
+        futures = self._slots.get(ticket)
+        if futures is not None:
+            futures.pop(future, None)  # an emptied slot goes when the timer next fires
 
     def _reset(self, loop: asyncio.AbstractEventLoop) -> None:
         if self._timer is not None:
             self._timer.cancel()
-        self._heap.clear()
+        self._slots.clear()
+        self._order.clear()
         self._loop, self._timer, self._armed_for = loop, None, math.inf
 
-    def _arm(self, when: float) -> None:
+    def _arm(self, slot: int) -> None:
         assert self._loop is not None
         if self._timer is not None:
             self._timer.cancel()
-        self._armed_for = when
-        self._timer = self._loop.call_at(when, self._fire)
+        self._armed_for = slot
+        self._timer = self._loop.call_at(slot * GRANULARITY, self._fire)
 
     def _fire(self) -> None:
         assert self._loop is not None
+        # call_at may run a callback up to the clock's resolution early: the armed slot is due
+        due = max(self._armed_for, math.floor(self._loop.time() / GRANULARITY))
         self._timer, self._armed_for = None, math.inf
-        now = self._loop.time()
-        heap = self._heap
-        while heap and (heap[0][0] <= now or heap[0][2].done()):
-            future = heapq.heappop(heap)[2]
-            if not future.done():
-                future.set_exception(TimeoutError())
-        if heap:
-            self._arm(max(heap[0][0], now + GRANULARITY))
+        order, slots = self._order, self._slots
+        while order and (order[0] <= due or not slots[order[0]]):
+            for future in slots.pop(heapq.heappop(order)):
+                if not future.done():
+                    future.set_exception(TimeoutError())
+        if order:
+            self._arm(order[0])

@@ -16,7 +16,7 @@ from .compression import stream_compressor
 from .event_intents import MORE_EVENT_INTENTS
 from .jsoncodec import dumps
 from .voice import bot_voice_state_update
-from .ws_frames import OPCODE_BINARY, OPCODE_TEXT, encode_frame
+from .ws_frames import OPCODE_BINARY, OPCODE_TEXT, frame_header
 
 if TYPE_CHECKING:
     from .server import DiscordEmulator
@@ -132,7 +132,8 @@ class GatewayConnection:
     """One WebSocket. Frames go out in dispatch order, written straight to the transport.
 
     Frames produced in the same event-loop iteration are joined into one write (one system call
-    instead of one per frame), flushed by a callback scheduled for the end of that iteration.
+    instead of one per frame), flushed by a callback scheduled for the end of that iteration. Each
+    frame is kept as its header and its payload, so a payload is copied only by that join.
     """
 
     # A client this far behind is disconnected, as Discord drops clients that stop reading.
@@ -144,7 +145,8 @@ class GatewayConnection:
         self._compress = stream_compressor(compress)
         self.compression = compress if self._compress is not None else None
         """``zlib-stream``, ``zstd-stream``, or None for plain text frames."""
-        self._pending: list[bytes] = []
+        self._pending: list[bytes] = []  # frame headers and payloads, in order
+        self._loop = asyncio.get_running_loop()
         self.session: GatewaySession | None = None
         self.open = True
 
@@ -156,12 +158,14 @@ class GatewayConnection:
             return
         if self._compress is not None:
             data = self._compress(data)
-            frame = encode_frame(OPCODE_BINARY, data)
+            header = frame_header(OPCODE_BINARY, len(data))
         else:
-            frame = encode_frame(OPCODE_TEXT, data)
-        if not self._pending:
-            asyncio.get_running_loop().call_soon(self.flush)
-        self._pending.append(frame)
+            header = frame_header(OPCODE_TEXT, len(data))
+        pending = self._pending
+        if not pending:
+            self._loop.call_soon(self.flush)
+        pending.append(header)
+        pending.append(data)
 
     def flush(self) -> None:
         """Writes every pending frame in one go."""

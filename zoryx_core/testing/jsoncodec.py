@@ -29,7 +29,17 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 else:  # pragma: no cover - depends on the environment
     USING_ORJSON = True
-    dumps = orjson.dumps
+    _orjson_dumps = orjson.dumps
+
+    def dumps(obj: Any) -> bytes:
+        """Compact JSON as UTF-8 bytes, exactly as long as the text.
+
+        orjson hands back its working buffer (at least 4 KiB, 8 KiB for a message event); the
+        emulator keeps many of its outputs (the resume buffer, the request log), which made its
+        memory grow by ~29 KB per ``!ping`` round trip instead of ~6.5 KB, page faults included.
+        The copy costs ~0.2 µs.
+        """
+        return memoryview(_orjson_dumps(obj)).tobytes()
 
     def loads(raw: bytes | bytearray | str) -> Any:
         """Parses JSON; what orjson refuses (NaN, integers past 64 bits, lone surrogates) goes

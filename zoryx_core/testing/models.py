@@ -302,7 +302,7 @@ class Member:
 
     def _fields(self) -> dict[str, Any]:
         return {
-            "roles": [str(r) for r in self.roles],
+            "roles": [str(r) for r in self.roles] if self.roles else [],
             "nick": self.nick,
             "avatar": None,
             "banner": None,
@@ -420,6 +420,9 @@ class Message:
     poll_votes: dict[int, list[int]] | None = None  # answer id -> user ids
     author_override: dict[str, Any] | None = None  # a webhook message's username / avatar
     thread_id: int | None = None  # the thread started from this message
+    _timestamp: str | None = field(default=None, init=False, repr=False, compare=False)
+    """``timestamp``'s cache: an attribute, so that the instance keeps its compact attribute
+    storage (reading ``__dict__`` would make a dict for every stored message)."""
 
     @property
     def ephemeral(self) -> bool:
@@ -428,9 +431,9 @@ class Message:
     @property
     def timestamp(self) -> str:
         """Creation time, from the id (computed once: ids never change)."""
-        cached: str | None = self.__dict__.get("_timestamp")
+        cached = self._timestamp
         if cached is None:
-            cached = self.__dict__["_timestamp"] = iso_from_snowflake(self.id)
+            cached = self._timestamp = iso_from_snowflake(self.id)
         return cached
 
 

@@ -51,6 +51,7 @@ def build_message(
     """Makes (but does not store) a message from a create-message body and uploaded files."""
     message_id = emu.state.ids.next()
     content = body.get("content") or ""
+    stickers = body.get("sticker_ids")
     message = Message(
         id=message_id,
         channel_id=channel.id,
@@ -62,7 +63,7 @@ def build_message(
         flags=int(body.get("flags") or 0),
         tts=bool(body.get("tts", False)),
         nonce=body.get("nonce"),
-        sticker_ids=[int(s) for s in body.get("sticker_ids") or []],
+        sticker_ids=[int(s) for s in stickers] if stickers else [],
         **extra,
     )
     if files:

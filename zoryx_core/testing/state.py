@@ -330,23 +330,28 @@ class EmulatorState:
         author = self.users[message.author_id].payload()
         if message.author_override is not None:
             author.update(message.author_override)
+        # most messages have no attachments, embeds, mentions or components: in Python 3.11 each
+        # comprehension is a function call, so empty lists are made directly
+        users = self.users
         data: dict[str, Any] = {
             "id": str(message.id),
             "type": message.type,
             "content": message.content,
             "channel_id": str(message.channel_id),
             "author": author,
-            "attachments": [a.payload() for a in message.attachments],
-            "embeds": [{"type": "rich", **embed} for embed in message.embeds],
-            "mentions": [self.users[u].payload() for u in message.mention_ids if u in self.users],
-            "mention_roles": [str(r) for r in message.mention_role_ids],
+            "attachments": [a.payload() for a in message.attachments] if message.attachments else [],
+            "embeds": [{"type": "rich", **embed} for embed in message.embeds] if message.embeds else [],
+            "mentions": [users[u].payload() for u in message.mention_ids if u in users]
+            if message.mention_ids
+            else [],
+            "mention_roles": [str(r) for r in message.mention_role_ids] if message.mention_role_ids else [],
             "pinned": message.pinned,
             "mention_everyone": message.mention_everyone,
             "tts": message.tts,
             "timestamp": message.timestamp,
             "edited_timestamp": message.edited_timestamp,
             "flags": message.flags,
-            "components": numbered_components(message.components),
+            "components": numbered_components(message.components) if message.components else [],
         }
         if message.reactions:
             data["reactions"] = [
