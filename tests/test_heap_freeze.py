@@ -1,6 +1,6 @@
-"""``performance.freeze_heap``: the heap alive at READY is frozen (gc.freeze), cyclic garbage of
-an unloaded plugin is still collected, the heap is given back when the bot closes, and the
-setting turns it all off. Real bot, the emulator over sockets."""
+"""``performance.freeze_heap``: the heap alive once plugins are loaded and at READY is frozen
+(gc.freeze), cyclic garbage of an unloaded plugin is still collected, the heap is given back when
+the bot closes, and the setting turns it all off. Real bot, the emulator over sockets."""
 
 from __future__ import annotations
 
@@ -82,6 +82,22 @@ async def test_the_heap_is_frozen_at_ready_and_an_unloaded_plugins_cycles_are_co
     assert gc.get_freeze_count() > 10_000  # frozen again after the collection
 
     await bot.close()
+    assert gc.get_freeze_count() == 0
+
+
+async def test_the_heap_is_frozen_once_plugins_are_loaded_before_the_bot_connects(
+    discord_emulator: DiscordEmulator, tmp_path: Path
+) -> None:
+    """The caches READY brings (a large server's members) are then collected without walking the
+    modules and objects of every plugin each time."""
+    owner = discord_emulator.create_user("owner")
+    gc.unfreeze()
+    bot = _bot(tmp_path, owner.id, True)
+    async with bot:
+        await bot.login(discord_emulator.token)  # setup_hook: plugins loaded, not connected
+        assert not bot.is_ready()
+        assert bot.heap.figures().freezes == 1
+        assert gc.get_freeze_count() > 10_000
     assert gc.get_freeze_count() == 0
 
 

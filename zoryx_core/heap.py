@@ -8,9 +8,9 @@ alive at stable points (READY, after plugins are loaded) into the permanent gene
 
 A frozen object that later becomes cyclic garbage (a plugin unloaded, a server left) is not
 collected while frozen. So each freeze first thaws the heap and makes one full collection; freezes
-happen after plugins are loaded or unloaded and once per maintenance run. At READY, when the heap
-is at its largest, only the young generations are collected before freezing, so READY brings no
-pause that grows with the number of members. Objects freed by reference counting (most of them)
+happen after a plugin is loaded or unloaded and once per maintenance run. Once start-up has loaded
+every plugin, and at READY when the heap is at its largest, only the young generations are
+collected before freezing, so neither brings a pause that grows with the heap. Objects freed by reference counting (most of them)
 are freed at once, frozen or not.
 """
 

@@ -161,6 +161,10 @@ class PluginHost:
                         await self._load_spec(spec)
             finally:
                 await asyncio.to_thread(settings.flush)
+            # Before READY fills the caches: the collections READY brings (a server's members are
+            # many objects) then walk only what was made since. Young generations only: a full
+            # collection here would cost every start as much as it saves.
+            self.options.heap.freeze("plugins loaded", full=False)
             return [self.outcomes[spec.name] for spec in specs]
 
     async def load(self, name: str, *, respect_selection: bool = False) -> PluginOutcome:
