@@ -10,8 +10,8 @@ A frozen object that later becomes cyclic garbage (a plugin unloaded, a server l
 collected while frozen. So each freeze first thaws the heap and makes one full collection; freezes
 happen after a plugin is loaded or unloaded and once per maintenance run. Once start-up has loaded
 every plugin, and at READY when the heap is at its largest, only the young generations are
-collected before freezing, so neither brings a pause that grows with the heap. Objects freed by reference counting (most of them)
-are freed at once, frozen or not.
+collected before freezing, so neither brings a pause that grows with the heap. Objects freed by
+reference counting (most of them) are freed at once, frozen or not.
 """
 
 from __future__ import annotations
