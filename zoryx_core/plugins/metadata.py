@@ -167,6 +167,7 @@ class InstalledDistribution:
 
     @property
     def version(self) -> str | None:
+        """The ``Version`` field."""
         return self.field("Version")
 
 
