@@ -605,7 +605,7 @@ CORE_SETTINGS: tuple[Setting, ...] = (
         True,
         "bool",
         "Answer an unknown text command that is close to a command the member may use with "
-        "\"did you mean\"; anything else stays unanswered.",
+        '"did you mean"; anything else stays unanswered.',
     ),
     Setting(
         "help.timeout",
