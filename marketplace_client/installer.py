@@ -502,6 +502,21 @@ class Installer:
             exists = await asyncio.to_thread(data_dir.is_dir)
             return UninstallResult(key, record.version, data_dir, exists)
 
+    async def _journal_opened(
+        self, entry: JournalEntry, before: EnvSnapshot
+    ) -> Callable[[int], Awaitable[None]]:
+        """Record the environment's site folders and pip's stash folders in ``entry`` and write
+        it to the journal before pip runs; returns pip's start callback, which journals its pid."""
+        entry.site_dirs = sorted({before.scheme["purelib"], before.scheme["platlib"]})
+        entry.stashes_before = await asyncio.to_thread(_stashes, entry.site_dirs)
+        await asyncio.to_thread(self._journal.write, entry)
+
+        async def started(pid: int) -> None:
+            entry.pip_pid = pid
+            await asyncio.to_thread(self._journal.write, entry)
+
+        return started
+
     async def _remove_journalled(
         self,
         key: str,
@@ -529,13 +544,7 @@ class Installer:
             before={name: list(value) for name, value in before.key().items()},
             backup_files=[str(path) for path in backup.files],
         )
-        entry.site_dirs = sorted({before.scheme["purelib"], before.scheme["platlib"]})
-        entry.stashes_before = await asyncio.to_thread(_stashes, entry.site_dirs)
-        await asyncio.to_thread(self._journal.write, entry)
-
-        async def started(pid: int) -> None:
-            entry.pip_pid = pid
-            await asyncio.to_thread(self._journal.write, entry)
+        started = await self._journal_opened(entry, before)
 
         try:
             try:
@@ -680,13 +689,7 @@ class Installer:
             created=[path for audit in audits for path in audit.created],
             created_dirs=[path for audit in audits for path in audit.created_dirs],
         )
-        entry.site_dirs = sorted({before.scheme["purelib"], before.scheme["platlib"]})
-        entry.stashes_before = await asyncio.to_thread(_stashes, entry.site_dirs)
-        await asyncio.to_thread(self._journal.write, entry)
-
-        async def started(pid: int) -> None:
-            entry.pip_pid = pid
-            await asyncio.to_thread(self._journal.write, entry)
+        started = await self._journal_opened(entry, before)
 
         shown = ", ".join(f"{item['metadata']['name']} {item['metadata']['version']}" for item in plan)
         try:
