@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from marketplace_helpers.crafted import PTH_MARKER_VARIABLE, catalog_of, rewrite_wheel, wheel_name
 from marketplace_helpers.support import (
+    EnvState,
     TargetEnv,
     Wheels,
     assert_unchanged,
@@ -409,6 +410,18 @@ def assert_no_leftovers(data: Path, temp: Path) -> None:
     assert work_left(data) == [] and list(temp.iterdir()) == []
 
 
+def greeter_0_1_installed(
+    server: StaticServer, wheels: Wheels, target: TargetEnv, tmp_path: Path, *, catalog_version: str
+) -> tuple[str, Path, Path, EnvState]:
+    """zoryx-mkt-greeter 0.1.0 installed, a catalog offering ``catalog_version``: the catalog's URL,
+    the data and temporary folders, and the environment's state before anything else runs."""
+    preinstall(target, wheels, "zoryx-mkt-greeter==0.1.0")
+    url = server.publish(catalog_of(server, wheels, ("zoryx-mkt-greeter", catalog_version)))
+    data, temp = tmp_path / "data", tmp_path / "temp"
+    temp.mkdir()
+    return url, data, temp, env_state(target)
+
+
 @pytest.mark.parametrize("moment", ["pip-started", "files-written"])
 async def test_an_upgrade_killed_while_pip_runs_is_undone_at_the_next_start(
     hostile_server: StaticServer,
@@ -421,11 +434,9 @@ async def test_an_upgrade_killed_while_pip_runs_is_undone_at_the_next_start(
     """Killed as soon as pip starts, or once pip has written the new version's files: whatever
     pip had done, the next start puts the environment back byte for byte (when the kill came
     after pip had finished, it finishes the upgrade instead)."""
-    preinstall(target_env, hostile_wheels, "zoryx-mkt-greeter==0.1.0")
-    url = hostile_server.publish(catalog_of(hostile_server, hostile_wheels, ("zoryx-mkt-greeter", "0.2.0")))
-    data, temp = tmp_path / "data", tmp_path / "temp"
-    temp.mkdir()
-    before = env_state(target_env)
+    url, data, temp, before = greeter_0_1_installed(
+        hostile_server, hostile_wheels, target_env, tmp_path, catalog_version="0.2.0"
+    )
     written = target_env.site / "zoryx_mkt_greeter-0.2.0.dist-info"
 
     def ready(entry: dict[str, Any]) -> bool:
@@ -465,11 +476,9 @@ async def test_an_uninstall_killed_while_pip_runs_is_undone_at_the_next_start(
     """``zoryx uninstall`` killed once pip is removing the plugin: the next start puts every file
     back (the plugin's files were backed up first), or, when pip had already finished, completes
     the removal; either way it says which."""
-    preinstall(target_env, hostile_wheels, "zoryx-mkt-greeter==0.1.0")
-    url = hostile_server.publish(catalog_of(hostile_server, hostile_wheels, ("zoryx-mkt-greeter", "0.1.0")))
-    data, temp = tmp_path / "data", tmp_path / "temp"
-    temp.mkdir()
-    before = env_state(target_env)
+    url, data, temp, before = greeter_0_1_installed(
+        hostile_server, hostile_wheels, target_env, tmp_path, catalog_version="0.1.0"
+    )
     process = start_cli_install(
         target_env, data, url, hostile_index.simple_url, "zoryx-mkt-greeter", temp, command_name="uninstall"
     )
