@@ -47,6 +47,23 @@ async def setup(bot):
 '''
 
 
+READY_WORK_EXTENSION = """
+from zoryx_core import hookimpl
+
+MADE = []
+
+
+@hookimpl
+async def zoryx_bot_ready(bot):
+    # what a plugin's READY work leaves behind: a deferred import, its first readings
+    MADE.append({"readings": [1.5, 2.5], "labels": {"cpu": "%"}})
+
+
+async def setup(bot):
+    pass
+"""
+
+
 @pytest.fixture(autouse=True)
 def _thawed() -> Any:
     yield
@@ -102,6 +119,27 @@ async def test_the_heap_is_frozen_once_plugins_are_loaded_before_the_bot_connect
         assert bot.heap.figures().freezes == 1
         assert gc.get_freeze_count() > 10_000
     assert gc.get_freeze_count() == 0
+
+
+async def test_what_readys_hooks_made_is_frozen_once_they_have_run(
+    discord_emulator: DiscordEmulator, bot_runner: Runner, tmp_path: Path
+) -> None:
+    """Objects a plugin makes in ``zoryx_bot_ready`` (zoryx-diagnostics imports psutil there)
+    are frozen too: left young, they brought full collections sooner and were walked by each."""
+    owner = discord_emulator.create_user("owner")
+    discord_emulator.create_guild("Heap", members=[owner])
+    gc.unfreeze()
+    bot = _bot(tmp_path, owner.id, True)
+    (tmp_path / "extensions" / "ready_work.py").write_text(READY_WORK_EXTENSION)
+    await bot_runner(bot)
+    await bot.wait_until_settled()
+    module = bot.plugins.context("ready_work").module
+    assert module is not None and module.MADE, "the READY hook ran"
+    made = module.MADE[0]
+    del module
+    young = {id(obj) for obj in gc.get_objects()}  # every generation but the permanent one
+    assert id(made) not in young and id(made["readings"]) not in young and id(made["labels"]) not in young
+    assert bot.heap.figures().freezes >= 3  # plugins loaded, READY, READY's hooks
 
 
 async def test_the_setting_turns_freezing_off(

@@ -338,6 +338,9 @@ class ZoryxBot(commands.AutoShardedBot):
             # here (it would pause the loop for a time that grows with the members cached)
             self.heap.freeze("READY", full=False)
             await self.plugins.notify("zoryx_bot_ready")
+            # and what READY's hooks made (a plugin's deferred imports, its first readings): left
+            # young, it brings full collections sooner and each one walks it, until the next freeze
+            self.heap.freeze("READY hooks", full=False)
         finally:
             self._ready_hooks_done.set()
 
