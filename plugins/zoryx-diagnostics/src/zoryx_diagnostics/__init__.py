@@ -70,6 +70,13 @@ async def zoryx_setup(bot: ZoryxBot, plugin: PluginContext) -> None:
 
 
 @hookimpl
+async def zoryx_bot_ready(bot: ZoryxBot) -> None:
+    service = find_diagnostics(bot)
+    if service is not None:
+        await service.prepare()  # before the core freezes what READY's hooks made
+
+
+@hookimpl
 def zoryx_command_error(bot: ZoryxBot, event: CommandEvent, error: BaseException) -> None:
     service = find_diagnostics(bot)
     if service is not None:

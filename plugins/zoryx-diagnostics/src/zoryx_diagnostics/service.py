@@ -84,17 +84,22 @@ class Diagnostics:
         self.reports_written = 0
         self.last_write_error: str | None = None
         self.tasks: dict[str, asyncio.Task[None]] = {}
+        self._primed = False
 
     # --- life ------------------------------------------------------------------------------------
 
     async def prepare(self) -> None:
-        """Prime the CPU counters (off the event loop)."""
-        await asyncio.to_thread(self.process.prime)
+        """Prime the CPU counters (off the event loop), once: in ``zoryx_bot_ready``, or when the
+        status checks start if the plugin was loaded after READY."""
+        if not self._primed:
+            self._primed = True
+            await asyncio.to_thread(self.process.prime)
 
     def start(self, plugin: PluginContext) -> None:
         """Start the lag sampler, the status checks and the periodic reports as the plugin's tasks
-        (cancelled when it is unloaded). The CPU counters are primed once the bot is ready, off the
-        start-up path (reading them loads psutil, ~10 ms)."""
+        (cancelled when it is unloaded). The CPU counters are primed once the bot is ready (in
+        ``zoryx_bot_ready``, so the core freezes what psutil's import made), off the start-up
+        path (reading them loads psutil, ~10 ms)."""
         self.tasks = {
             "lag sampler": plugin.create_task(self.lag.run(), name="zoryx-diagnostics:lag"),
             "command counter": plugin.create_task(self._count_loop(), name="zoryx-diagnostics:count"),
