@@ -92,7 +92,7 @@ class Metrics:
     def message_seen(self, shard_id: int) -> None:
         """Count one message received on ``shard_id`` (direct messages arrive on shard 0)."""
         self.messages += 1
-        activity = self._activity(shard_id)
+        activity = self._shards.get(shard_id) or self._activity(shard_id)  # one call per message
         activity.messages += 1
         activity.last_at = time.time()
 
@@ -103,7 +103,7 @@ class Metrics:
         self.per_command[name] += 1
         self._unsaved[name] += 1
         self._last_used[name] = now
-        activity = self._activity(shard_id)
+        activity = self._shards.get(shard_id) or self._activity(shard_id)
         activity.commands += 1
         activity.last_at = now
 

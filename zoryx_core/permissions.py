@@ -383,7 +383,8 @@ class Permissions:
         command = ctx.command
         if command is None:
             return True
-        decision = self._decide(self._access(command), ctx.author, ctx.guild, ctx.channel, None)
+        message = ctx.message  # what Context.author, .guild and .channel read (cached properties)
+        decision = self._decide(self._access(command), message.author, message.guild, message.channel, None)
         if decision is None:
             return self._check_context_reading(ctx)
         if not decision.allowed:

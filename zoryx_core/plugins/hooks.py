@@ -156,7 +156,7 @@ class HookRunner:
         for impl in impls:
             started = time.perf_counter()
             try:
-                value = impl.function(*[kwargs[name] for name in impl.argnames])
+                value = impl.function(*map(kwargs.__getitem__, impl.argnames))  # no comprehension frame
                 if value is not None and inspect.isawaitable(value):
                     if inspect.iscoroutine(value):
                         value.close()
@@ -167,7 +167,7 @@ class HookRunner:
                 failed.duration = time.perf_counter() - started
                 self._account(failed)
                 continue
-            stats = self._stats_of(impl.plugin_name, hook)
+            stats = self.stats.get((impl.plugin_name, hook)) or self._stats_of(impl.plugin_name, hook)
             stats.calls += 1
             stats.total_time += time.perf_counter() - started
 
