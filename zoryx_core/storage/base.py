@@ -15,6 +15,7 @@ from . import documents
 from .atomic_json import AtomicJsonFiles
 from .backend import NO_DATA, MigrationSteps, StorageBackend, steps_for
 from .documents import check_id
+from .guild_folders import GuildFolders
 from .migrations import MigrationStep, apply_migrations
 from .pool import ConnectionPool
 
@@ -71,6 +72,8 @@ class StorageBase(StorageBackend):
         self._guild_migrations: dict[str, tuple[MigrationStep, ...]] = {}
         self._migrations_generation = 0
         self._prepared: dict[str, int] = {}  # guild db path -> migrations generation applied
+        self.guild_folders = GuildFolders(self.guilds_dir, self.pool.call)
+        """Which guilds may have a database (one listing of ``guilds/`` rather than a stat each)."""
 
     @property
     def main_db_path(self) -> Path:
@@ -104,8 +107,12 @@ class StorageBase(StorageBackend):
     async def scope_version(self, guild_id: int) -> Hashable | None:
         """The guild database's file identity, size and modification time, with its write-ahead
         log's (every write changes one of them); :data:`NO_DATA` when it has no database. Two
-        ``stat`` calls on a worker thread: no connection is opened."""
-        return await self.pool.call(_file_version, self.guild_db_path(guild_id))
+        ``stat`` calls on a worker thread: no connection is opened. A guild without a folder in a
+        recent listing of ``guilds/`` (:class:`GuildFolders`) has no database: no thread at all."""
+        path = self.guild_db_path(guild_id)
+        if not await self.guild_folders.may_have_database(guild_id):
+            return NO_DATA
+        return await self.pool.call(_file_version, path)
 
     # --- internals -------------------------------------------------------------------------------
 
@@ -126,6 +133,8 @@ class StorageBase(StorageBackend):
         if guild_id is None:
             return await self.pool.run(self.main_db_path, fn, create=create, fresh=fresh)
         path = self.guild_db_path(guild_id)
+        if create:
+            self.guild_folders.writing(guild_id)
         if not prepare:
             return await self.pool.run(path, fn, create=create, fresh=fresh)
 
