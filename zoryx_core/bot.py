@@ -211,6 +211,7 @@ class ZoryxBot(commands.AutoShardedBot):
         self.reloader: HotReloader | None = None
         self._ready_fired = False
         self._ready_hooks_done = asyncio.Event()
+        self._ready_task: asyncio.Task[Any] | None = None  # running zoryx_bot_ready
         self._closing = False
         self.add_listener(self._fire_ready, "on_ready")
         self.add_listener(self._guild_joined, "on_guild_join")
@@ -264,6 +265,7 @@ class ZoryxBot(commands.AutoShardedBot):
             return
         self._closing = True
         log.info("shutting down")
+        await self._end_ready_hooks()
         await self.command_sync.stop()
         if self.reloader is not None:
             await self.reloader.stop()
@@ -277,6 +279,20 @@ class ZoryxBot(commands.AutoShardedBot):
                 self.watchdog.stop()
                 self.heap.release()
                 await super().close()
+
+    async def _end_ready_hooks(self) -> None:
+        """A stop right after READY: its hooks may still be running. They get one hook timeout
+        to finish (they use the storage and the plugins that closing takes away), then are
+        cancelled; not when a READY hook itself is closing the bot."""
+        task = self._ready_task
+        if task is None or task.done() or task is asyncio.current_task():
+            return
+        await asyncio.wait({task}, timeout=self.plugins.hooks.default_timeout())
+        if not task.done():
+            log.warning("READY's hooks had not finished when the bot stopped; cancelled")
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     # --- attribution of what plugins register -----------------------------------------------------
 
@@ -333,6 +349,7 @@ class ZoryxBot(commands.AutoShardedBot):
         if self._ready_fired:
             return
         self._ready_fired = True
+        self._ready_task = asyncio.current_task()
         try:
             # the caches discord.py filled at start-up are the bulk of the heap; no full collection
             # here (it would pause the loop for a time that grows with the members cached)

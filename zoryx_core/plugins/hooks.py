@@ -57,6 +57,10 @@ class HookRunner:
         self._ordered: dict[str, tuple[tuple[pluggy.HookImpl, ...], bool]] = {}
         self._paused: set[tuple[str, str]] = set()  # (plugin, hook)
 
+    def default_timeout(self) -> float:
+        """Seconds each implementation of an async hook gets (the ``plugins.hook_timeout`` setting)."""
+        return self._default_timeout()
+
     def pause(self, hook: str, plugin: str) -> None:
         """Leave ``plugin``'s implementation of ``hook`` out of every call until :meth:`resume`."""
         self._paused.add((plugin, hook))
