@@ -356,7 +356,7 @@ class ZoryxBot(commands.AutoShardedBot):
             self.heap.freeze("READY", full=False)
             await self.plugins.notify("zoryx_bot_ready")
             # and what READY's hooks made (a plugin's deferred imports, its first readings): left
-            # young, it brings full collections sooner and each one walks it, until the next freeze
+            # in the collected generations it cost every later message (bench/README.md)
             self.heap.freeze("READY hooks", full=False)
         finally:
             self._ready_hooks_done.set()
