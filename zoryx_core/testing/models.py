@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
-from .snowflake import snowflake_time_ms
+from .snowflake import DISCORD_EPOCH_MS
 
 if TYPE_CHECKING:
     from .entities import AuditLogEntry, AutoModRule, Ban, ScheduledEvent, ThreadInfo, VoiceState
@@ -31,21 +32,27 @@ __all__ = [
 ]
 
 
+_C = TypeVar("_C")
+
+
 def iso_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat()
 
 
 _last_second: list[Any] = [None, ""]  # (Unix second, its ISO text): ids made together share it
+_FRACTIONS = ("+00:00", *(f".{millis:03d}000+00:00" for millis in range(1, 1000)))
+"""What follows the second in ``isoformat()``, by millisecond (none at 0): a lookup instead of
+formatting the number for every message."""
 
 
 def iso_from_snowflake(snowflake: int) -> str:
     """The snowflake's time as ``datetime.isoformat()`` writes it in UTC (milliseconds, if any,
     as microseconds); the date and time of day are formatted once per second."""
-    second, millis = divmod(snowflake_time_ms(snowflake), 1000)
+    second, millis = divmod((snowflake >> 22) + DISCORD_EPOCH_MS, 1000)  # snowflake_time_ms, inlined
     if _last_second[0] != second:
         _last_second[:] = [second, dt.datetime.fromtimestamp(second, dt.UTC).isoformat()[:-6]]
     text: str = _last_second[1]
-    return f"{text}.{millis:03d}000+00:00" if millis else f"{text}+00:00"
+    return text + _FRACTIONS[millis]
 
 
 def _children(component: dict[str, Any]) -> list[dict[str, Any]]:
@@ -390,32 +397,73 @@ class Attachment:
         }
 
 
-@dataclass
+class _Lazy(Generic[_C]):
+    """A container field of :class:`Message` that stays unallocated until it is first read or set.
+
+    Most messages have no embeds, components, attachments, mentions, stickers or reactions, and
+    the emulator keeps every message it was sent: an empty list for each of those fields was six
+    objects per stored message for the garbage collector to track and traverse, most of what a
+    ``!ping`` round trip left behind. The value lives in ``_<name>`` (None until then); reading
+    the field makes the empty container, keeps it and returns it, so that it behaves exactly like
+    a ``default_factory`` field. Code that only needs to know whether there is anything reads
+    ``_<name>`` instead, which allocates nothing.
+    """
+
+    __slots__ = ("_factory", "_private")
+
+    def __init__(self, factory: Callable[[], _C]) -> None:
+        self._factory = factory
+        self._private = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._private = f"_{name}"
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> _Lazy[_C]: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> _C: ...
+    def __get__(self, instance: object | None, owner: type | None = None) -> _C | _Lazy[_C]:
+        if instance is None:
+            return self
+        value: _C | None = getattr(instance, self._private)
+        if value is None:
+            value = self._factory()
+            setattr(instance, self._private, value)
+        return value
+
+    def __set__(self, instance: object, value: _C) -> None:
+        setattr(instance, self._private, value)
+
+
+@dataclass(init=False)
 class Message:
+    """A stored message. Its container fields (embeds ... sticker_ids, reactions) are :class:`_Lazy`:
+    an empty one is allocated only when it is read."""
+
     id: int
     channel_id: int
     author_id: int
     content: str = ""
     guild_id: int | None = None
-    embeds: list[dict[str, Any]] = field(default_factory=list)
-    components: list[dict[str, Any]] = field(default_factory=list)
-    attachments: list[Attachment] = field(default_factory=list)
+    embeds: _Lazy[list[dict[str, Any]]] = _Lazy(list)
+    components: _Lazy[list[dict[str, Any]]] = _Lazy(list)
+    attachments: _Lazy[list[Attachment]] = _Lazy(list)
     flags: int = 0
     type: int = 0
     tts: bool = False
     pinned: bool = False
     edited_timestamp: str | None = None
-    mention_ids: list[int] = field(default_factory=list)
-    mention_role_ids: list[int] = field(default_factory=list)
+    mention_ids: _Lazy[list[int]] = _Lazy(list)
+    mention_role_ids: _Lazy[list[int]] = _Lazy(list)
     mention_everyone: bool = False
-    reactions: dict[str, list[int]] = field(default_factory=dict)  # emoji key -> user ids in order
-    reaction_emojis: dict[str, dict[str, Any]] = field(default_factory=dict)
+    reactions: _Lazy[dict[str, list[int]]] = _Lazy(dict)  # emoji key -> user ids in order
+    reaction_emojis: _Lazy[dict[str, dict[str, Any]]] = _Lazy(dict)
     message_reference: dict[str, Any] | None = None
     webhook_id: int | None = None
     application_id: int | None = None
     interaction_metadata: dict[str, Any] | None = None
     nonce: str | int | None = None
-    sticker_ids: list[int] = field(default_factory=list)
+    sticker_ids: _Lazy[list[int]] = _Lazy(list)
     poll: dict[str, Any] | None = None  # as sent, plus "expiry" and "is_finalized"
     poll_votes: dict[int, list[int]] | None = None  # answer id -> user ids
     author_override: dict[str, Any] | None = None  # a webhook message's username / avatar
@@ -423,6 +471,68 @@ class Message:
     _timestamp: str | None = field(default=None, init=False, repr=False, compare=False)
     """``timestamp``'s cache: an attribute, so that the instance keeps its compact attribute
     storage (reading ``__dict__`` would make a dict for every stored message)."""
+
+    def __init__(
+        self,
+        id: int,
+        channel_id: int,
+        author_id: int,
+        content: str = "",
+        guild_id: int | None = None,
+        embeds: list[dict[str, Any]] | None = None,
+        components: list[dict[str, Any]] | None = None,
+        attachments: list[Attachment] | None = None,
+        flags: int = 0,
+        type: int = 0,
+        tts: bool = False,
+        pinned: bool = False,
+        edited_timestamp: str | None = None,
+        mention_ids: list[int] | None = None,
+        mention_role_ids: list[int] | None = None,
+        mention_everyone: bool = False,
+        reactions: dict[str, list[int]] | None = None,
+        reaction_emojis: dict[str, dict[str, Any]] | None = None,
+        message_reference: dict[str, Any] | None = None,
+        webhook_id: int | None = None,
+        application_id: int | None = None,
+        interaction_metadata: dict[str, Any] | None = None,
+        nonce: str | int | None = None,
+        sticker_ids: list[int] | None = None,
+        poll: dict[str, Any] | None = None,
+        poll_votes: dict[int, list[int]] | None = None,
+        author_override: dict[str, Any] | None = None,
+        thread_id: int | None = None,
+    ) -> None:
+        """The dataclass's parameters, in its order; a container left out (or None) starts empty."""
+        self.id = id
+        self.channel_id = channel_id
+        self.author_id = author_id
+        self.content = content
+        self.guild_id = guild_id
+        self._embeds: list[dict[str, Any]] | None = embeds
+        self._components: list[dict[str, Any]] | None = components
+        self._attachments: list[Attachment] | None = attachments
+        self.flags = flags
+        self.type = type
+        self.tts = tts
+        self.pinned = pinned
+        self.edited_timestamp = edited_timestamp
+        self._mention_ids: list[int] | None = mention_ids
+        self._mention_role_ids: list[int] | None = mention_role_ids
+        self.mention_everyone = mention_everyone
+        self._reactions: dict[str, list[int]] | None = reactions
+        self._reaction_emojis: dict[str, dict[str, Any]] | None = reaction_emojis
+        self.message_reference = message_reference
+        self.webhook_id = webhook_id
+        self.application_id = application_id
+        self.interaction_metadata = interaction_metadata
+        self.nonce = nonce
+        self._sticker_ids: list[int] | None = sticker_ids
+        self.poll = poll
+        self.poll_votes = poll_votes
+        self.author_override = author_override
+        self.thread_id = thread_id
+        self._timestamp = None
 
     @property
     def ephemeral(self) -> bool:

@@ -331,29 +331,33 @@ class EmulatorState:
         if message.author_override is not None:
             author.update(message.author_override)
         # most messages have no attachments, embeds, mentions or components: in Python 3.11 each
-        # comprehension is a function call, so empty lists are made directly
+        # comprehension is a function call, so empty lists are made directly; the container fields
+        # are read through their stored values (None when never set), which allocates nothing
         users = self.users
+        attachments = message._attachments
+        embeds = message._embeds
+        mention_ids = message._mention_ids
+        mention_role_ids = message._mention_role_ids
+        components = message._components
         data: dict[str, Any] = {
             "id": str(message.id),
             "type": message.type,
             "content": message.content,
             "channel_id": str(message.channel_id),
             "author": author,
-            "attachments": [a.payload() for a in message.attachments] if message.attachments else [],
-            "embeds": [{"type": "rich", **embed} for embed in message.embeds] if message.embeds else [],
-            "mentions": [users[u].payload() for u in message.mention_ids if u in users]
-            if message.mention_ids
-            else [],
-            "mention_roles": [str(r) for r in message.mention_role_ids] if message.mention_role_ids else [],
+            "attachments": [a.payload() for a in attachments] if attachments else [],
+            "embeds": [{"type": "rich", **embed} for embed in embeds] if embeds else [],
+            "mentions": [users[u].payload() for u in mention_ids if u in users] if mention_ids else [],
+            "mention_roles": [str(r) for r in mention_role_ids] if mention_role_ids else [],
             "pinned": message.pinned,
             "mention_everyone": message.mention_everyone,
             "tts": message.tts,
             "timestamp": message.timestamp,
             "edited_timestamp": message.edited_timestamp,
             "flags": message.flags,
-            "components": numbered_components(message.components) if message.components else [],
+            "components": numbered_components(components) if components else [],
         }
-        if message.reactions:
+        if message._reactions:
             data["reactions"] = [
                 {
                     "emoji": message.reaction_emojis[key],
@@ -363,7 +367,7 @@ class EmulatorState:
                     "me_burst": False,
                     "burst_colors": [],
                 }
-                for key, users in message.reactions.items()
+                for key, users in message._reactions.items()
                 if users
             ]
         if message.message_reference is not None:
@@ -382,9 +386,9 @@ class EmulatorState:
             data["poll"] = poll_payload(message, viewer_id)
         if message.thread_id is not None and message.thread_id in self.channels:
             data["thread"] = self.channels[message.thread_id].payload()
-        if message.sticker_ids:
+        if message._sticker_ids:
             data["sticker_items"] = [
-                {"id": str(s), "name": self._sticker_name(s), "format_type": 1} for s in message.sticker_ids
+                {"id": str(s), "name": self._sticker_name(s), "format_type": 1} for s in message._sticker_ids
             ]
         if gateway:
             data.update(self.gateway_message_fields(message))
