@@ -59,6 +59,9 @@ class RouteTrie:
     def __init__(self, routes: list[RouteDef], prefix: str) -> None:
         self.prefix = prefix
         self._cache: dict[tuple[str | None, ...], _Match] = {}
+        self._paths: dict[tuple[str, str], tuple[RouteDef | None, dict[str, str], bool]] = {}
+        """(method, path) -> what :meth:`match` answered: a client calls the same few paths again
+        and again (one channel's messages), so most requests need no splitting at all."""
         self._root: dict[str, Any] = {"lit": {}, "var": None, "routes": {}}
         for route in routes:
             node = self._root
@@ -74,9 +77,20 @@ class RouteTrie:
     def match(self, method: str, path: str) -> tuple[RouteDef | None, dict[str, str], bool]:
         """(route, path parameters, whether the path exists with another method).
 
-        Results are cached by the path's shape, with numeric segments (ids) as wildcards: no
-        route has a numeric literal, so paths of one shape always match the same route.
+        Results are cached by the exact path, and by the path's shape with numeric segments (ids)
+        as wildcards: no route has a numeric literal, so paths of one shape always match the same
+        route. Each call gets its own parameter dict.
         """
+        known = self._paths.get((method, path))
+        if known is not None:
+            return known[0], known[1].copy(), known[2]
+        answer = self._match_path(method, path)
+        if len(self._paths) >= self.CACHE_SIZE:
+            self._paths.clear()
+        self._paths[method, path] = answer
+        return answer[0], answer[1].copy(), answer[2]
+
+    def _match_path(self, method: str, path: str) -> tuple[RouteDef | None, dict[str, str], bool]:
         segments = [unquote(s) if "%" in s else s for s in path[len(self.prefix) :].strip("/").split("/")]
         shape = (method, *(None if s.isdigit() else s for s in segments))
         cached = self._cache.get(shape)
@@ -319,7 +333,10 @@ def _serialize(response: web.StreamResponse | JsonAnswer, keep_alive: bool) -> b
     status = response.status
     if isinstance(response, JsonAnswer):  # the common case: only headers the emulator set itself
         body = response.body
-        headers = "".join([f"{name}: {value}\r\n" for name, value in response.headers.items()])
+        # (name, value) pairs joined in C, without a Python loop; the values are strings
+        headers = "\r\n".join(map(": ".join, response.headers.items()))
+        if headers:
+            headers += "\r\n"
     else:
         raw = response.body if isinstance(response, web.Response) and status != 204 else b""
         body = raw if isinstance(raw, bytes) else bytes(raw or b"")  # type: ignore[arg-type]
