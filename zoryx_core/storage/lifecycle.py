@@ -9,6 +9,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from .guild_folders import list_guild_folders
+
 __all__ = ["DatabaseCheck"]
 
 MAIN_SCHEMA = (
@@ -66,16 +68,11 @@ def still_departed(conn: sqlite3.Connection, guild_id: int, cutoff: float) -> bo
 
 def guild_ids_on_disk(guilds_dir: Path, db_name: str) -> list[int]:
     """Ids of the ``guilds/<id>/`` folders that hold a database, sorted."""
-    try:
-        entries = list(os.scandir(guilds_dir))
-    except FileNotFoundError:
-        return []
-    ids = [
-        int(entry.name)
-        for entry in entries
-        if entry.name.isascii() and entry.name.isdigit() and os.path.isfile(os.path.join(entry.path, db_name))
-    ]
-    return sorted(guild_id for guild_id in ids if guild_id > 0)
+    return sorted(
+        guild_id
+        for guild_id in list_guild_folders(guilds_dir)
+        if guild_id > 0 and os.path.isfile(guilds_dir / str(guild_id) / db_name)
+    )
 
 
 def remove_folder(folder: Path) -> None:
