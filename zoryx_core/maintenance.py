@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .cancellation import cancel_and_wait
+
 if TYPE_CHECKING:
     from .bot import ZoryxBot
 
@@ -59,20 +61,21 @@ class Maintenance:
             return
         loop = asyncio.get_running_loop()
         self._tasks = [
-            loop.create_task(self._every(float(self.bot.settings["metrics.flush_seconds"]), self.flush)),
             loop.create_task(
-                self._every(float(self.bot.settings["storage.maintenance_minutes"]) * 60, self._scheduled)
+                self._every(float(self.bot.settings["metrics.flush_seconds"]), self.flush),
+                name="zoryx maintenance: usage counts",
+            ),
+            loop.create_task(
+                self._every(float(self.bot.settings["storage.maintenance_minutes"]) * 60, self._scheduled),
+                name="zoryx maintenance: upkeep",
             ),
         ]
 
     async def stop(self) -> None:
         """Stop the loops and save the last usage counts."""
         tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        for task in await cancel_and_wait(tasks):
+            log.warning("maintenance loop %s did not stop when cancelled; left running", task.get_name())
         if self.bot.storage.is_open:
             with contextlib.suppress(Exception):
                 await self.flush()

@@ -13,6 +13,8 @@ from discord import app_commands
 from discord.ext import commands, tasks
 from discord.ui.view import BaseView
 
+from ..cancellation import cancel_and_wait
+
 if TYPE_CHECKING:
     Bot = commands.Bot | commands.AutoShardedBot
 
@@ -83,12 +85,8 @@ class Registrations:
             for value in vars(cog).values():
                 if isinstance(value, tasks.Loop) and value.is_running():
                     value.cancel()
-        pending = [task for task in self.tasks if not task.done() and task is not asyncio.current_task()]
-        for task in pending:
-            task.cancel()
-        if pending:
-            _, still = await asyncio.wait(pending, timeout=5)
-            problems.extend(f"task {task.get_name()} ignored cancellation" for task in still)
+        still = await cancel_and_wait(self.tasks, timeout=5)
+        problems.extend(f"task {task.get_name()} ignored cancellation" for task in still)
         self.tasks.clear()
 
 

@@ -11,6 +11,7 @@ import math
 import time
 from typing import TYPE_CHECKING, Any
 
+from zoryx_core.cancellation import cancel_and_wait
 from zoryx_core.plugins.context import current_plugin
 
 from .breaker import BreakerPolicy
@@ -316,9 +317,8 @@ class EventHooks:
                 self._queue.qsize(),
                 self.settings.drain_timeout,
             )
-        for task in self._workers:
-            task.cancel()
-        await asyncio.gather(*self._workers, return_exceptions=True)
+        for task in await cancel_and_wait(self._workers):
+            log.warning("event hook worker %s did not stop when cancelled; left running", task.get_name())
         self._workers.clear()
         if self._unreported_drops:
             log.warning(

@@ -17,6 +17,7 @@ from packaging.utils import canonicalize_name
 
 from marketplace_client import InstallError, Journal, MarketplaceOptions
 from zoryx_core import PluginStatus
+from zoryx_core.cancellation import cancel_and_wait
 from zoryx_core.redact import redact_url
 
 from .settings import MarketplaceUiSettings
@@ -105,10 +106,8 @@ class MarketplaceService:
         """Close the HTTP session and detach from the bot."""
         if getattr(self.bot, _SERVICE_ATTRIBUTE, None) is self:
             delattr(self.bot, _SERVICE_ATTRIBUTE)
-        if self._recovering is not None and not self._recovering.done():
-            self._recovering.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._recovering
+        if self._recovering is not None and await cancel_and_wait([self._recovering]):
+            self.log.warning("the install recovery did not stop when cancelled; left running")
         if self._client is not None:
             await self._client.close()
 
