@@ -299,6 +299,44 @@ async def test_the_launcher_respawns_up_to_its_cap_and_stops_everything(
         await delete_namespace(redis_url, emu.application_id)
 
 
+async def test_a_cluster_given_up_on_is_left_free_for_another_machine(
+    emulator: DiscordEmulator, redis_url: str
+) -> None:
+    """The launcher stops renewing the lease of a cluster it gave up on (renewing would take it
+    again), while it keeps the lease of the cluster that still runs."""
+    emu = emulator
+    crash_cluster_0 = (
+        "import os, sys, time\n"
+        "if os.environ['ZORYX_CLUSTER_ID'] == '0':\n"
+        "    sys.exit(3)\n"
+        "time.sleep(60)\n"
+    )
+    options = _options(
+        emu, redis_url, bot_command=(sys.executable, "-c", crash_cluster_0),
+        max_restarts=1, restart_backoff=0.1, renew_seconds=0.1, lease_seconds=1.0,
+    )  # fmt: skip
+    keys = Keys(emu.application_id)
+    client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    launcher = Launcher(options)
+    try:
+        await launcher.prepare()
+        running = asyncio.create_task(launcher.run())
+        slot_0 = lambda: next(s for s in launcher.slots if s.cluster_id == 0)  # noqa: E731
+        for _ in range(400):
+            if any(s.cluster_id == 0 and s.given_up for s in launcher.slots):
+                break
+            await asyncio.sleep(0.05)
+        assert slot_0().given_up
+        await asyncio.sleep(0.6)  # six renewals
+        assert await client.get(keys.lease(0)) is None
+        assert await client.get(keys.lease(1)) is not None
+        launcher.stop()
+        assert await asyncio.wait_for(running, 60) == 0  # one cluster still ran until the stop
+    finally:
+        await client.aclose()
+        await delete_namespace(redis_url, emu.application_id)
+
+
 async def test_the_first_command_after_redis_restarts_succeeds(throwaway_redis: Any) -> None:
     """A pooled connection that died with the server is reconnected on its next use."""
     from zoryx_cluster.link import client_for

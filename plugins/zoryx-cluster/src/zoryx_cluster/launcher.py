@@ -29,6 +29,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from zoryx_core.cancellation import cancel_and_wait
 from zoryx_core.settings import Deployment, DeploymentError
 from zoryx_core.ui import plural
 
@@ -179,8 +180,11 @@ class Launcher:
             "launcher: %s shards in %s clusters, up to %s here; Redis %s",
             self.options.shards, self.options.clusters, len(self.slots), mask_url(self._redis_url),
         )  # fmt: skip
-        supervisors = [asyncio.create_task(self._supervise(slot)) for slot in self.slots]
-        renewer = asyncio.create_task(self._renew_loop())
+        supervisors = [
+            asyncio.create_task(self._supervise(slot), name=f"supervisor of slot {slot.index}")
+            for slot in self.slots
+        ]
+        renewer = asyncio.create_task(self._renew_loop(), name="lease renewal")
         stop_requested = asyncio.create_task(self._stopping.wait())
         try:
             running: set[asyncio.Task[Any]] = set(supervisors)
@@ -193,10 +197,8 @@ class Launcher:
             stop_requested.cancel()
             self._stopping.set()
             await self._stop_all()
-            renewer.cancel()
-            for task in supervisors:
-                task.cancel()
-            await asyncio.gather(renewer, *supervisors, return_exceptions=True)
+            for task in await cancel_and_wait([renewer, *supervisors]):
+                log.warning("launcher task %s did not stop when cancelled; left running", task.get_name())
             await self._release_all()
             if self.redis is not None:
                 await self.redis.aclose()
@@ -233,6 +235,7 @@ class Launcher:
                 )  # fmt: skip
                 slot.given_up = True
                 await self._release(slot)
+                slot.lease = None  # not renewed (and so re-taken) any more: another machine may run it
                 return
             backoff = min(options.restart_backoff * 2 ** (len(slot.restarts) - 1), options.max_backoff)
             log.warning("cluster %s %s; restarting in %.1f s", slot.cluster_id, reason, backoff)
@@ -280,10 +283,14 @@ class Launcher:
         """Keeps this machine's leases (and the shared layout) alive while its processes run,
         also while a process restarts; Redis away: the processes keep serving, renewal retries."""
         assert self.redis is not None
-        while True:
-            await asyncio.sleep(self.options.renew_seconds)
+        # Ends on the stop flag, not only on cancellation: a Redis call can drop a cancellation
+        # on Python 3.11 (see zoryx_core.cancellation).
+        while not self._stopping.is_set():
+            await self._sleep(self.options.renew_seconds)
             try:
                 for slot in self.slots:
+                    if self._stopping.is_set():
+                        return
                     if slot.lease is not None:
                         try:
                             await slot.lease.renew()

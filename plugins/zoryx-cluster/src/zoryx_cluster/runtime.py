@@ -19,6 +19,7 @@ import discord
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from zoryx_core.cancellation import cancel_and_wait
 from zoryx_core.ui import plural
 
 from .bus import BusMessage, BusReply, Kind, parse_message
@@ -86,6 +87,9 @@ class Cluster:
         self._invalid_alerted_at = 0.0
         self._tasks: list[asyncio.Task[None]] = []
         self._handlers: set[asyncio.Task[None]] = set()
+        self._stopping = False
+        """Set by :meth:`stop`; the loops end on it as well as on cancellation (a Redis call can
+        drop a cancellation on Python 3.11, see zoryx_core.cancellation)."""
         self._seen_requests: dict[str, None] = {}
         self._max_backoff = min(_MAX_BACKOFF, settings.expiry_seconds)
         """Retries while Redis is away never wait longer than one expiry window."""
@@ -173,9 +177,9 @@ class Cluster:
     async def stop(self) -> None:
         """Leaves the cluster: loops stopped, heartbeat removed, own lease given back."""
         self.uninstall()
-        for task in [*self._tasks, *self._handlers]:
-            task.cancel()
-        await asyncio.gather(*self._tasks, *self._handlers, return_exceptions=True)
+        self._stopping = True
+        for task in await cancel_and_wait([*self._tasks, *self._handlers]):
+            log.warning("cluster task %s did not stop when cancelled; left running", task.get_name())
         with contextlib.suppress(RedisError, OSError):
             await asyncio.wait_for(self.redis.delete(self.keys.member(self.cluster_id)), 2)
             if self.identity.lease_token is None and self.lease is not None:
@@ -186,7 +190,7 @@ class Cluster:
 
     async def _heartbeat_loop(self) -> None:
         backoff = self.settings.heartbeat_seconds
-        while True:
+        while not self._stopping:
             await asyncio.sleep(backoff if not self.link_up else self.settings.heartbeat_seconds)
             try:
                 await self._heartbeat()
@@ -354,13 +358,13 @@ class Cluster:
 
     async def _bus_loop(self) -> None:
         backoff = 0.5
-        while True:
+        while not self._stopping:
             pubsub = self.redis.pubsub()
             try:
                 await pubsub.subscribe(self.keys.bus)
                 self.pubsub_state = "subscribed"
                 backoff = 0.5
-                while True:
+                while not self._stopping:
                     message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
                     if message is None or message.get("type") != "message":
                         continue
