@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from run_shared import shared_folder
 
 from zoryx_core.settings import Settings, read_dotenv
 
@@ -47,14 +48,17 @@ def run(command: list[str], **options: object) -> subprocess.CompletedProcess[st
     return result  # type: ignore[no-any-return]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def image_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A virtual environment made by the Dockerfile's two commands, from this checkout."""
-    work = tmp_path_factory.mktemp("image")
-    env = {**os.environ, "PYTHON": sys.executable}  # pip's own configuration and cache apply
-    run([str(DEPLOY / "build-wheels.sh"), str(work / "wheels"), *image_plugins()], env=env)
-    run([str(DEPLOY / "install.sh"), str(work / "wheels"), str(work / "venv"), *image_plugins()], env=env)
-    return work / "venv"
+    """A virtual environment made by the Dockerfile's two commands, from this checkout; built
+    once per run (about a minute) and shared by the pytest-xdist workers, which only read it."""
+
+    def build(work: Path) -> None:
+        env = {**os.environ, "PYTHON": sys.executable}  # pip's own configuration and cache apply
+        run([str(DEPLOY / "build-wheels.sh"), str(work / "wheels"), *image_plugins()], env=env)
+        run([str(DEPLOY / "install.sh"), str(work / "wheels"), str(work / "venv"), *image_plugins()], env=env)
+
+    return shared_folder(tmp_path_factory, "deploy-image", build) / "venv"
 
 
 def test_dockerfile_runs_the_scripts_and_bakes_in_no_secret() -> None:
