@@ -19,6 +19,7 @@ from discord.ui.view import BaseView
 
 from . import __version__
 from .builtin import BUILTIN_PLUGINS
+from .cancellation import cancel_and_wait
 from .command_sync import CommandSync
 from .config_checks import setting_typos
 from .connection_gates import ConnectionGates
@@ -290,9 +291,8 @@ class ZoryxBot(commands.AutoShardedBot):
         await asyncio.wait({task}, timeout=self.plugins.hooks.default_timeout())
         if not task.done():
             log.warning("READY's hooks had not finished when the bot stopped; cancelled")
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            if await cancel_and_wait([task]):
+                log.warning("READY's hooks did not stop when cancelled; closing without them")
 
     # --- attribution of what plugins register -----------------------------------------------------
 
