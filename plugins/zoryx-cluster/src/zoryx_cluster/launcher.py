@@ -99,6 +99,7 @@ class Launcher:
         self.info: DiscordInfo | None = None
         self._stopping = asyncio.Event()
         self._link_up = True
+        self._leases = asyncio.Lock()
         self._redis_url = ""
 
     # --- checks before anything starts ------------------------------------------------------------
@@ -234,8 +235,7 @@ class Launcher:
                     slot.cluster_id, reason, len(slot.restarts), options.restart_window, options.max_restarts,
                 )  # fmt: skip
                 slot.given_up = True
-                await self._release(slot)
-                slot.lease = None  # not renewed (and so re-taken) any more: another machine may run it
+                await self._release(slot)  # for good: another machine may run it
                 return
             backoff = min(options.restart_backoff * 2 ** (len(slot.restarts) - 1), options.max_backoff)
             log.warning("cluster %s %s; restarting in %.1f s", slot.cluster_id, reason, backoff)
@@ -291,13 +291,12 @@ class Launcher:
                 for slot in self.slots:
                     if self._stopping.is_set():
                         return
-                    if slot.lease is not None:
-                        try:
-                            await slot.lease.renew()
-                        except LeaseLost as error:
-                            log.error("%s; stopping it here", error)
-                            await self._terminate(slot)
-                            slot.cluster_id, slot.lease = None, None
+                    try:
+                        await self._renew(slot)
+                    except LeaseLost as error:
+                        log.error("%s; stopping it here", error)
+                        await self._terminate(slot)
+                        slot.cluster_id, slot.lease = None, None
                 await self._agree_on_layout()
             except (RedisError, OSError) as error:
                 if self._link_up:
@@ -345,10 +344,20 @@ class Launcher:
             ):
                 log.info("cluster %s stopped (%s)", slot.cluster_id, _exit_reason(slot.process.returncode))
 
+    async def _renew(self, slot: ProcessSlot) -> None:
+        """Renews the slot's lease, if it holds one; never while a release is under way (a renewal
+        that reached Redis after the release would take the lease again)."""
+        async with self._leases:
+            if slot.lease is not None:
+                await slot.lease.renew()
+
     async def _release(self, slot: ProcessSlot) -> None:
-        if slot.lease is not None:
-            with contextlib.suppress(RedisError, OSError):
-                await slot.lease.release()
+        """Gives the slot's lease back; it is not renewed after this."""
+        async with self._leases:
+            lease, slot.lease = slot.lease, None
+            if lease is not None:
+                with contextlib.suppress(RedisError, OSError):
+                    await lease.release()
 
     async def _release_all(self) -> None:
         for slot in self.slots:
